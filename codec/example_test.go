@@ -1,0 +1,75 @@
+package codec_test
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/actkit/actkit/codec"
+)
+
+func ExampleParseText() {
+	raw, err := codec.ParseText("f2bkHUHqBHF WwNgz81FyMW MHcZCR24Sbq v8D1fGpn557 GCPpGwSUNQ6 6KotWkURSHT ENEKNPsLukh V8GZdZbm7f8 gS2i9oFGoXt L9MY1shkbe5 Y4sSS")
+	fmt.Println(len(raw), err)
+	_, err = codec.ParseText("f2bkHUHqBHF-WwNgz81FyMX")
+	var ce *codec.Error
+	if errors.As(err, &ce) && errors.Is(err, codec.ErrTypo) {
+		fmt.Println("typo in groups", ce.Groups)
+	}
+	// Output:
+	// 77 <nil>
+	// typo in groups [2]
+}
+
+func ExampleFormatText() {
+	fmt.Println(codec.FormatText([]byte("actkit")))
+	// Output: qVoejXabw
+}
+
+func ExampleDecodeCode() {
+	c, err := codec.DecodeCode("f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sSS")
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Unverified claims: only package verify can say whether they hold.
+	fmt.Println(c.KeyID, c.Issued, c.Expires, c.Seats, c.Serial, len(c.Sig))
+	// Output: b7a2 2026-11-23 2027-11-23 1 1234 64
+}
+
+func ExamplePayload_AppendBinary() {
+	p := codec.Payload{Issued: 1057, Expires: 1422, Seats: 1, Features: 0b1011, Serial: 4242}
+	raw, _ := p.AppendBinary(nil)
+	fmt.Printf("%d bytes: %x\n", len(raw), raw)
+	back, n, _ := codec.UnmarshalPayload(raw)
+	fmt.Println(n, back == p)
+	// Output:
+	// 13 bytes: 018900000421058e0b10920000
+	// 13 true
+}
+
+func ExampleParseKeyring() {
+	kr, err := codec.ParseKeyring(`actkit-keyring v1
+# exported 2026-11-23
+product umenu
+key ed25519:b7a2:2nBeEMDjAzFa9Ev2pxwejYrgCRmSLx96SbA24uhdMMTUkwV56i
+revoked 3c41
+`)
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	fmt.Println(kr.Product, len(kr.Keys), kr.Keys[0].ID, kr.Keys[0].Alg, kr.Revoked)
+	// Output: umenu 1 b7a2 ed25519 [3c41]
+}
+
+func ExampleNormalizeLicenceKey() {
+	k, _ := codec.NormalizeLicenceKey("umenu-7kq2x m4rta")
+	fmt.Println(k)
+	// Output: UMENU7KQ2XM4RTA
+}
+
+func ExampleParseDay() {
+	d, _ := codec.ParseDay("2027-03-01")
+	fmt.Println(uint16(d), d, d.End().Format("2006-01-02T15:04Z"))
+	// Output: 1155 2027-03-01 2027-03-02T00:00Z
+}

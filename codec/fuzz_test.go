@@ -1,0 +1,155 @@
+package codec
+
+import (
+	"bytes"
+	"encoding/json"
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// vectorInputs reads the codes and keyrings of the committed test vectors,
+// the seeds of every fuzz target here. A fuzz target with no seeds fails:
+// a missing folder must not silently turn fuzzing into a no-op.
+func vectorInputs(f *testing.F) (codes, keyrings []string) {
+	f.Helper()
+	files, _ := filepath.Glob("../testvectors/*.json")
+	for _, name := range files {
+		data, err := os.ReadFile(name)
+		if err != nil {
+			f.Fatal(err)
+		}
+		var v struct {
+			TestGroups []struct {
+				Keyring string
+				Tests   []struct{ Code string }
+			}
+		}
+		if err := json.Unmarshal(data, &v); err != nil {
+			f.Fatal(err)
+		}
+		for _, g := range v.TestGroups {
+			keyrings = append(keyrings, g.Keyring)
+			for i, tc := range g.Tests {
+				if i < 40 || i%97 == 0 { // every named case, and a sample of the bulk mutations
+					codes = append(codes, tc.Code)
+				}
+			}
+		}
+	}
+	if len(codes) == 0 || len(keyrings) == 0 {
+		f.Fatal("no fuzz seeds: ../testvectors/*.json missing")
+	}
+	return codes, keyrings
+}
+
+// failed reports whether err is non-nil, failing the test if it is not a
+// typed *Error.
+func failed(t *testing.T, err error) bool {
+	t.Helper()
+	if err == nil {
+		return false
+	}
+	var ce *Error
+	if !errors.As(err, &ce) {
+		t.Fatalf("untyped error %T: %v", err, err)
+	}
+	return true
+}
+
+func stripSeparators(s string) string {
+	return strings.Map(func(r rune) rune {
+		if r < 0x80 && isSeparator(byte(r)) {
+			return -1
+		}
+		return r
+	}, s)
+}
+
+// FuzzParseText: every accepted text decodes to bytes whose canonical text
+// has the same symbols; every failure is a typed *Error; nothing panics.
+func FuzzParseText(f *testing.F) {
+	codes, _ := vectorInputs(f)
+	for _, c := range codes {
+		f.Add(c)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		raw, err := ParseText(s)
+		if failed(t, err) {
+			return
+		}
+		canon := FormatText(raw)
+		if stripSeparators(canon) != stripSeparators(s) {
+			t.Fatalf("not canonical: %q re-encodes as %q", s, canon)
+		}
+		again, err := ParseText(canon)
+		if err != nil || !bytes.Equal(again, raw) {
+			t.Fatalf("canonical text does not round-trip: %v", err)
+		}
+	})
+}
+
+// FuzzDecodeBinary: an accepted payload re-encodes to exactly its bytes.
+func FuzzDecodeBinary(f *testing.F) {
+	codes, _ := vectorInputs(f)
+	for _, c := range codes {
+		if raw, err := ParseText(c); err == nil {
+			f.Add(raw)
+		}
+	}
+	f.Fuzz(func(t *testing.T, raw []byte) {
+		c, err := DecodeBinary(raw)
+		if failed(t, err) {
+			return
+		}
+		back, err := c.AppendBinary(nil)
+		if err != nil {
+			t.Fatalf("decoded code does not encode: %v", err)
+		}
+		if !bytes.Equal(back, raw) {
+			t.Fatalf("not canonical: %x re-encodes as %x", raw, back)
+		}
+	})
+}
+
+// FuzzParseKeyring: an accepted keyring prints back to text that parses to
+// the same keyring.
+func FuzzParseKeyring(f *testing.F) {
+	_, keyrings := vectorInputs(f)
+	for _, k := range keyrings {
+		f.Add(k)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		kr, err := ParseKeyring(s)
+		if failed(t, err) {
+			return
+		}
+		again, err := ParseKeyring(kr.String())
+		if err != nil || again.String() != kr.String() {
+			t.Fatalf("keyring does not round-trip: %v", err)
+		}
+	})
+}
+
+// FuzzParseKey: an accepted key prints back to the same text.
+func FuzzParseKey(f *testing.F) {
+	_, keyrings := vectorInputs(f)
+	for _, k := range keyrings {
+		for _, line := range strings.Split(k, "\n") {
+			if rest, ok := strings.CutPrefix(line, "key "); ok {
+				f.Add(rest)
+			}
+		}
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		k, err := ParseKey(s)
+		if failed(t, err) {
+			return
+		}
+		if k.String() != s {
+			t.Fatalf("not canonical: %q prints as %q", s, k.String())
+		}
+	})
+}

@@ -1,0 +1,19 @@
+package codec
+
+// Domain-separation labels. Each kind of object actkit signs, MACs or hashes
+// starts its message with its own label, length-prefixed like every other
+// field, so a signature made for one kind can never be replayed as another:
+// a ledger checkpoint signature is not an activation code, a request code
+// checksum is not a keyring checksum. The labels are part of the format and
+// never change within a version; a new kind of object gets a new label.
+const (
+	LabelActivationCode   = "actkit/v1/activation-code"
+	LabelKeyring          = "actkit/v1/keyring"
+	LabelLedgerCheckpoint = "actkit/v1/ledger-checkpoint"
+	LabelRequestCode      = "actkit/v1/request-code"
+	LabelKeyID            = "actkit/v1/key-id"
+	LabelProductTag       = "actkit/v1/product-tag"
+	LabelKeyChecksum      = "actkit/v1/key-checksum"
+	LabelLicenceTag       = "actkit/v1/licence-tag"
+	LabelMachineTag       = "actkit/v1/machine-tag"
+)
