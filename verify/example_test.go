@@ -1,0 +1,87 @@
+package verify_test
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/actkit/actkit/verify"
+)
+
+// The keyring a vendor exported with "actkit keys export --product umenu",
+// embedded in the product, and a code the vendor issued for one machine.
+const (
+	exampleKeyring = `actkit-keyring v1
+product umenu
+key ed25519:b7a2:2nBeEMDjAzFa9Ev2pxwejYrgCRmSLx96SbA24uhdMMTUkwV56i
+`
+	exampleCode = "f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sSS"
+)
+
+func ExampleParseKeyring() {
+	kr, err := verify.ParseKeyring(exampleKeyring)
+	if err != nil {
+		fmt.Println("bad keyring:", err)
+		return
+	}
+	fmt.Println(kr.Product())
+	// Output: umenu
+}
+
+func ExampleKeyring_Verify() {
+	kr, _ := verify.ParseKeyring(exampleKeyring)
+	binding := verify.Binding{
+		Product:    "umenu",
+		LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", // as the user typed it
+		MachineUID: "M1ABCDEFGHJKMNPQRS",        // from package machine
+	}
+	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) // the product passes its clock
+	terms, err := kr.Verify(exampleCode, binding, now)
+	if err != nil {
+		fmt.Println("not activated:", err)
+		return
+	}
+	fmt.Println("seats:", terms.Seats, "expires:", terms.Expires, "feature 2:", terms.HasFeature(2))
+	// Output: seats: 1 expires: 2027-11-23 feature 2: true
+}
+
+// Test the reason with errors.Is, never ==: errors carry detail.
+func ExampleKeyring_Verify_errors() {
+	kr, _ := verify.ParseKeyring(exampleKeyring)
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRZ"}
+	_, err := kr.Verify(exampleCode, binding, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	switch {
+	case errors.Is(err, verify.ErrWrongMachine):
+		fmt.Println("this code is for another machine: request a new one")
+	case errors.Is(err, verify.ErrTypo):
+		var e *verify.Error
+		errors.As(err, &e)
+		fmt.Println("typo in group", e.Groups, "suggestion:", e.Suggestion)
+	case err != nil:
+		fmt.Println("refused:", err)
+	}
+	// Output: this code is for another machine: request a new one
+}
+
+func ExampleKeyring_Verify_typo() {
+	kr, _ := verify.ParseKeyring(exampleKeyring)
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRS"}
+	typed := "f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sxS"
+	_, err := kr.Verify(typed, binding, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
+	var e *verify.Error
+	if errors.As(err, &e) && errors.Is(err, verify.ErrTypo) {
+		fmt.Printf("group %d of %d has a typo\n", e.Groups[0], e.NumGroups)
+		fmt.Println("did you mean:", e.Suggestion)
+	}
+	// Output:
+	// group 11 of 11 has a typo
+	// did you mean: f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sSS
+}
+
+func ExampleReasonCode() {
+	kr, _ := verify.ParseKeyring(exampleKeyring)
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRS"}
+	_, err := kr.Verify(exampleCode, binding, time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC))
+	fmt.Println(verify.ReasonCode(err))
+	// Output: expired
+}

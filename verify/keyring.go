@@ -1,0 +1,145 @@
+package verify
+
+import (
+	"crypto/ed25519"
+	"crypto/hmac"
+	"crypto/sha256"
+	"errors"
+	"hash"
+	"sync"
+
+	"github.com/actkit/actkit/codec"
+)
+
+// ErrHMACKeyNotAllowed is returned by ParseKeyring and NewKeyring for a
+// keyring holding an HMAC secret: whoever holds one can mint codes, so it
+// goes into a product only through the functions named for it.
+var ErrHMACKeyNotAllowed = errors.New("keyring holds an HMAC secret; use ParseKeyringWithHMACSecrets in a closed deployment")
+
+// Keyring is the set of pinned keys of one product. Build it once; it is
+// immutable and safe for concurrent use.
+type Keyring struct {
+	product    string
+	productTag byte
+	keys       []pinnedKey
+	revoked    []codec.KeyID
+	// scratch recycles message buffers: a message passed to a hash
+	// through an interface escapes, and would otherwise be allocated on
+	// every verification.
+	scratch sync.Pool
+}
+
+type scratch struct {
+	msg [codec.MaxMessageLen]byte
+	sum [sha256.Size]byte
+}
+
+type pinnedKey struct {
+	id  codec.KeyID
+	alg codec.Algorithm
+	pub ed25519.PublicKey
+	// macs recycles keyed HMAC states, so that a verification allocates
+	// nothing and concurrent verifications share no state.
+	macs *sync.Pool
+}
+
+// ParseKeyring parses an exported keyring (public keys only).
+func ParseKeyring(text string) (*Keyring, error) {
+	kr, err := codec.ParseKeyring(text)
+	if err != nil {
+		return nil, err
+	}
+	return NewKeyring(kr)
+}
+
+// ParseKeyringWithHMACSecrets parses a keyring that may hold HMAC secrets.
+// A product embedding one can mint codes for itself: use it only where the
+// verifier is trusted (closed deployments).
+func ParseKeyringWithHMACSecrets(text string) (*Keyring, error) {
+	kr, err := codec.ParseKeyring(text)
+	if err != nil {
+		return nil, err
+	}
+	return NewKeyringWithHMACSecrets(kr)
+}
+
+// NewKeyring builds a keyring of Ed25519 public keys. It validates every
+// key (length, canonical encoding, not of small order, key ID derived for
+// this product) and rejects duplicate IDs and HMAC secrets.
+func NewKeyring(kr *codec.Keyring) (*Keyring, error) {
+	for _, k := range kr.Keys {
+		if k.Alg == codec.HMACSHA256 {
+			return nil, ErrHMACKeyNotAllowed
+		}
+	}
+	return NewKeyringWithHMACSecrets(kr)
+}
+
+// NewKeyringWithHMACSecrets is NewKeyring that also accepts HMAC secrets.
+func NewKeyringWithHMACSecrets(kr *codec.Keyring) (*Keyring, error) {
+	if err := kr.Validate(); err != nil {
+		return nil, err
+	}
+	k := &Keyring{
+		product:    kr.Product,
+		productTag: codec.ProductTag(kr.Product),
+		revoked:    append([]codec.KeyID(nil), kr.Revoked...),
+	}
+	k.scratch.New = func() any { return new(scratch) }
+	for _, key := range kr.Keys {
+		pk := pinnedKey{id: key.ID, alg: key.Alg}
+		material := append([]byte(nil), key.Bytes...)
+		switch key.Alg {
+		case codec.Ed25519:
+			pk.pub = ed25519.PublicKey(material)
+		case codec.HMACSHA256:
+			pk.macs = &sync.Pool{New: func() any { return hmac.New(sha256.New, material) }}
+		}
+		k.keys = append(k.keys, pk)
+	}
+	return k, nil
+}
+
+// Product returns the product ID the keyring belongs to.
+func (k *Keyring) Product() string { return k.product }
+
+func (k *Keyring) lookup(id codec.KeyID) (*pinnedKey, bool) {
+	for i := range k.keys {
+		if k.keys[i].id == id {
+			return &k.keys[i], true
+		}
+	}
+	return nil, false
+}
+
+func (k *Keyring) isRevoked(id codec.KeyID) bool {
+	for _, r := range k.revoked {
+		if r == id {
+			return true
+		}
+	}
+	return false
+}
+
+// check verifies sig over msg with the pinned key; sum is scratch space.
+func (pk *pinnedKey) check(msg, sig []byte, sum *[sha256.Size]byte) bool {
+	if pk.alg == codec.Ed25519 {
+		return ed25519.Verify(pk.pub, msg, sig)
+	}
+	m := pk.macs.Get().(hash.Hash)
+	defer pk.macs.Put(m)
+	return checkMAC(m, msg, sig, codec.HMACTagSize, sum)
+}
+
+// checkMAC reports whether tag is the HMAC of msg truncated to tagLen
+// bytes. The length is checked first, so a short tag can never match a
+// prefix; the comparison is constant-time.
+func checkMAC(m hash.Hash, msg, tag []byte, tagLen int, sum *[sha256.Size]byte) bool {
+	if len(tag) != tagLen || tagLen > sha256.Size {
+		return false
+	}
+	m.Reset()
+	m.Write(msg)
+	full := m.Sum(sum[:0])
+	return hmac.Equal(full[:tagLen], tag)
+}
