@@ -1,0 +1,84 @@
+// Command actkit issues and checks offline activation codes.
+//
+// It wires actkit's packages together and formats their results; all the
+// logic lives in the packages. Results go to stdout, diagnostics to stderr
+// as "actkit: error: ..." followed by "actkit: hint: ..." lines. Exit
+// status: 0 success, 1 refused or invalid, 2 usage error.
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+	"time"
+
+	"github.com/urfave/cli/v2"
+)
+
+func main() {
+	os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+}
+
+// env is what a command may touch beyond its flags. Tests replace it.
+type env struct {
+	stdin  io.Reader
+	stdout io.Writer
+	stderr io.Writer
+	now    func() time.Time
+	// usageFailed is set by handlers that cannot return an error.
+	usageFailed bool
+}
+
+func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	if fake := os.Getenv("ACTKIT_FAKE_NOW"); fake != "" {
+		// For scripted tests and demos only: pins the clock.
+		if t, err := time.Parse(time.RFC3339, fake); err == nil {
+			e.now = func() time.Time { return t }
+		}
+	}
+	app := newApp(e)
+	err := app.Run(args)
+	if err == nil && e.usageFailed {
+		return exitUsage
+	}
+	return report(stderr, err)
+}
+
+func newApp(e *env) *cli.App {
+	onUsage := func(_ *cli.Context, err error, _ bool) error {
+		return usageError("%s", err)
+	}
+	app := &cli.App{
+		Name:      "actkit",
+		Usage:     "issue and check offline activation codes",
+		Writer:    e.stdout,
+		ErrWriter: e.stderr,
+		Reader:    e.stdin,
+		// Errors are reported by run, with the exit status chosen there.
+		ExitErrHandler:  func(*cli.Context, error) {},
+		HideHelpCommand: true,
+		OnUsageError:    onUsage,
+		Commands: []*cli.Command{
+			inspectCommand(e),
+			verifyCommand(e),
+		},
+		CommandNotFound: func(c *cli.Context, name string) {
+			fmt.Fprintf(e.stderr, "actkit: error: unknown command %q\nactkit: hint: run 'actkit --help' for the list\n", name)
+			e.usageFailed = true
+		},
+	}
+	setUsageHandling(app.Commands, onUsage)
+	return app
+}
+
+// setUsageHandling makes every command report flag mistakes the one
+// actkit way (exit status 2, no help dump) and hides the redundant help
+// subcommand.
+func setUsageHandling(cmds []*cli.Command, h cli.OnUsageErrorFunc) {
+	for _, c := range cmds {
+		c.OnUsageError = h
+		c.HideHelpCommand = true
+		setUsageHandling(c.Subcommands, h)
+	}
+}

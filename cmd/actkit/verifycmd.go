@@ -1,0 +1,163 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/verify"
+	"github.com/urfave/cli/v2"
+)
+
+// verifyResult is the JSON shape of 'actkit verify --json'.
+type verifyResult struct {
+	Valid      bool         `json:"valid"`
+	Reason     string       `json:"reason,omitempty"`
+	Message    string       `json:"message,omitempty"`
+	Groups     []int        `json:"groups,omitempty"`
+	Position   int          `json:"position,omitempty"`
+	Suggestion string       `json:"suggestion,omitempty"`
+	Terms      *termsFields `json:"terms,omitempty"`
+}
+
+type termsFields struct {
+	Product   string `json:"product"`
+	KeyID     string `json:"keyId"`
+	Algorithm string `json:"algorithm"`
+	Serial    uint64 `json:"serial"`
+	Issued    string `json:"issued"`
+	Expires   string `json:"expires"`
+	Seats     int    `json:"seats"`
+	Features  uint64 `json:"features"`
+}
+
+func verifyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:      "verify",
+		Usage:     "check an activation code offline against a product's keyring",
+		ArgsUsage: "CODE",
+		Description: `Checks the code as the product would: its check symbols, its key, its
+signature over the product, licence key and machine UID, and its dates.
+Exits 0 when valid, 1 with the reason when not (and the correction, for a
+single typo), 2 on usage errors.
+
+Example:
+   actkit verify --keyring umenu.keyring --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD \
+       --machine A1B2C-D3E4F-G5H6J f2bkHUHqBHF-WwNgz81FyMW-...`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "keyring", Usage: "keyring file exported with 'actkit keys export'"},
+			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "licence key the code was issued for"},
+			&cli.StringFlag{Name: "machine", Usage: "machine UID the code was issued for"},
+			&cli.StringFlag{Name: "product", Usage: "product ID (default: the keyring's)"},
+			jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			code, err := oneArg(c, "CODE")
+			if err != nil {
+				return err
+			}
+			for _, f := range []string{"keyring", "licence", "machine"} {
+				if c.String(f) == "" {
+					return usageError("--%s is required", f)
+				}
+			}
+			kr, err := loadKeyring(c.String("keyring"))
+			if err != nil {
+				return err
+			}
+			product := c.String("product")
+			if product == "" {
+				product = kr.Product()
+			}
+			b := verify.Binding{Product: product, LicenceKey: c.String("licence"), MachineUID: c.String("machine")}
+			terms, verr := kr.Verify(code, b, e.now())
+			if c.Bool("json") {
+				res := verifyResult{Valid: verr == nil}
+				if verr != nil {
+					res.Reason = verify.ReasonCode(verr)
+					res.Message = verr.Error()
+					var ve *verify.Error
+					if errors.As(verr, &ve) {
+						res.Groups, res.Position, res.Suggestion = ve.Groups, ve.Pos, ve.Suggestion
+					}
+				} else {
+					res.Terms = termsOf(terms)
+				}
+				if err := writeJSON(e.stdout, res); err != nil {
+					return err
+				}
+				if verr != nil {
+					return &cliError{status: exitRefused, err: errSilent}
+				}
+				return nil
+			}
+			if verr != nil {
+				return refused(verr, verifyHints(verr)...)
+			}
+			t := termsOf(terms)
+			w := e.stdout
+			fmt.Fprintln(w, "valid activation code")
+			fmt.Fprintf(w, "product   %s\n", t.Product)
+			fmt.Fprintf(w, "issued    %s\n", t.Issued)
+			fmt.Fprintf(w, "expires   %s\n", t.Expires)
+			fmt.Fprintf(w, "seats     %d\n", t.Seats)
+			fmt.Fprintf(w, "features  %#x\n", t.Features)
+			fmt.Fprintf(w, "serial    %d\n", t.Serial)
+			fmt.Fprintf(w, "key       %s (%s)\n", t.KeyID, t.Algorithm)
+			return nil
+		},
+	}
+}
+
+func termsOf(t verify.Terms) *termsFields {
+	return &termsFields{Product: t.Product, KeyID: t.KeyID.String(), Algorithm: t.Algorithm.String(),
+		Serial: t.Serial, Issued: t.Issued.String(), Expires: t.Expires.String(), Seats: t.Seats, Features: t.Features}
+}
+
+// loadKeyring reads a keyring file. The CLI is the vendor's tool, so it
+// accepts keyrings with HMAC secrets (a product would not).
+func loadKeyring(path string) (*verify.Keyring, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, refused(fmt.Errorf("reading keyring: %w", err))
+	}
+	if st.Size() > codec.MaxKeyringText {
+		return nil, refused(fmt.Errorf("keyring %s is too large to be a keyring", path))
+	}
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return nil, refused(fmt.Errorf("reading keyring: %w", err))
+	}
+	kr, err := verify.ParseKeyringWithHMACSecrets(string(data))
+	if err != nil {
+		return nil, refused(fmt.Errorf("keyring %s: %w", path, err), "export it again with 'actkit keys export --product P -o FILE'")
+	}
+	return kr, nil
+}
+
+func typoHint(err error) []string {
+	if errors.Is(err, codec.ErrTypo) {
+		return []string{"compare the named group with the code you were given, symbol by symbol"}
+	}
+	if errors.Is(err, codec.ErrMalformed) {
+		return []string{"codes use the symbols 1-9, A-Z and a-z except 0, O, I and l; spaces and hyphens are ignored"}
+	}
+	return nil
+}
+
+func verifyHints(err error) []string {
+	var ve *verify.Error
+	errors.As(err, &ve)
+	switch {
+	case ve != nil && ve.Suggestion != "":
+		return []string{"a single symbol was probably mistyped; if the suggestion matches what you were given, use it"}
+	case errors.Is(err, verify.ErrWrongMachine):
+		return []string{"request a code for this machine: 'actkit request ...' prints its request code"}
+	case errors.Is(err, verify.ErrNotYetValid):
+		return []string{"check the system clock and time zone"}
+	case errors.Is(err, verify.ErrExpired):
+		return []string{"ask the vendor to extend the licence and issue a new code"}
+	}
+	return typoHint(err)
+}
