@@ -2,8 +2,13 @@ package keygen_test
 
 import (
 	"crypto/rand"
+	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"time"
+
+	"filippo.io/age"
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
@@ -25,4 +30,38 @@ func ExampleGenerate() {
 	terms, err := kr.Verify(code, b, now)
 	fmt.Println(terms.Perpetual(), err)
 	// Output: true <nil>
+}
+
+func ExampleStore() {
+	dir, _ := os.MkdirTemp("", "actkit-example")
+	defer os.RemoveAll(dir)
+	id, _ := age.GenerateX25519Identity() // in practice: the vendor's identity file
+	store := keygen.NewStore(filepath.Join(dir, "keystore.age"),
+		keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{})
+	if err := store.Init(keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+		fmt.Println(err)
+		return
+	}
+	// Every change runs under the keystore's lock and is written atomically.
+	err := store.Update(func(ks *keygen.Keyset) error {
+		_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now())
+		return err
+	})
+	if err != nil {
+		fmt.Println(err)
+		return
+	}
+	ks, _ := store.Load()
+	kr, _ := ks.Export("umenu", false) // the keyring products embed
+	fmt.Println(len(ks.Keys()), kr.Product, len(kr.Keys))
+	// Output: 1 umenu 1
+}
+
+func ExampleStore_Load_errors() {
+	dir, _ := os.MkdirTemp("", "actkit-example")
+	defer os.RemoveAll(dir)
+	store := keygen.NewStore(filepath.Join(dir, "keystore.age"), keygen.Unlock{}, keygen.StoreOptions{})
+	_, err := store.Load()
+	fmt.Println(errors.Is(err, keygen.ErrKeystoreNotFound))
+	// Output: true
 }

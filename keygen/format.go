@@ -1,0 +1,106 @@
+package keygen
+
+import (
+	"bytes"
+	"encoding/base64"
+	"encoding/json"
+	"fmt"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+)
+
+// The keystore plaintext, documented in docs/keystore.md. It only ever
+// exists in memory and inside the age-encrypted file.
+const (
+	keystoreFormat  = "actkit-keystore"
+	keystoreVersion = 1
+	// maxPlaintext caps what Load reads after decryption.
+	maxPlaintext = 4 << 20
+)
+
+type fileV1 struct {
+	Format     string   `json:"format"`
+	Version    int      `json:"version"`
+	Generation uint64   `json:"generation"`
+	Recipients []string `json:"recipients,omitempty"`
+	Keys       []keyV1  `json:"keys"`
+}
+
+type keyV1 struct {
+	ID        string    `json:"id"`
+	Product   string    `json:"product"`
+	Algorithm string    `json:"algorithm"`
+	Status    Status    `json:"status"`
+	Created   time.Time `json:"created"`
+	Secret    string    `json:"secret"` // base64 (standard, padded), 32 bytes
+}
+
+func (ks *Keyset) marshal() ([]byte, error) {
+	f := fileV1{Format: keystoreFormat, Version: keystoreVersion, Generation: ks.generation,
+		Recipients: ks.recipients, Keys: []keyV1{}}
+	for _, k := range ks.keys {
+		f.Keys = append(f.Keys, keyV1{ID: k.ID.String(), Product: k.Product, Algorithm: k.Alg.String(),
+			Status: k.Status, Created: k.Created.UTC(), Secret: base64.StdEncoding.EncodeToString(k.secret)})
+	}
+	return json.MarshalIndent(f, "", "  ")
+}
+
+// unmarshalKeyset parses and validates the plaintext. Errors say what is
+// wrong without quoting any value from a key entry.
+func unmarshalKeyset(data []byte) (*Keyset, error) {
+	var head struct {
+		Format  string `json:"format"`
+		Version int    `json:"version"`
+	}
+	if err := json.Unmarshal(data, &head); err != nil || head.Format != keystoreFormat {
+		return nil, &KeystoreError{Err: ErrDamaged, Detail: "the decrypted content is not an actkit keystore"}
+	}
+	if head.Version != keystoreVersion {
+		return nil, &KeystoreError{Err: ErrUnsupportedVersion,
+			Detail: fmt.Sprintf("version %d; this build reads version %d", head.Version, keystoreVersion)}
+	}
+	dec := json.NewDecoder(bytes.NewReader(data))
+	dec.DisallowUnknownFields()
+	var f fileV1
+	if err := dec.Decode(&f); err != nil {
+		return nil, &KeystoreError{Err: ErrDamaged, Detail: "keystore content does not parse"}
+	}
+	ks := &Keyset{generation: f.Generation, recipients: f.Recipients}
+	active := map[string]bool{}
+	for i, e := range f.Keys {
+		bad := func(what string) error {
+			return &KeystoreError{Err: ErrDamaged, Detail: fmt.Sprintf("key entry %d: %s", i+1, what)}
+		}
+		id, err := codec.ParseKeyID(e.ID)
+		if err != nil {
+			return nil, bad("bad key ID")
+		}
+		alg, err := codec.ParseAlgorithm(e.Algorithm)
+		if err != nil || alg.String() != e.Algorithm {
+			return nil, bad("bad algorithm")
+		}
+		if e.Status != Active && e.Status != Retired && e.Status != Revoked {
+			return nil, bad("bad status")
+		}
+		secret, err := base64.StdEncoding.Strict().DecodeString(e.Secret)
+		if err != nil {
+			return nil, bad("bad secret encoding")
+		}
+		k, err := FromSecret(e.Product, alg, id, secret, e.Created, e.Status)
+		if err != nil || codec.ValidateProduct(e.Product) != nil {
+			return nil, bad("key material does not match its ID or product")
+		}
+		if _, err := ks.Key(id); err == nil {
+			return nil, bad("duplicate key ID " + e.ID)
+		}
+		if k.Status == Active {
+			if active[k.Product] {
+				return nil, bad("second active key for product " + k.Product)
+			}
+			active[k.Product] = true
+		}
+		ks.keys = append(ks.keys, k)
+	}
+	return ks, nil
+}

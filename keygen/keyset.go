@@ -1,0 +1,126 @@
+package keygen
+
+import (
+	"fmt"
+	"io"
+	"slices"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+)
+
+// Keyset is the decrypted content of a keystore: every key, with its
+// product, algorithm and status.
+type Keyset struct {
+	keys []*SigningKey
+	// recipients are the age recipients a recipient-protected keystore is
+	// re-encrypted to on every write (public values).
+	recipients []string
+	generation uint64
+}
+
+// Keys returns the keys, oldest first.
+func (ks *Keyset) Keys() []*SigningKey { return slices.Clone(ks.keys) }
+
+// Generation counts the writes of the keystore; it only increases.
+func (ks *Keyset) Generation() uint64 { return ks.generation }
+
+// Key returns the key with the given ID.
+func (ks *Keyset) Key(id codec.KeyID) (*SigningKey, error) {
+	for _, k := range ks.keys {
+		if k.ID == id {
+			return k, nil
+		}
+	}
+	return nil, &KeystoreError{Err: ErrNoKey, Detail: "key " + id.String()}
+}
+
+// Active returns the product's active key, the one that signs new codes.
+func (ks *Keyset) Active(product string) (*SigningKey, error) {
+	for _, k := range ks.keys {
+		if k.Product == product && k.Status == Active {
+			return k, nil
+		}
+	}
+	return nil, &KeystoreError{Err: ErrNoActiveKey, Detail: "product " + product}
+}
+
+// Add generates a key for product and makes it the product's active key;
+// the previous active key is retired, so codes it signed keep verifying
+// with the exported keyring.
+func (ks *Keyset) Add(rand io.Reader, product string, alg codec.Algorithm, now time.Time) (*SigningKey, error) {
+	taken := func(id codec.KeyID) bool {
+		_, err := ks.Key(id)
+		return err == nil
+	}
+	k, err := Generate(rand, product, alg, now, taken)
+	if err != nil {
+		return nil, err
+	}
+	if old, err := ks.Active(product); err == nil {
+		old.Status = Retired
+	}
+	ks.keys = append(ks.keys, k)
+	return k, nil
+}
+
+// Retire stops a key from signing; it stays in exported keyrings.
+func (ks *Keyset) Retire(id codec.KeyID) error { return ks.setStatus(id, Retired) }
+
+// Revoke removes a key from exported keyrings; verifiers that pin the new
+// keyring refuse its codes as revoked.
+func (ks *Keyset) Revoke(id codec.KeyID) error { return ks.setStatus(id, Revoked) }
+
+func (ks *Keyset) setStatus(id codec.KeyID, s Status) error {
+	k, err := ks.Key(id)
+	if err != nil {
+		return err
+	}
+	if k.Status == Revoked && s != Revoked {
+		return &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("key %s is revoked; a revoked key cannot be used again", id)}
+	}
+	k.Status = s
+	return nil
+}
+
+// Products returns the products that have keys, in order of first key.
+func (ks *Keyset) Products() []string {
+	var out []string
+	for _, k := range ks.keys {
+		if !slices.Contains(out, k.Product) {
+			out = append(out, k.Product)
+		}
+	}
+	return out
+}
+
+// Export returns the product's keyring: active and retired keys, and the
+// IDs of revoked ones. A keyring with an HMAC key carries its secret, and
+// anyone holding it can mint codes, so Export refuses unless
+// includeSecrets is set.
+func (ks *Keyset) Export(product string, includeSecrets bool) (*codec.Keyring, error) {
+	kr := &codec.Keyring{Product: product}
+	found := false
+	for _, k := range ks.keys {
+		if k.Product != product {
+			continue
+		}
+		found = true
+		if k.Status == Revoked {
+			kr.Revoked = append(kr.Revoked, k.ID)
+			continue
+		}
+		if k.Alg == codec.HMACSHA256 && !includeSecrets {
+			return nil, &KeystoreError{Err: ErrHMACExport,
+				Detail: fmt.Sprintf("key %s is HMAC-SHA256; exporting it gives its holder the power to mint codes", k.ID)}
+		}
+		kr.Keys = append(kr.Keys, k.VerificationKey())
+	}
+	if !found {
+		return nil, &KeystoreError{Err: ErrNoKey, Detail: "no keys for product " + product}
+	}
+	if err := kr.Validate(); err != nil {
+		return nil, err
+	}
+	return kr, nil
+}
