@@ -59,7 +59,9 @@ func newApp(e *env) *cli.App {
 		ExitErrHandler:  func(*cli.Context, error) {},
 		HideHelpCommand: true,
 		OnUsageError:    onUsage,
+		Flags:           []cli.Flag{homeFlag},
 		Commands: []*cli.Command{
+			keysCommand(e),
 			inspectCommand(e),
 			verifyCommand(e),
 		},

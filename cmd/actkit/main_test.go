@@ -2,6 +2,7 @@ package main
 
 import (
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/rogpeppe/go-internal/testscript"
@@ -16,5 +17,24 @@ func TestMain(m *testing.M) {
 // TestScripts runs the CLI scripts in testdata/script: each checks stdout,
 // stderr, exit status and files as a user would see them.
 func TestScripts(t *testing.T) {
-	testscript.Run(t, testscript.Params{Dir: "testdata/script"})
+	testscript.Run(t, testscript.Params{
+		Dir: "testdata/script",
+		Setup: func(env *testscript.Env) error {
+			// scrypt at age's default takes seconds under -race; the
+			// knob is honoured only by test binaries.
+			env.Setenv("ACTKIT_TEST_SCRYPT_WORK_FACTOR", "10")
+			env.Setenv("ACTKIT_HOME", env.WorkDir+"/home")
+			return nil
+		},
+		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
+			// envfile NAME FILE sets NAME to FILE's content, trimmed: a
+			// script's way to reuse what a command printed.
+			"envfile": func(ts *testscript.TestScript, neg bool, args []string) {
+				if len(args) != 2 {
+					ts.Fatalf("usage: envfile NAME FILE")
+				}
+				ts.Setenv(args[0], strings.TrimSpace(ts.ReadFile(args[1])))
+			},
+		},
+	})
 }

@@ -1,0 +1,159 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"fmt"
+	"os"
+	"strconv"
+	"strings"
+	"testing"
+
+	"github.com/actkit/actkit/keygen"
+	"github.com/urfave/cli/v2"
+	"golang.org/x/term"
+)
+
+// keystoreFlags are accepted by every command that opens the keystore.
+func keystoreFlags() []cli.Flag {
+	return []cli.Flag{
+		&cli.StringFlag{Name: "passphrase-file", Usage: "read the keystore passphrase from this file (first line)"},
+		&cli.StringFlag{Name: "identity", Usage: "age identity file for a keystore encrypted to recipients", EnvVars: []string{"ACTKIT_IDENTITY"}},
+	}
+}
+
+// openStore returns the keystore in the actkit home, unlocked by the
+// identity file or a passphrase (file, ACTKIT_PASSPHRASE, or a prompt).
+func openStore(c *cli.Context, e *env) (*keygen.Store, error) {
+	home, err := homeDir(c, false)
+	if err != nil {
+		return nil, err
+	}
+	var u keygen.Unlock
+	if path := c.String("identity"); path != "" {
+		data, err := readSmallFile(path)
+		if err != nil {
+			return nil, refused(fmt.Errorf("identity file: %w", err))
+		}
+		ids, err := keygen.ParseIdentityFile(data)
+		if err != nil {
+			return nil, refused(err)
+		}
+		u.Identities = ids
+	}
+	u.Passphrase = func() (string, error) { return passphrase(c, e, "Keystore passphrase: ", false) }
+	return keygen.NewStore(keystorePath(home), u, storeOptions(e)), nil
+}
+
+func keystorePath(home string) string { return home + string(os.PathSeparator) + "keystore.age" }
+
+func storeOptions(e *env) keygen.StoreOptions {
+	opts := keygen.StoreOptions{Warn: func(m string) { fmt.Fprintf(e.stderr, "actkit: warning: %s\n", m) }}
+	// Only a test binary may lower scrypt's work factor (scrypt under the
+	// race detector takes seconds); the shipped binary ignores the knob.
+	if testing.Testing() {
+		if n, err := strconv.Atoi(os.Getenv("ACTKIT_TEST_SCRYPT_WORK_FACTOR")); err == nil {
+			opts.ScryptWorkFactor = n
+		}
+	}
+	return opts
+}
+
+// passphrase returns the passphrase from --passphrase-file, then
+// ACTKIT_PASSPHRASE, then a prompt without echo on the terminal (asked
+// twice when confirm is set).
+func passphrase(c *cli.Context, e *env, prompt string, confirm bool) (string, error) {
+	if path := c.String("passphrase-file"); path != "" {
+		data, err := readSmallFile(path)
+		if err != nil {
+			return "", refused(fmt.Errorf("passphrase file: %w", err))
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		return strings.TrimRight(line, "\r"), nil
+	}
+	if p := os.Getenv("ACTKIT_PASSPHRASE"); p != "" {
+		return p, nil
+	}
+	return prompted(e, prompt, confirm)
+}
+
+func prompted(e *env, prompt string, confirm bool) (string, error) {
+	fd := int(os.Stdin.Fd())
+	if e.stdin != os.Stdin || !term.IsTerminal(fd) {
+		return "", refused(errors.New("no passphrase given and no terminal to ask on"),
+			"set ACTKIT_PASSPHRASE or use --passphrase-file for automation")
+	}
+	fmt.Fprint(e.stderr, prompt)
+	p, err := term.ReadPassword(fd)
+	fmt.Fprintln(e.stderr)
+	if err != nil {
+		return "", refused(fmt.Errorf("reading passphrase: %w", err))
+	}
+	if confirm {
+		fmt.Fprint(e.stderr, "Repeat it: ")
+		again, err := term.ReadPassword(fd)
+		fmt.Fprintln(e.stderr)
+		if err != nil {
+			return "", refused(fmt.Errorf("reading passphrase: %w", err))
+		}
+		if !bytes.Equal(p, again) {
+			return "", refused(errors.New("the passphrases do not match"), "run the command again")
+		}
+	}
+	if len(p) == 0 {
+		return "", refused(errors.New("empty passphrase"))
+	}
+	return string(p), nil
+}
+
+// protectionFromFlags builds a new keystore protection: recipients if any
+// were given, otherwise a new passphrase.
+func protectionFromFlags(c *cli.Context, e *env, newPassFlag string) (keygen.Protection, error) {
+	p := keygen.Protection{Armor: c.Bool("armor"), Recipients: c.StringSlice("recipient")}
+	if f := c.String("recipients-file"); f != "" {
+		data, err := readSmallFile(f)
+		if err != nil {
+			return p, refused(fmt.Errorf("recipients file: %w", err))
+		}
+		rs, err := keygen.ParseRecipients(bytes.NewReader(data))
+		if err != nil {
+			return p, refused(err)
+		}
+		p.Recipients = append(p.Recipients, rs...)
+	}
+	if len(p.Recipients) > 0 {
+		return p, nil
+	}
+	var err error
+	if path := c.String(newPassFlag); path != "" {
+		data, rerr := readSmallFile(path)
+		if rerr != nil {
+			return p, refused(fmt.Errorf("passphrase file: %w", rerr))
+		}
+		line, _, _ := strings.Cut(string(data), "\n")
+		p.Passphrase = strings.TrimRight(line, "\r")
+	} else if v := os.Getenv("ACTKIT_NEW_PASSPHRASE"); v != "" && newPassFlag == "new-passphrase-file" {
+		p.Passphrase = v
+	} else if newPassFlag == "passphrase-file" {
+		p.Passphrase, err = passphrase(c, e, "New keystore passphrase: ", true)
+	} else {
+		p.Passphrase, err = prompted(e, "New keystore passphrase: ", true)
+	}
+	if err == nil && p.Passphrase == "" {
+		err = refused(errors.New("empty passphrase"))
+	}
+	return p, err
+}
+
+// readSmallFile reads a file of at most 1 MiB (identities, passphrases,
+// recipients, keyrings): a wrong path must not make us read a disk image.
+func readSmallFile(path string) ([]byte, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, err
+	}
+	if st.Size() > 1<<20 {
+		return nil, fmt.Errorf("%s is too large", path)
+	}
+	return os.ReadFile(path)
+}
