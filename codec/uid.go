@@ -1,0 +1,224 @@
+package codec
+
+import (
+	"crypto/sha256"
+	"fmt"
+	"strings"
+)
+
+// A MachineUID identifies one machine for one product: a version symbol,
+// six component slots of 15 bits each, and a check symbol, written as four
+// groups of five Crockford base32 symbols ("1ABCD-EFGHJ-KMNPQ-RSTVW", 23
+// characters). Each slot is a hash of one hardware or product component
+// with the product ID, so the UID reveals no raw hardware data and differs
+// between products on the same machine; comparing two UIDs slot by slot
+// says which component changed. The format is in docs/machine-uid.md.
+type MachineUID struct {
+	Version byte
+	Slots   [NumSlots]uint16 // 0 = component absent; else 1..32767
+}
+
+// Component names a slot of a MachineUID.
+type Component int
+
+// The slots, in order.
+const (
+	SlotNetwork    Component = iota // MAC of the first operational physical NIC
+	SlotCPU                         // SMBIOS processor ID (or CPU signature)
+	SlotVersion                     // the product's minor version
+	SlotOSID                        // optional: the OS machine ID
+	SlotSystemUUID                  // optional: the SMBIOS system UUID
+	SlotCustom                      // optional: a value the product supplies
+	NumSlots       = 6
+)
+
+var componentNames = [NumSlots]string{"network adapter", "processor", "version", "OS machine ID", "system UUID", "product value"}
+var componentKeys = [NumSlots]string{"network", "cpu", "version", "os-id", "system-uuid", "custom"}
+
+// String returns the component's name for people ("network adapter").
+func (c Component) String() string {
+	if c < 0 || c >= NumSlots {
+		return "unknown component"
+	}
+	return componentNames[c]
+}
+
+// Key returns the component's stable identifier ("network").
+func (c Component) Key() string {
+	if c < 0 || c >= NumSlots {
+		return "unknown"
+	}
+	return componentKeys[c]
+}
+
+// UIDVersion is the UID format version this package writes.
+const UIDVersion = 1
+
+const (
+	crockford  = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
+	uidSymbols = 20
+	// MaxUIDText caps UID input before parsing.
+	MaxUIDText = 64
+)
+
+// SlotHash hashes one component value into its 15-bit slot, with the
+// product ID and a per-component label. It is never 0 (0 marks absence).
+func SlotHash(product string, c Component, value []byte) uint16 {
+	var buf []byte
+	buf = appendField(buf, []byte("actkit/v1/machine-uid/"+c.Key()))
+	buf = appendField(buf, []byte(product))
+	buf = appendField(buf, value)
+	sum := sha256.Sum256(buf)
+	v := (uint16(sum[0])<<8 | uint16(sum[1])) & 0x7FFF
+	if v == 0 {
+		v = 1
+	}
+	return v
+}
+
+func uidErr(pos int, detail string) *Error {
+	return &Error{Err: ErrMalformed, What: "machine UID", Pos: pos, Detail: detail}
+}
+
+// symbols returns the UID's 20 symbol values: version, 18 slot symbols,
+// check.
+func (u MachineUID) symbols() [uidSymbols]byte {
+	var s [uidSymbols]byte
+	s[0] = u.Version
+	for i, v := range u.Slots {
+		s[1+3*i] = byte(v >> 10 & 31)
+		s[2+3*i] = byte(v >> 5 & 31)
+		s[3+3*i] = byte(v & 31)
+	}
+	s[uidSymbols-1] = gf32Check(s[:uidSymbols-1])
+	return s
+}
+
+// String returns the canonical text form.
+func (u MachineUID) String() string {
+	s := u.symbols()
+	var b strings.Builder
+	for i, v := range s {
+		if i > 0 && i%5 == 0 {
+			b.WriteByte('-')
+		}
+		b.WriteByte(crockford[v])
+	}
+	return b.String()
+}
+
+// Present reports whether the component is part of the UID.
+func (u MachineUID) Present(c Component) bool { return u.Slots[c] != 0 }
+
+// crockfordValue decodes one symbol, accepting the usual misreadings
+// (O for 0, I and L for 1) and lower case.
+func crockfordValue(c byte) int {
+	switch {
+	case c >= 'a' && c <= 'z':
+		c -= 'a' - 'A'
+	}
+	switch c {
+	case 'O':
+		return 0
+	case 'I', 'L':
+		return 1
+	}
+	return strings.IndexByte(crockford, c)
+}
+
+// ParseMachineUID parses a UID as typed: case, spaces and hyphens do not
+// matter, O/I/L are read as 0/1/1. A wrong check symbol is ErrTypo; a
+// version other than 1 is ErrUnsupportedVersion.
+func ParseMachineUID(s string) (MachineUID, error) {
+	var u MachineUID
+	if len(s) > MaxUIDText {
+		return u, uidErr(0, "too long to be a machine UID")
+	}
+	var sym [uidSymbols]byte
+	n := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if isSeparator(c) {
+			continue
+		}
+		v := crockfordValue(c)
+		if v < 0 || c >= 0x80 {
+			return u, uidErr(i+1, "machine UIDs use digits and letters except U")
+		}
+		if n == uidSymbols {
+			return u, uidErr(0, fmt.Sprintf("more than %d symbols", uidSymbols))
+		}
+		sym[n] = byte(v)
+		n++
+	}
+	if n != uidSymbols {
+		return u, uidErr(0, fmt.Sprintf("%d symbols, want %d: a symbol is missing", n, uidSymbols))
+	}
+	if gf32Check(sym[:uidSymbols-1]) != sym[uidSymbols-1] {
+		return u, &Error{Err: ErrTypo, What: "machine UID", Detail: "check symbol does not match: compare it with the UID shown on the machine"}
+	}
+	if sym[0] != UIDVersion {
+		return u, &Error{Err: ErrUnsupportedVersion, What: "machine UID",
+			Detail: fmt.Sprintf("version %d; this build reads version %d", sym[0], UIDVersion)}
+	}
+	u.Version = sym[0]
+	present := 0
+	for i := range u.Slots {
+		v := uint16(sym[1+3*i])<<10 | uint16(sym[2+3*i])<<5 | uint16(sym[3+3*i])
+		if v > 0x7FFF {
+			return u, uidErr(0, "slot out of range")
+		}
+		u.Slots[i] = v
+		if v != 0 {
+			present++
+		}
+	}
+	if present == 0 {
+		return u, uidErr(0, "no component present")
+	}
+	return u, nil
+}
+
+// gf32Check computes the check symbol over GF(32) (x^5 + x^2 + 1): the
+// value c with sum(α^i·s_i) + α^(n+1)·c = 0. Every single substitution and
+// every adjacent transposition changes the sum (α^i ≠ 0, α ≠ 1), so each
+// is caught; a 32-symbol alphabet has no prime modulus to do this with.
+func gf32Check(s []byte) byte {
+	var sum, pow byte = 0, 1
+	for _, v := range s {
+		pow = gfMulAlpha(pow)
+		sum ^= gfMul(pow, v)
+	}
+	pow = gfMulAlpha(pow)
+	// c = sum / pow (in characteristic 2, -sum = sum)
+	return gfMul(sum, gfInv(pow))
+}
+
+func gfMulAlpha(a byte) byte {
+	a <<= 1
+	if a&0x20 != 0 {
+		a ^= 0x25 // x^5 = x^2 + 1
+	}
+	return a
+}
+
+func gfMul(a, b byte) byte {
+	var p byte
+	for b != 0 {
+		if b&1 != 0 {
+			p ^= a
+		}
+		a = gfMulAlpha(a)
+		b >>= 1
+	}
+	return p
+}
+
+func gfInv(a byte) byte {
+	// a^30 = a^-1 in GF(32)*, which has order 31.
+	r := byte(1)
+	for range 30 {
+		r = gfMul(r, a)
+	}
+	return r
+}

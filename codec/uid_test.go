@@ -1,0 +1,158 @@
+package codec
+
+import (
+	"errors"
+	"strings"
+	"testing"
+)
+
+func sampleUID() MachineUID {
+	u := MachineUID{Version: UIDVersion}
+	u.Slots[SlotNetwork] = SlotHash("umenu", SlotNetwork, []byte("52:54:00:12:34:56"))
+	u.Slots[SlotCPU] = SlotHash("umenu", SlotCPU, []byte("BFEBFBFF000906EA"))
+	u.Slots[SlotVersion] = SlotHash("umenu", SlotVersion, []byte("4.2"))
+	return u
+}
+
+func TestUIDRoundTripAndLength(t *testing.T) {
+	u := sampleUID()
+	s := u.String()
+	if len(s) > 24 {
+		t.Fatalf("UID %q is %d characters", s, len(s))
+	}
+	back, err := ParseMachineUID(strings.ToLower(strings.ReplaceAll(s, "-", " ")))
+	if err != nil || back != u {
+		t.Fatalf("round trip: %v %v", back, err)
+	}
+	// Crockford misreadings are accepted.
+	alt := strings.NewReplacer("0", "O", "1", "L").Replace(s)
+	if back, err := ParseMachineUID(alt); err != nil || back != u {
+		t.Fatalf("O/L aliases: %v", err)
+	}
+}
+
+func TestUIDCheckCatchesSingleErrors(t *testing.T) {
+	s := strings.ReplaceAll(sampleUID().String(), "-", "")
+	for i := range s {
+		for _, c := range crockford {
+			if byte(c) == s[i] {
+				continue
+			}
+			mut := s[:i] + string(c) + s[i+1:]
+			if _, err := ParseMachineUID(mut); err == nil {
+				t.Fatalf("substitution at %d accepted", i)
+			}
+		}
+		if i+1 < len(s) && s[i] != s[i+1] {
+			mut := s[:i] + string(s[i+1]) + string(s[i]) + s[i+2:]
+			if _, err := ParseMachineUID(mut); err == nil {
+				t.Fatalf("transposition at %d accepted", i)
+			}
+		}
+	}
+}
+
+func TestUIDRejects(t *testing.T) {
+	s := sampleUID().String()
+	cases := map[string]error{
+		"":                        ErrMalformed,
+		s[:len(s)-1]:              ErrMalformed,
+		s + "0":                   ErrMalformed,
+		"U" + s[1:]:               ErrMalformed,
+		s[:3] + "é" + s[4:]:       ErrMalformed,
+		strings.Repeat("1", 200):  ErrMalformed,
+		"00000-00000-00000-00000": ErrUnsupportedVersion,
+	}
+	for in, want := range cases {
+		if _, err := ParseMachineUID(in); !errors.Is(err, want) {
+			t.Errorf("%.30q: got %v, want %v", in, err, want)
+		}
+	}
+	empty := MachineUID{Version: UIDVersion}
+	if _, err := ParseMachineUID(empty.String()); !errors.Is(err, ErrMalformed) {
+		t.Errorf("UID with no component accepted: %v", err)
+	}
+	v2 := sampleUID()
+	v2.Version = 2
+	if _, err := ParseMachineUID(v2.String()); !errors.Is(err, ErrUnsupportedVersion) {
+		t.Errorf("version 2: %v", err)
+	}
+}
+
+func TestSlotHashSeparatesProductsAndComponents(t *testing.T) {
+	mac := []byte("52:54:00:12:34:56")
+	if SlotHash("umenu", SlotNetwork, mac) == SlotHash("other", SlotNetwork, mac) {
+		t.Error("same slot for two products")
+	}
+	if SlotHash("umenu", SlotNetwork, mac) == SlotHash("umenu", SlotCPU, mac) {
+		t.Error("same slot for two components")
+	}
+}
+
+func TestCompareAndPolicy(t *testing.T) {
+	issued := sampleUID()
+	now := issued
+	now.Slots[SlotNetwork] = SlotHash("umenu", SlotNetwork, []byte("52:54:00:ff:ff:ff"))
+	d := Compare(issued, now)
+	if got := d.String(); got != "network adapter changed; processor and version match" {
+		t.Fatalf("explanation %q", got)
+	}
+	if (MatchPolicy{}).Matches(issued, d) {
+		t.Fatal("exact policy accepted a changed NIC")
+	}
+	tolerant := MatchPolicy{Tolerant: true, Required: []Component{SlotVersion}, MaxChanged: 1}
+	if !tolerant.Matches(issued, d) {
+		t.Fatal("tolerant policy refused one change")
+	}
+	now.Slots[SlotVersion] = SlotHash("umenu", SlotVersion, []byte("4.3"))
+	d = Compare(issued, now)
+	if tolerant.Matches(issued, d) {
+		t.Fatal("tolerant policy accepted a changed required component")
+	}
+	if !strings.Contains(d.String(), "version changed") {
+		t.Fatalf("explanation %q", d)
+	}
+	now = issued
+	now.Slots[SlotCPU] = 0
+	if Compare(issued, now)[SlotCPU] != Removed || Compare(now, issued)[SlotCPU] != Added {
+		t.Fatal("added/removed not told apart")
+	}
+	if Compare(issued, issued).String() != "all components match" || !(MatchPolicy{}).Matches(issued, Compare(issued, issued)) {
+		t.Fatal("identical UIDs")
+	}
+}
+
+func TestRequestCodeRoundTrip(t *testing.T) {
+	r := RequestCode{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", MachineUID: sampleUID(), ProductVersion: "4.2.17"}
+	txt, err := r.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	back, err := ParseRequestCode(txt)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Product != "umenu" || back.LicenceKey != "UMENU7KQ2XM4RTA9VWCEH3NPD" || back.MachineUID != r.MachineUID || back.ProductVersion != "4.2.17" {
+		t.Fatalf("round trip: %+v", back)
+	}
+	// A typo is located like an activation code's.
+	b := []byte(txt)
+	b[3] = map[bool]byte{true: 'b', false: 'a'}[b[3] == 'a']
+	if _, err := ParseRequestCode(string(b)); !errors.Is(err, ErrTypo) {
+		t.Fatalf("typo: %v", err)
+	}
+	// Pasted where an activation code belongs: recognized.
+	if _, err := ParseText(txt); err == nil {
+		if _, err := DecodeCode(txt); !errors.Is(err, ErrIsRequestCode) || !errors.Is(err, ErrMalformed) {
+			t.Fatalf("request code as activation code: %v", err)
+		}
+	}
+	// An activation code is not a request code.
+	if _, err := ParseRequestCode(sampleCode(t)); !errors.Is(err, ErrMalformed) {
+		t.Fatalf("activation code as request: %v", err)
+	}
+	r.ProductVersion = strings.Repeat("9", 40)
+	if _, err := r.Text(); err == nil {
+		t.Fatal("over-long version accepted")
+	}
+}
