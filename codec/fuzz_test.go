@@ -153,3 +153,46 @@ func FuzzParseKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseMachineUID: an accepted UID prints canonically and parses back
+// to the same UID.
+func FuzzParseMachineUID(f *testing.F) {
+	f.Add(sampleUID().String())
+	f.Add(strings.ToLower(sampleUID().String()))
+	f.Add("1ABCD-EFGHJ-KMNPQ-RSTVW")
+	f.Fuzz(func(t *testing.T, s string) {
+		u, err := ParseMachineUID(s)
+		if failed(t, err) {
+			return
+		}
+		again, err := ParseMachineUID(u.String())
+		if err != nil || again != u {
+			t.Fatalf("UID does not round-trip: %v", err)
+		}
+	})
+}
+
+// FuzzParseRequestCode: an accepted request code re-encodes to the same
+// text, canonically.
+func FuzzParseRequestCode(f *testing.F) {
+	r := RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA", MachineUID: sampleUID(), ProductVersion: "4.2.17"}
+	txt, err := r.Text()
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(txt)
+	f.Add(txt[:len(txt)-3])
+	f.Fuzz(func(t *testing.T, s string) {
+		r, err := ParseRequestCode(s)
+		if failed(t, err) {
+			return
+		}
+		back, err := r.Text()
+		if err != nil {
+			t.Fatalf("parsed request does not encode: %v", err)
+		}
+		if stripSeparators(back) != stripSeparators(s) {
+			t.Fatalf("not canonical: %q re-encodes as %q", s, back)
+		}
+	})
+}

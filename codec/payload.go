@@ -152,6 +152,9 @@ func UnmarshalPayload(raw []byte) (Payload, int, error) {
 	if len(raw) == 0 {
 		return p, 0, malformed(what, "empty")
 	}
+	if raw[0] == requestMarker {
+		return p, 0, &Error{Err: ErrIsRequestCode, What: what, Detail: "paste it into 'actkit issue --request' on the vendor's side"}
+	}
 	if raw[0] != Version {
 		return p, 0, &Error{Err: ErrUnsupportedVersion, What: what,
 			Detail: fmt.Sprintf("version %d; this build reads version %d, a newer actkit may read it", raw[0], Version)}

@@ -17,11 +17,13 @@ const (
 	groupData = 10
 	// MaxTextLen caps the raw input (symbols, separators, white space)
 	// accepted by ParseText, in bytes.
-	MaxTextLen = 1024
+	MaxTextLen = 8 * MaxSymbols
 	// MaxSymbols caps the symbols of a code, check symbols included. The
 	// longest valid version-1 code has 137.
 	MaxSymbols = 160
-	maxGroups  = (MaxSymbols + groupData) / (groupData + 1)
+	// maxGroups is the most groups any grouped text has; positions must
+	// stay below 29 for every group to have its own start element.
+	maxGroups = (MaxRequestSymbols + groupData) / (groupData + 1)
 )
 
 const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
@@ -77,18 +79,18 @@ func FormatText(raw []byte) string {
 }
 
 // symbols holds the code's symbols with separators removed, and their
-// values.
+// values. It is sized for the longest grouped text (a request code).
 type symbols struct {
-	buf  [MaxSymbols]byte
-	vals [MaxSymbols]uint8
+	buf  [MaxRequestSymbols]byte
+	vals [MaxRequestSymbols]uint8
 	n    int
 }
 
 // collectSymbols strips separators and validates every character, reporting
 // the 1-based character position of the first bad one.
-func collectSymbols(what, s string, out *symbols) error {
-	if len(s) > MaxTextLen {
-		return malformed(what, "input is too long to be a code")
+func collectSymbols(what, s string, out *symbols, maxSymbols int) error {
+	if len(s) > 8*maxSymbols {
+		return malformed(what, "input is too long")
 	}
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -101,8 +103,8 @@ func collectSymbols(what, s string, out *symbols) error {
 			// (an invalid UTF-8 byte counts as one).
 			return malformedAt(what, utf8.RuneCountInString(s[:i])+1, badCharDetail(c))
 		}
-		if out.n == MaxSymbols {
-			return malformed(what, "too many symbols to be a code")
+		if out.n == maxSymbols {
+			return malformed(what, "too many symbols")
 		}
 		out.buf[out.n] = c
 		out.vals[out.n] = uint8(v)
@@ -181,9 +183,13 @@ func splitGroups(what string, sym *symbols, dst *symbols) error {
 // character outside the base58 alphabet is ErrMalformed with its position;
 // a failed check symbol is ErrTypo naming the groups.
 func ParseText(s string) ([]byte, error) {
-	const what = "activation code"
+	return parseGrouped("activation code", s, MaxSymbols)
+}
+
+// parseGrouped parses any grouped base58 text of at most maxSymbols.
+func parseGrouped(what, s string, maxSymbols int) ([]byte, error) {
 	var sym, data symbols
-	if err := collectSymbols(what, s, &sym); err != nil {
+	if err := collectSymbols(what, s, &sym, maxSymbols); err != nil {
 		return nil, err
 	}
 	if err := splitGroups(what, &sym, &data); err != nil {
@@ -226,7 +232,7 @@ type Candidate struct {
 func SingleSymbolCorrections(s string) []Candidate {
 	const what = "activation code"
 	var sym, data symbols
-	if collectSymbols(what, s, &sym) != nil {
+	if collectSymbols(what, s, &sym, MaxSymbols) != nil {
 		return nil
 	}
 	err := splitGroups(what, &sym, &data)

@@ -286,7 +286,7 @@ func (b *builder) build() {
 	b.invalid("NUL byte", code[:5]+"\x00"+code[5:], "malformed")
 	b.invalid("invalid UTF-8", code[:5]+"\xff"+code[5:], "malformed")
 	b.invalid("fullwidth digit lookalike", code[:5]+"１"+code[6:], "malformed")
-	b.invalid("1025 bytes of spaces", strings.Repeat(" ", codec.MaxTextLen+1), "malformed")
+	b.invalid("more spaces than MaxTextLen", strings.Repeat(" ", codec.MaxTextLen+1), "malformed")
 	b.invalid("161 symbols", strings.Repeat("2", codec.MaxSymbols+1), "malformed")
 }
 
