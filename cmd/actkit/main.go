@@ -62,6 +62,8 @@ func newApp(e *env) *cli.App {
 		Flags:           []cli.Flag{homeFlag},
 		Commands: []*cli.Command{
 			keysCommand(e),
+			machineIDCommand(e),
+			requestCommand(e),
 			inspectCommand(e),
 			verifyCommand(e),
 		},
