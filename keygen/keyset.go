@@ -124,3 +124,7 @@ func (ks *Keyset) Export(product string, includeSecrets bool) (*codec.Keyring, e
 	}
 	return kr, nil
 }
+
+// NewKeyset returns an in-memory keyset of the given keys, for signing
+// without a keystore file (tests, tools that load keys another way).
+func NewKeyset(keys ...*SigningKey) *Keyset { return &Keyset{keys: keys} }
