@@ -1,0 +1,184 @@
+package signer
+
+import (
+	"context"
+	"database/sql"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+)
+
+// BatchRow is one row of a bulk issue: its request and, after issuing,
+// its code or its refusal.
+type BatchRow struct {
+	Line    int // line in the input file
+	Fields  []string
+	Request IssueRequest
+	Issued  *Issued
+	Err     error
+}
+
+// Bulk-issue limits, checked while reading.
+const (
+	MaxBatchRows  = 1_000_000
+	maxBatchField = 512
+)
+
+// ReadBatch reads a CSV file of requests. The header names the columns:
+// "licence" and "machine", or "request"; "lease" (days) is optional; other
+// columns are carried through to the output.
+func ReadBatch(r io.Reader) (header []string, rows []BatchRow, err error) {
+	cr := csv.NewReader(r)
+	cr.FieldsPerRecord = 0
+	cr.ReuseRecord = false
+	header, err = cr.Read()
+	if err != nil {
+		return nil, nil, fmt.Errorf("batch file: reading the header: %w", err)
+	}
+	col := map[string]int{}
+	for i, h := range header {
+		col[strings.ToLower(strings.TrimSpace(h))] = i
+	}
+	_, hasReq := col["request"]
+	_, hasLic := col["licence"]
+	if _, ok := col["license"]; ok && !hasLic {
+		col["licence"], hasLic = col["license"], true
+	}
+	_, hasMachine := col["machine"]
+	if !hasReq && !(hasLic && hasMachine) {
+		return nil, nil, errors.New("batch file: the header must name a 'request' column, or 'licence' and 'machine' columns")
+	}
+	get := func(rec []string, name string) string {
+		if i, ok := col[name]; ok {
+			return strings.TrimSpace(rec[i])
+		}
+		return ""
+	}
+	for {
+		rec, err := cr.Read()
+		if err == io.EOF {
+			break
+		}
+		if err != nil {
+			// csv.ParseError carries the line; FieldPos would panic here.
+			return nil, nil, fmt.Errorf("batch file: %w", err)
+		}
+		line, _ := cr.FieldPos(0)
+		if len(rows) == MaxBatchRows {
+			return nil, nil, fmt.Errorf("batch file: more than %d rows; split it", MaxBatchRows)
+		}
+		row := BatchRow{Line: line, Fields: rec}
+		for _, f := range rec {
+			if len(f) > maxBatchField {
+				row.Err = refuse(CodeInvalid, "", "a field is longer than %d bytes", maxBatchField)
+			}
+		}
+		row.Request = IssueRequest{Licence: get(rec, "licence"), Machine: get(rec, "machine"), Request: get(rec, "request")}
+		if l := get(rec, "lease"); l != "" && row.Err == nil {
+			n, err := strconv.Atoi(l)
+			if err != nil || n < 0 {
+				row.Err = refuse(CodeInvalid, "", "lease %q is not a number of days", l)
+			}
+			row.Request.LeaseDays = n
+		}
+		rows = append(rows, row)
+	}
+	return header, rows, nil
+}
+
+// IssueBatch issues every row, committing batchSize rows per transaction.
+// A refused row keeps its refusal and the batch goes on; a row already
+// issued (a re-run of the same file) gets its code again without a new
+// seat. Codes are signed only after their batch is durable. progress, if
+// set, is called after each batch.
+func (l *Ledger) IssueBatch(keys Keys, rows []BatchRow, batchSize int, progress func(done, total int)) error {
+	if batchSize < 1 {
+		batchSize = 200
+	}
+	for start := 0; start < len(rows); start += batchSize {
+		chunk := rows[start:min(start+batchSize, len(rows))]
+		type done struct {
+			i        int
+			a        activation
+			reissued bool
+			replaced uint64
+		}
+		var ok []done
+		err := l.write(context.Background(), func(sqltx *sql.Tx) error {
+			tx := newTxq(l, sqltx)
+			ok = ok[:0]
+			for i := range chunk {
+				r := &chunk[i]
+				if r.Err != nil {
+					continue
+				}
+				t, err := resolve(r.Request)
+				if err != nil {
+					r.Err = err
+					continue
+				}
+				// issueTx refuses before it writes anything, so a refused
+				// row leaves nothing to undo; any other failure fails the
+				// whole batch.
+				a, reissued, replaced, err := l.issueTx(tx, keys, t)
+				if err != nil {
+					var ref *Refusal
+					if !errors.As(err, &ref) {
+						return err
+					}
+					r.Err = err
+					continue
+				}
+				ok = append(ok, done{i, a, reissued, replaced})
+			}
+			return nil
+		})
+		if err != nil {
+			return fmt.Errorf("batch of rows %d-%d not recorded (earlier batches are): %w", start+1, start+len(chunk), err)
+		}
+		for _, d := range ok {
+			is, err := l.sign(keys, d.a, d.reissued, d.replaced)
+			if err != nil {
+				chunk[d.i].Err = err
+				continue
+			}
+			chunk[d.i].Issued = &is
+		}
+		if progress != nil {
+			progress(start+len(chunk), len(rows))
+		}
+	}
+	return nil
+}
+
+// WriteBatch writes the results as CSV: the input columns, then serial,
+// code, status and error.
+func WriteBatch(w io.Writer, header []string, rows []BatchRow) error {
+	cw := csv.NewWriter(w)
+	cw.Write(append(append([]string{}, header...), "serial", "code", "status", "error"))
+	for _, r := range rows {
+		rec := append([]string{}, r.Fields...)
+		switch {
+		case r.Err != nil:
+			code := RefusalCode(r.Err)
+			if code == "" {
+				code = "error"
+			}
+			rec = append(rec, "", "", code, r.Err.Error())
+		case r.Issued != nil:
+			status := "issued"
+			if r.Issued.Reissued {
+				status = "reissued"
+			}
+			rec = append(rec, strconv.FormatUint(r.Issued.Serial, 10), r.Issued.Code, status, "")
+		default:
+			rec = append(rec, "", "", "error", "not processed")
+		}
+		cw.Write(rec)
+	}
+	cw.Flush()
+	return cw.Error()
+}

@@ -1,0 +1,57 @@
+package signer
+
+// migrations[i] brings the schema from version i to i+1. They only ever
+// grow: a released migration is never edited.
+var migrations = []string{
+	`
+CREATE TABLE products (
+	id             TEXT PRIMARY KEY,
+	licence_prefix TEXT NOT NULL,
+	features       TEXT NOT NULL,      -- JSON array: feature name per bit
+	created        TEXT NOT NULL
+) STRICT;
+
+CREATE TABLE licences (
+	key      TEXT PRIMARY KEY,         -- normalized licence key
+	display  TEXT NOT NULL,
+	product  TEXT NOT NULL REFERENCES products(id),
+	seats    INTEGER NOT NULL CHECK (seats >= 1),
+	-- seats held by live activations, kept in the same transactions that
+	-- change them: the database itself refuses to over-issue.
+	in_use   INTEGER NOT NULL DEFAULT 0 CHECK (in_use >= 0 AND in_use <= seats),
+	expires  INTEGER,                  -- codec.Day, NULL = perpetual
+	features INTEGER NOT NULL,
+	customer TEXT NOT NULL,
+	status   TEXT NOT NULL CHECK (status IN ('active', 'suspended', 'revoked')),
+	created  TEXT NOT NULL
+) STRICT;
+CREATE INDEX licences_product ON licences(product);
+
+CREATE TABLE activations (
+	serial      INTEGER PRIMARY KEY AUTOINCREMENT,
+	licence     TEXT NOT NULL REFERENCES licences(key),
+	machine     TEXT NOT NULL,         -- canonical machine UID
+	seats       INTEGER NOT NULL CHECK (seats >= 1),
+	key_id      TEXT NOT NULL,
+	issued      INTEGER NOT NULL,      -- codec.Day
+	expires     INTEGER,               -- codec.Day, NULL = perpetual
+	features    INTEGER NOT NULL,
+	created     TEXT NOT NULL,
+	released    TEXT,                  -- NULL while the seat is held
+	release_why TEXT
+) STRICT;
+-- One live activation per licence and machine: the database itself
+-- refuses a second seat for the same machine.
+CREATE UNIQUE INDEX activations_live ON activations(licence, machine) WHERE released IS NULL;
+
+CREATE TABLE audit (
+	seq     INTEGER PRIMARY KEY,
+	at      TEXT NOT NULL,
+	action  TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	detail  TEXT NOT NULL,             -- JSON
+	prev    BLOB NOT NULL,
+	hash    BLOB NOT NULL
+) STRICT;
+`,
+}
