@@ -38,7 +38,7 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 		}
 	}
 	app := newApp(e)
-	err := app.Run(args)
+	err := app.Run(interspersed(app, args))
 	if err == nil && e.usageFailed {
 		return exitUsage
 	}
@@ -62,6 +62,12 @@ func newApp(e *env) *cli.App {
 		Flags:           []cli.Flag{homeFlag},
 		Commands: []*cli.Command{
 			keysCommand(e),
+			productCommand(e),
+			licenceCommand(e),
+			issueCommand(e),
+			releaseCommand(e),
+			transferCommand(e),
+			ledgerCommand(e),
 			machineIDCommand(e),
 			requestCommand(e),
 			inspectCommand(e),
