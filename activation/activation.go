@@ -1,0 +1,175 @@
+package activation
+
+import (
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/verify"
+)
+
+// Defaults for Config.
+const (
+	DefaultGrace          = 7 * 24 * time.Hour
+	DefaultClockTolerance = 2 * time.Hour
+)
+
+// Config is the product's activation setup.
+type Config struct {
+	// Keyring is the product's pinned keyring (verify.ParseKeyring of the
+	// text from 'actkit keys export').
+	Keyring *verify.Keyring
+	// StatePath is where the state file lives (a per-machine location the
+	// product can write, e.g. under os.UserConfigDir or ProgramData).
+	StatePath string
+	// Grace is how long the product runs before activation is required.
+	Grace time.Duration
+	// ClockTolerance is how far the clock may go back behind the latest
+	// time seen (NTP steps, manual corrections) before tampering is
+	// suspected.
+	ClockTolerance time.Duration
+	// Policy decides whether a changed machine is still the same one; the
+	// zero value is exact match.
+	Policy codec.MatchPolicy
+}
+
+func (c *Config) defaults() error {
+	if c.Keyring == nil || c.StatePath == "" {
+		return errors.New("activation: Config needs a Keyring and a StatePath")
+	}
+	if c.Grace == 0 {
+		c.Grace = DefaultGrace
+	}
+	if c.ClockTolerance == 0 {
+		c.ClockTolerance = DefaultClockTolerance
+	}
+	return nil
+}
+
+// open loads the state, starting it on first run, and moves the latest
+// time seen forward. It returns the effective time (the later of now and
+// the latest time seen), or a ClockTampering status.
+func (c *Config) open(now time.Time) (*stateFile, time.Time, *Status, error) {
+	s, err := load(c.StatePath)
+	var note error
+	switch {
+	case errors.Is(err, errDamaged):
+		// A damaged file must not hand out a fresh grace period: start one
+		// that is already over.
+		s = &stateFile{FirstRun: now.Add(-c.Grace), LatestSeen: now}
+		note = fmt.Errorf("%w; the grace period is not restarted", errDamaged)
+	case err != nil:
+		return nil, now, nil, fmt.Errorf("activation: reading %s: %w", c.StatePath, err)
+	case s == nil:
+		s = &stateFile{FirstRun: now, LatestSeen: now}
+	}
+	if now.Before(s.LatestSeen.Add(-c.ClockTolerance)) {
+		st := &Status{State: ClockTampering, LicenceKey: s.LicenceKey,
+			Reason: fmt.Errorf("it reads %s, but this product already ran at %s", now.UTC().Format(time.RFC3339), s.LatestSeen.Format(time.RFC3339))}
+		return s, now, st, nil
+	}
+	eff := now
+	if s.LatestSeen.After(eff) {
+		eff = s.LatestSeen // the latest time seen only moves forward
+	}
+	s.LatestSeen = eff
+	if err := save(c.StatePath, s); err != nil {
+		return nil, now, nil, fmt.Errorf("activation: writing %s: %w", c.StatePath, err)
+	}
+	if note != nil {
+		return s, eff, &Status{State: ActivationRequired, Reason: note}, nil
+	}
+	return s, eff, nil, nil
+}
+
+// Check returns the licence state on this machine at time now. It
+// records the first run and the latest time seen; the error is only for
+// a state file that cannot be read or written.
+func Check(cfg Config, current codec.MachineUID, now time.Time) (Status, error) {
+	if err := cfg.defaults(); err != nil {
+		return Status{}, err
+	}
+	s, eff, early, err := cfg.open(now)
+	if err != nil {
+		return Status{State: ActivationRequired, Reason: err}, err
+	}
+	if early != nil && (early.State == ClockTampering || s.Code == "") {
+		return *early, nil
+	}
+	if s.Code == "" {
+		left := cfg.Grace - eff.Sub(s.FirstRun)
+		if left > 0 {
+			return Status{State: InGrace, GraceLeft: left}, nil
+		}
+		return Status{State: ActivationRequired}, nil
+	}
+	issued, err := codec.ParseMachineUID(s.MachineUID)
+	if err != nil {
+		return Status{State: Invalid, Reason: err, LicenceKey: s.LicenceKey}, nil
+	}
+	diff := codec.Compare(issued, current)
+	if !cfg.Policy.Matches(issued, diff) {
+		return Status{State: MachineChanged, Changes: diff, LicenceKey: s.LicenceKey}, nil
+	}
+	// The code is bound to the UID it was issued for; the policy has just
+	// accepted this machine as that one.
+	return status(cfg, s.LicenceKey, s.Code, issued, eff), nil
+}
+
+func status(cfg Config, licence, code string, uid codec.MachineUID, at time.Time) Status {
+	terms, err := cfg.Keyring.Verify(code, verify.Binding{Product: cfg.Keyring.Product(), LicenceKey: licence, MachineUID: uid.String()}, at)
+	var ve *verify.Error
+	errors.As(err, &ve)
+	switch {
+	case err == nil:
+		return Status{State: Activated, Terms: terms, LicenceKey: licence}
+	case errors.Is(err, verify.ErrExpired):
+		return Status{State: Expired, ExpiredOn: ve.Day, Reason: err, LicenceKey: licence}
+	case errors.Is(err, verify.ErrNotYetValid):
+		return Status{State: ClockTampering, Reason: err, LicenceKey: licence}
+	}
+	return Status{State: Invalid, Reason: err, LicenceKey: licence}
+}
+
+// Activate checks a code typed or pasted by the user and, if it is valid
+// for this licence key and machine, stores it. On failure the state is
+// unchanged and the error is the verifier's (errors.Is with the verify
+// sentinels; for a single typo the *verify.Error carries a suggestion).
+func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now time.Time) (Status, error) {
+	if err := cfg.defaults(); err != nil {
+		return Status{}, err
+	}
+	s, eff, early, err := cfg.open(now)
+	if err != nil {
+		return Status{State: ActivationRequired, Reason: err}, err
+	}
+	if early != nil && early.State == ClockTampering {
+		return *early, early.Reason
+	}
+	// Keys typed with Crockford look-alikes (O for 0) are read correctly.
+	if _, norm, err := codec.ParseLicenceKey(licenceKey); err == nil {
+		licenceKey = norm
+	}
+	st := status(cfg, licenceKey, code, current, eff)
+	if st.State != Activated {
+		return st, st.Reason
+	}
+	canon, _ := codec.CanonicalText(code)
+	s.LicenceKey, s.Code, s.MachineUID = licenceKey, canon, current.String()
+	if err := save(cfg.StatePath, s); err != nil {
+		return Status{State: ActivationRequired, Reason: err}, fmt.Errorf("activation: writing %s: %w", cfg.StatePath, err)
+	}
+	return st, nil
+}
+
+// RequestCode returns the request code the user sends to the vendor.
+func RequestCode(cfg Config, licenceKey string, current codec.MachineUID, productVersion string) (string, error) {
+	if cfg.Keyring == nil {
+		return "", errors.New("activation: Config needs a Keyring")
+	}
+	if _, norm, err := codec.ParseLicenceKey(licenceKey); err == nil {
+		licenceKey = norm
+	}
+	return codec.RequestCode{Product: cfg.Keyring.Product(), LicenceKey: licenceKey, MachineUID: current, ProductVersion: productVersion}.Text()
+}
