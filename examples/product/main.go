@@ -1,0 +1,97 @@
+// Command product is a small program that embeds actkit activation as a
+// real product would: on start it prints its licence state; "request"
+// prints the request code to send to the vendor; "activate CODE" checks
+// and stores a code.
+//
+// It reads its keyring from PRODUCT_KEYRING (a real product embeds it),
+// its licence key from PRODUCT_LICENCE, keeps its state in PRODUCT_STATE
+// (default product-state.json), and takes its clock from PRODUCT_NOW
+// (RFC 3339) when set, so that tests can move time.
+package main
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/actkit/actkit/activation"
+	"github.com/actkit/actkit/machine"
+	"github.com/actkit/actkit/verify"
+)
+
+const version = "4.2.17"
+
+func main() {
+	os.Exit(run(os.Args[1:]))
+}
+
+func run(args []string) int {
+	data, err := os.ReadFile(os.Getenv("PRODUCT_KEYRING"))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "product: no keyring:", err)
+		return 2
+	}
+	kr, err := verify.ParseKeyring(string(data))
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "product: bad keyring:", err)
+		return 2
+	}
+	state := os.Getenv("PRODUCT_STATE")
+	if state == "" {
+		state = "product-state.json"
+	}
+	cfg := activation.Config{Keyring: kr, StatePath: state}
+	now := time.Now()
+	if s := os.Getenv("PRODUCT_NOW"); s != "" {
+		if now, err = time.Parse(time.RFC3339, s); err != nil {
+			fmt.Fprintln(os.Stderr, "product: PRODUCT_NOW:", err)
+			return 2
+		}
+	}
+	id, err := machine.Collect(machine.Options{Product: kr.Product(), Version: version,
+		ProductValue: os.Getenv("PRODUCT_MACHINE_VALUE"), Root: os.Getenv("PRODUCT_MACHINE_ROOT")})
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "product: machine identity:", err)
+		return 1
+	}
+	licence := os.Getenv("PRODUCT_LICENCE")
+
+	switch {
+	case len(args) == 0:
+		st, err := activation.Check(cfg, id.UID, now)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "product:", err)
+			return 1
+		}
+		fmt.Println(st)
+		if !st.Licensed() {
+			return 1
+		}
+		return 0
+	case args[0] == "request" && len(args) == 1:
+		code, err := activation.RequestCode(cfg, licence, id.UID, version)
+		if err != nil {
+			fmt.Fprintln(os.Stderr, "product:", err)
+			return 1
+		}
+		fmt.Println("Send this request code to your vendor:")
+		fmt.Println(code)
+		return 0
+	case args[0] == "activate" && len(args) == 2:
+		st, err := activation.Activate(cfg, licence, args[1], id.UID, now)
+		var ve *verify.Error
+		switch {
+		case err == nil:
+			fmt.Println(st)
+			return 0
+		case errors.As(err, &ve) && ve.Suggestion != "":
+			fmt.Printf("not activated: %v\n", err)
+		default:
+			fmt.Printf("not activated: %v\n", err)
+		}
+		return 1
+	}
+	fmt.Fprintln(os.Stderr, "usage: product [request | activate CODE]")
+	return 2
+}
