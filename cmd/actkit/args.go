@@ -12,8 +12,8 @@ import (
 // uses the command's own flag definitions to know which flags take a
 // value; "--" ends flag reordering.
 func interspersed(app *cli.App, args []string) []string {
-	if len(args) < 2 {
-		return args
+	if len(args) < 2 || args[len(args)-1] == "--generate-bash-completion" {
+		return args // completion requests must keep their last argument last
 	}
 	out := []string{args[0]}
 	cmds := app.Commands
@@ -47,7 +47,7 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 	}
-	var flagArgs, positional []string
+	var global, flagArgs, positional []string
 	for ; i < len(args); i++ {
 		a := args[i]
 		switch {
@@ -55,16 +55,36 @@ func interspersed(app *cli.App, args []string) []string {
 			positional = append(positional, args[i:]...)
 			i = len(args)
 		case strings.HasPrefix(a, "-") && len(a) > 1:
-			flagArgs = append(flagArgs, a)
-			if takesValue(flags, a) && i+1 < len(args) {
-				flagArgs = append(flagArgs, args[i+1])
+			// A global flag (--home) typed after the command goes back
+			// in front of it, unless the command has a flag of that name.
+			dst := &flagArgs
+			if !hasFlag(flags, a) && hasFlag(app.Flags, a) {
+				dst = &global
+			}
+			*dst = append(*dst, a)
+			if takesValue(append(flags, app.Flags...), a) && i+1 < len(args) {
+				*dst = append(*dst, args[i+1])
 				i++
 			}
 		default:
 			positional = append(positional, a)
 		}
 	}
-	return append(append(out, flagArgs...), positional...)
+	res := append([]string{args[0]}, global...)
+	res = append(append(res, out[1:]...), flagArgs...)
+	return append(res, positional...)
+}
+
+func hasFlag(flags []cli.Flag, arg string) bool {
+	name, _, _ := strings.Cut(strings.TrimLeft(arg, "-"), "=")
+	for _, f := range flags {
+		for _, n := range f.Names() {
+			if n == name {
+				return true
+			}
+		}
+	}
+	return false
 }
 
 // takesValue reports whether the flag named by arg ("--name", "-n",

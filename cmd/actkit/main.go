@@ -56,10 +56,11 @@ func newApp(e *env) *cli.App {
 		ErrWriter: e.stderr,
 		Reader:    e.stdin,
 		// Errors are reported by run, with the exit status chosen there.
-		ExitErrHandler:  func(*cli.Context, error) {},
-		HideHelpCommand: true,
-		OnUsageError:    onUsage,
-		Flags:           []cli.Flag{homeFlag},
+		ExitErrHandler:       func(*cli.Context, error) {},
+		HideHelpCommand:      true,
+		EnableBashCompletion: true,
+		OnUsageError:         onUsage,
+		Flags:                []cli.Flag{homeFlag},
 		Commands: []*cli.Command{
 			keysCommand(e),
 			productCommand(e),
@@ -72,6 +73,10 @@ func newApp(e *env) *cli.App {
 			requestCommand(e),
 			inspectCommand(e),
 			verifyCommand(e),
+			demoCommand(e),
+			versionCommand(e),
+			completionCommand(e),
+			manCommand(e),
 		},
 		CommandNotFound: func(c *cli.Context, name string) {
 			fmt.Fprintf(e.stderr, "actkit: error: unknown command %q\nactkit: hint: run 'actkit --help' for the list\n", name)

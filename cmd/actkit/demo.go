@@ -1,0 +1,203 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"filippo.io/age"
+	"github.com/actkit/actkit/codec"
+	"github.com/urfave/cli/v2"
+)
+
+// demo runs the whole story through the same commands a user types,
+// printing each command line before its output.
+type demo struct {
+	e    *env
+	home string
+	step int
+}
+
+// run executes one actkit command line; want is the expected exit status.
+func (d *demo) run(title string, want int, args ...string) (string, error) {
+	d.step++
+	fmt.Fprintf(d.e.stdout, "\n%d. %s\n$ actkit %s\n", d.step, title, quoteArgs(args))
+	var out, errb bytes.Buffer
+	sub := &env{stdin: strings.NewReader(""), stdout: io.MultiWriter(d.e.stdout, &out),
+		stderr: io.MultiWriter(d.e.stdout, &errb), now: d.e.now}
+	app := newApp(sub)
+	full := append([]string{"actkit"}, args...)
+	status := report(sub.stderr, app.Run(interspersed(app, full)))
+	if status != want {
+		return "", fmt.Errorf("demo step %d (%s) exited %d, expected %d", d.step, title, status, want)
+	}
+	return strings.TrimSpace(out.String()), nil
+}
+
+func quoteArgs(args []string) string {
+	q := make([]string, len(args))
+	for i, a := range args {
+		if a == "" || strings.ContainsAny(a, " \t\"'$") {
+			a = "'" + a + "'"
+		}
+		q[i] = a
+	}
+	return strings.Join(q, " ")
+}
+
+func demoCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "demo",
+		Usage: "run the whole story end to end, non-interactively",
+		Description: `Creates a keystore, a product and its key, a licence with two seats; shows
+this machine's UID and request code; issues a code and verifies it against
+the exported keyring; shows a third machine refused for lack of seats and a
+mistyped code caught with its correction. Each step prints the command a
+user would type. Everything happens in a temporary home that is removed at
+the end, unless --home names one to keep.
+
+Example:
+   go run ./cmd/actkit demo
+   actkit demo --home ./demo-home`,
+		Flags: []cli.Flag{&cli.StringFlag{Name: "home", Usage: "keep everything in this directory (it must not hold a keystore yet)"}},
+		Action: func(c *cli.Context) error {
+			home := c.String("home")
+			keep := home != ""
+			if !keep {
+				tmp, err := os.MkdirTemp("", "actkit-demo-")
+				if err != nil {
+					return refused(err)
+				}
+				home = tmp
+				defer os.RemoveAll(tmp)
+			} else if err := os.MkdirAll(home, 0o700); err != nil {
+				return refused(err)
+			}
+			d := &demo{e: e, home: home}
+			if err := d.story(); err != nil {
+				return refused(err)
+			}
+			if keep {
+				fmt.Fprintf(e.stdout, "\nEverything is kept in %s.\n", home)
+			} else {
+				fmt.Fprintf(e.stdout, "\nDone; the temporary home %s was removed.\n", home)
+			}
+			return nil
+		},
+	}
+}
+
+func (d *demo) story() error {
+	w := d.e.stdout
+	fmt.Fprintf(w, "actkit demo: the vendor's workstation and one customer machine, in %s\n", d.home)
+	id, err := age.GenerateX25519Identity()
+	if err != nil {
+		return err
+	}
+	idFile := filepath.Join(d.home, "vendor-identity.txt")
+	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
+		return err
+	}
+	fmt.Fprintf(w, "\nThe vendor's keystore is encrypted to an age identity, %s\n(in real use: age-keygen -o identity.txt, or a passphrase with 'actkit keys init').\n", idFile)
+	h := []string{"--home", d.home}
+	k := append(append([]string{}, h...), "--identity", idFile)
+	with := func(base []string, more ...string) []string { return append(append([]string{}, more...), base...) }
+
+	if _, err := d.run("Create the keystore", 0, with(h, "keys", "init", "--recipient", id.Recipient().String())...); err != nil {
+		return err
+	}
+	if _, err := d.run("Create the product's signing key (Ed25519)", 0, with(k, "keys", "new", "--product", "demo-app")...); err != nil {
+		return err
+	}
+	if _, err := d.run("Register the product and its features", 0, with(h, "product", "add", "demo-app", "--features", "reports,export,api")...); err != nil {
+		return err
+	}
+	lic, err := d.run("Sell a licence with two seats", 0, with(h, "licence", "new", "--product", "demo-app", "--seats", "2", "--features", "reports,api", "--customer", "Demo Plant 1")...)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n-- On the customer's machine (no network needed) --")
+	midArgs := []string{"machine-id", "--product", "demo-app", "--version", "1.0.0", "--explain"}
+	uidOut, err := d.run("Show this machine's UID and where it comes from", 0, midArgs...)
+	if err != nil {
+		// A container or VM with no readable hardware: the product would
+		// supply a value of its own.
+		fmt.Fprintln(w, "This machine has no readable hardware identity; products pass a value of their own in that case.")
+		midArgs = append(midArgs, "--value", "demo-machine-1")
+		if uidOut, err = d.run("Show the UID with a product-supplied value", 0, midArgs...); err != nil {
+			return err
+		}
+	}
+	uid := strings.Fields(uidOut)[0]
+	reqArgs := []string{"request", "--product", "demo-app", "--version", "1.0.0", "--licence", lic}
+	if len(midArgs) > 6 {
+		reqArgs = append(reqArgs, "--value", "demo-machine-1")
+	}
+	req, err := d.run("Make the request code the customer sends to the vendor", 0, reqArgs...)
+	if err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n-- Back at the vendor --")
+	code, err := d.run("Issue the activation code from the request code", 0, with(k, "issue", "--request", req)...)
+	if err != nil {
+		return err
+	}
+	keyring := filepath.Join(d.home, "demo-app.keyring")
+	if _, err := d.run("Export the keyring the product embeds (public keys only)", 0, with(k, "keys", "export", "--product", "demo-app", "-o", keyring)...); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n-- On the customer's machine --")
+	if _, err := d.run("Verify the code offline, as the product does", 0, "verify", "--keyring", keyring, "--licence", lic, "--machine", uid, code); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n-- More machines --")
+	second, third := demoUID("second"), demoUID("third")
+	if _, err := d.run("A second machine takes the second seat", 0, with(k, "issue", "--licence", lic, "--machine", second)...); err != nil {
+		return err
+	}
+	if _, err := d.run("A third machine is refused: both seats are held", 1, with(k, "issue", "--licence", lic, "--machine", third)...); err != nil {
+		return err
+	}
+
+	fmt.Fprintln(w, "\n-- A typo when the code is typed in --")
+	typo := mistype(code)
+	if _, err := d.run("One symbol mistyped: the group is named and the correction suggested", 1, "verify", "--keyring", keyring, "--licence", lic, "--machine", uid, typo); err != nil {
+		return err
+	}
+	if _, err := d.run("The audit trail is intact", 0, with(h, "ledger", "verify")...); err != nil {
+		return err
+	}
+	return nil
+}
+
+// demoUID makes a valid machine UID for a pretend machine.
+func demoUID(name string) string {
+	u := codec.MachineUID{Version: codec.UIDVersion}
+	for _, c := range []codec.Component{codec.SlotNetwork, codec.SlotCPU, codec.SlotVersion} {
+		u.Slots[c] = codec.SlotHash("demo-app", c, []byte(name))
+	}
+	return u.String()
+}
+
+// mistype changes one symbol in the third group of a code.
+func mistype(code string) string {
+	b := []byte(code)
+	i := strings.Index(code, "-") + 1
+	i = i + strings.Index(code[i:], "-") + 3
+	if i >= len(b) {
+		i = 2
+	}
+	if b[i] == 'k' {
+		b[i] = 'h'
+	} else {
+		b[i] = 'k'
+	}
+	return string(b)
+}
