@@ -18,6 +18,10 @@ type Options struct {
 	BusyTimeout time.Duration
 	// Now is the clock (UTC); nil means time.Now.
 	Now func() time.Time
+
+	// pragmas are extra connection pragmas; tests use max_page_count to
+	// make the disk "full".
+	pragmas []string
 }
 
 // Ledger is the seat ledger: one SQLite file.
@@ -50,6 +54,9 @@ func Open(path string, opts Options) (*Ledger, error) {
 	q.Add("_pragma", "foreign_keys(1)")
 	q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
 	q.Set("_txlock", "immediate") // write transactions take the write lock at BEGIN
+	for _, p := range opts.pragmas {
+		q.Add("_pragma", p)
+	}
 	db, err := sql.Open("sqlite", "file:"+path+"?"+q.Encode())
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
