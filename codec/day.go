@@ -2,25 +2,29 @@ package codec
 
 import "time"
 
-// Day is a calendar day in UTC, counted from Epoch. Two bytes cover the
+// Day is a calendar day in UTC, counted from 2024-01-01 (day 0, the
+// epoch). Two bytes cover the
 // years 2024 to 2203. Activation codes carry days, not instants: a code is
 // typed by hand, and a day is what a licence term is written in.
 type Day uint16
 
-// Epoch is day 0: 2024-01-01 UTC.
-var Epoch = time.Date(2024, 1, 1, 0, 0, 0, 0, time.UTC)
+// epochUnix is day 0, 2024-01-01T00:00:00Z, in Unix seconds: a constant,
+// so that no package variable can move every date.
+const epochUnix = 1704067200
+
+func epoch() time.Time { return time.Unix(epochUnix, 0).UTC() }
 
 // NoExpiry marks a perpetual code. It is never encoded: a perpetual code
 // simply has no expiry field.
 const NoExpiry Day = 0xFFFF
 
 // DayOf returns the UTC day containing t, clamped to the representable
-// range (days before Epoch are 0, days after the last are NoExpiry-1).
+// range (days before the epoch are 0, days after the last are NoExpiry-1).
 func DayOf(t time.Time) Day {
-	if t.Before(Epoch) {
+	if t.Before(epoch()) {
 		return 0
 	}
-	d := t.Sub(Epoch) / (24 * time.Hour)
+	d := t.Sub(epoch()) / (24 * time.Hour)
 	if d >= time.Duration(NoExpiry) {
 		return NoExpiry - 1
 	}
@@ -29,7 +33,7 @@ func DayOf(t time.Time) Day {
 
 // Start returns the first instant of the day (00:00:00 UTC).
 // Days are UTC, so every day is 24 hours long.
-func (d Day) Start() time.Time { return Epoch.Add(time.Duration(d) * 24 * time.Hour) }
+func (d Day) Start() time.Time { return epoch().Add(time.Duration(d) * 24 * time.Hour) }
 
 // End returns the first instant after the day: expiry is inclusive, so a
 // code expiring on d is valid until End() exclusive.
@@ -49,7 +53,7 @@ func ParseDay(s string) (Day, error) {
 	if err != nil {
 		return 0, malformed("date", "want YYYY-MM-DD, got "+quoteString(s, 16))
 	}
-	if t.Before(Epoch) || !t.Before(NoExpiry.Start()) {
+	if t.Before(epoch()) || !t.Before(NoExpiry.Start()) {
 		return 0, malformed("date", s+" is outside 2024-01-01..2203-06-06")
 	}
 	return DayOf(t), nil

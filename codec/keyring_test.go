@@ -199,7 +199,7 @@ func TestDay(t *testing.T) {
 			t.Errorf("%q accepted", bad)
 		}
 	}
-	if DayOf(Epoch.AddDate(-1, 0, 0)) != 0 || DayOf(Epoch.AddDate(500, 0, 0)) != NoExpiry-1 {
+	if DayOf(epoch().AddDate(-1, 0, 0)) != 0 || DayOf(epoch().AddDate(500, 0, 0)) != NoExpiry-1 || Day(0).String() != "2024-01-01" {
 		t.Fatal("DayOf does not clamp")
 	}
 	if NoExpiry.String() != "never" {

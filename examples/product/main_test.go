@@ -24,7 +24,7 @@ func TestProductLifecycle(t *testing.T) {
 	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
 	}
-	key, err := keygen.Generate(bytes.NewReader(bytes.Repeat([]byte{9}, 32)), "umenu", codec.Ed25519, codec.Epoch, nil)
+	key, err := keygen.Generate(bytes.NewReader(bytes.Repeat([]byte{9}, 32)), "umenu", codec.Ed25519, codec.Day(0).Start(), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -64,7 +64,7 @@ func TestProductLifecycle(t *testing.T) {
 	}
 	sign := func(uid codec.MachineUID) string {
 		c, err := key.Sign(codec.Binding{Product: "umenu", LicenceKey: req.LicenceKey, MachineUID: uid.String()},
-			codec.Payload{Issued: codec.DayOf(codec.Epoch.AddDate(2, 10, 30)), Expires: codec.NoExpiry, Seats: 1, Serial: 11})
+			codec.Payload{Issued: codec.DayOf(codec.Day(0).Start().AddDate(2, 10, 30)), Expires: codec.NoExpiry, Seats: 1, Serial: 11})
 		if err != nil {
 			t.Fatal(err)
 		}
