@@ -596,7 +596,7 @@ Signed with the product's active key under the ledger-checkpoint label.
 
 Example:
    actkit ledger checkpoint --product umenu >> checkpoints.txt`,
-				Flags: append([]cli.Flag{&cli.StringFlag{Name: "product", Usage: "sign with this product's active key"}}, keystoreFlags()...),
+				Flags: append([]cli.Flag{&cli.StringFlag{Name: "product", Usage: "sign with this product's active key"}, jsonFlag}, keystoreFlags()...),
 				Action: func(c *cli.Context) error {
 					if c.String("product") == "" {
 						return usageError("--product is required")
@@ -617,6 +617,9 @@ Example:
 					cp, err := l.Checkpoint(key)
 					if err != nil {
 						return refused(err)
+					}
+					if c.Bool("json") {
+						return writeJSON(e.stdout, map[string]any{"checkpoint": cp.String(), "size": cp.Size, "head": fmt.Sprintf("%x", cp.Head), "key": cp.KeyID.String()})
 					}
 					fmt.Fprintln(e.stdout, cp)
 					return nil
