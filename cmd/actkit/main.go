@@ -50,8 +50,11 @@ func newApp(e *env) *cli.App {
 		return usageError("%s", err)
 	}
 	app := &cli.App{
-		Name:      "actkit",
-		Usage:     "issue and check offline activation codes",
+		Name:  "actkit",
+		Usage: "issue and check offline activation codes",
+		Description: `New here? 'actkit demo' runs the whole story in a temporary home and prints
+each command it uses. 'actkit COMMAND --help' shows a command's options and
+an example.`,
 		Writer:    e.stdout,
 		ErrWriter: e.stderr,
 		Reader:    e.stdin,
@@ -84,7 +87,19 @@ func newApp(e *env) *cli.App {
 		},
 	}
 	setUsageHandling(app.Commands, onUsage)
+	for _, c := range app.Commands {
+		c.Category = categories[c.Name]
+	}
 	return app
+}
+
+// categories group the commands in 'actkit --help' by who runs them.
+var categories = map[string]string{
+	"keys": "Vendor", "product": "Vendor", "licence": "Vendor", "issue": "Vendor", "release": "Vendor",
+	"transfer": "Vendor", "ledger": "Vendor",
+	"machine-id": "Customer machine", "request": "Customer machine",
+	"inspect": "Codes", "verify": "Codes",
+	"demo": "Getting started", "version": "Getting started", "completion": "Getting started", "man": "Getting started",
 }
 
 // setUsageHandling makes every command report flag mistakes the one
