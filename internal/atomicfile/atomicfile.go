@@ -58,7 +58,8 @@ func Write(fsys FS, path string, perm os.FileMode, write func(io.Writer) error) 
 
 // Create is Write that refuses to replace an existing file: the new file
 // is linked into place, which fails if the name is taken, so two racing
-// creators cannot both succeed.
+// creators cannot both succeed. Where the file system has no hard links
+// it checks and renames instead; callers then need their own lock.
 func Create(fsys FS, path string, perm os.FileMode, write func(io.Writer) error) error {
 	return replace(fsys, path, perm, write, true)
 }
@@ -98,14 +99,24 @@ func replace(fsys FS, path string, perm os.FileMode, write func(io.Writer) error
 		return fmt.Errorf("closing %s: %w", tmp, err)
 	}
 	if exclusive {
-		if err := fsys.Link(tmp, path); err != nil {
-			if errors.Is(err, os.ErrExist) {
+		err := fsys.Link(tmp, path)
+		switch {
+		case errors.Is(err, os.ErrExist):
+			return fmt.Errorf("%s: %w", path, ErrExists)
+		case err != nil:
+			// File systems without hard links (FAT and exFAT USB drives):
+			// check, then rename. Not atomic against a racing creator,
+			// which callers exclude with a lock.
+			if _, serr := os.Lstat(path); serr == nil {
 				return fmt.Errorf("%s: %w", path, ErrExists)
 			}
-			return fmt.Errorf("linking %s: %w", path, err)
-		}
-		if err := fsys.Remove(tmp); err != nil {
-			return fmt.Errorf("removing %s: %w", tmp, err)
+			if err := fsys.Rename(tmp, path); err != nil {
+				return fmt.Errorf("creating %s: %w", path, err)
+			}
+		default:
+			if err := fsys.Remove(tmp); err != nil {
+				return fmt.Errorf("removing %s: %w", tmp, err)
+			}
 		}
 	} else if err := fsys.Rename(tmp, path); err != nil {
 		return fmt.Errorf("renaming over %s: %w", path, err)

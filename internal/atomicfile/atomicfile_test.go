@@ -72,8 +72,17 @@ func TestCreateIsExclusive(t *testing.T) {
 	if string(got) != "first" {
 		t.Fatalf("content %q", got)
 	}
-	if err := Create(FaultFS{Fail: "link"}, filepath.Join(filepath.Dir(path), "g"), 0o600, writeString("x")); !errors.Is(err, ErrInjected) {
+	// Without hard links (the link step fails), Create falls back to
+	// check-and-rename, still refusing an existing file.
+	g := filepath.Join(filepath.Dir(path), "g")
+	if err := Create(FaultFS{Fail: "link"}, g, 0o600, writeString("x")); err != nil {
 		t.Fatal(err)
+	}
+	if got, _ := os.ReadFile(g); string(got) != "x" {
+		t.Fatalf("fallback wrote %q", got)
+	}
+	if err := Create(FaultFS{Fail: "link"}, g, 0o600, writeString("y")); !errors.Is(err, ErrExists) {
+		t.Fatalf("fallback replaced an existing file: %v", err)
 	}
 	assertNoTemp(t, filepath.Dir(path))
 }
