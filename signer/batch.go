@@ -7,8 +7,10 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"runtime"
 	"strconv"
 	"strings"
+	"sync"
 )
 
 // BatchRow is one row of a bulk issue: its request and, after issuing,
@@ -139,14 +141,29 @@ func (l *Ledger) IssueBatch(keys Keys, rows []BatchRow, batchSize int, progress 
 		if err != nil {
 			return fmt.Errorf("batch of rows %d-%d not recorded (earlier batches are): %w", start+1, start+len(chunk), err)
 		}
-		for _, d := range ok {
-			is, err := l.sign(keys, d.a, d.reissued, d.replaced)
-			if err != nil {
-				chunk[d.i].Err = err
-				continue
-			}
-			chunk[d.i].Issued = &is
+		// The batch is durable: sign its codes on every core. Signing
+		// touches no shared state.
+		var wg sync.WaitGroup
+		next := make(chan done)
+		for range min(runtime.GOMAXPROCS(0), 8) {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for d := range next {
+					is, err := l.sign(keys, d.a, d.reissued, d.replaced)
+					if err != nil {
+						chunk[d.i].Err = err
+						continue
+					}
+					chunk[d.i].Issued = &is
+				}
+			}()
 		}
+		for _, d := range ok {
+			next <- d
+		}
+		close(next)
+		wg.Wait()
 		if progress != nil {
 			progress(start+len(chunk), len(rows))
 		}

@@ -117,7 +117,7 @@ func fill(b *testing.B, path string, n int) {
 	}
 	defer db.Close()
 	tx, _ := db.Begin()
-	lic, _ := tx.Prepare("INSERT INTO licences(key, display, product, seats, in_use, expires, features, customer, status, created) VALUES (?, ?, 'umenu', 65535, 50000, NULL, 0, '', 'active', '2026-01-01T00:00:00Z')")
+	lic, _ := tx.Prepare("INSERT INTO licences(key, display, product, seats, in_use, expires, features, customer, status, created) VALUES (?, ?, 'umenu', 65535, 0, NULL, 0, '', 'active', '2026-01-01T00:00:00Z')") // the trigger counts the seats
 	act, _ := tx.Prepare("INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created) VALUES (?, ?, 1, 'ffff', 1000, NULL, 0, '2026-01-01T00:00:00Z')")
 	var key string
 	for i := range n {

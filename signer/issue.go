@@ -47,6 +47,16 @@ type Issued struct {
 	Replaced uint64 `json:"replaced,omitempty"`
 }
 
+// codeEvent is the audit detail of an issue, re-issue or release.
+type codeEvent struct {
+	Serial   uint64 `json:"serial"`
+	Replaces uint64 `json:"replaces,omitempty"`
+	Machine  string `json:"machine"`
+	Key      string `json:"key,omitempty"`
+	Expires  string `json:"expires,omitempty"`
+	Why      string `json:"why,omitempty"`
+}
+
 // activation is a row of the activations table, plus what signing needs.
 type activation struct {
 	serial   uint64
@@ -134,7 +144,7 @@ func (l *Ledger) Issue(keys Keys, req IssueRequest) (Issued, error) {
 
 // issueTx applies the issuing rules inside tx.
 func (l *Ledger) issueTx(tx txq, keys Keys, t target) (activation, bool, uint64, error) {
-	li, err := getTerms(tx, t.norm)
+	li, err := tx.terms(t.norm)
 	if err != nil {
 		return activation{}, false, 0, err
 	}
@@ -171,10 +181,11 @@ func (l *Ledger) issueTx(tx txq, keys Keys, t target) (activation, bool, uint64,
 	if err != nil {
 		return activation{}, false, 0, err
 	}
+	cur.display, cur.product = li.Key, li.Product
 	if found {
 		if cur.keyID == want.keyID && cur.expires == want.expires && cur.features == want.features && cur.seats == want.seats {
 			// Same terms: the same code again, no new seat.
-			return cur, true, 0, l.audit(tx, "code.reissue", li.Key, map[string]any{"serial": cur.serial, "machine": cur.machine})
+			return cur, true, 0, l.audit(tx, "code.reissue", li.Key, codeEvent{Serial: cur.serial, Machine: cur.machine})
 		}
 		// New terms (extended, new key, new features): supersede the old
 		// code; the machine keeps its seat.
@@ -185,7 +196,7 @@ func (l *Ledger) issueTx(tx txq, keys Keys, t target) (activation, bool, uint64,
 		if err != nil {
 			return activation{}, false, 0, err
 		}
-		return a, true, cur.serial, l.audit(tx, "code.reissue", li.Key, map[string]any{"serial": a.serial, "replaces": cur.serial, "machine": a.machine})
+		return a, true, cur.serial, l.audit(tx, "code.reissue", li.Key, codeEvent{Serial: a.serial, Replaces: cur.serial, Machine: a.machine, Key: a.keyID, Expires: a.expires.String()})
 	}
 	if li.InUse+want.seats > li.Seats {
 		hs, err := holders(tx, t.norm)
@@ -198,8 +209,7 @@ func (l *Ledger) issueTx(tx txq, keys Keys, t target) (activation, bool, uint64,
 	if err != nil {
 		return activation{}, false, 0, err
 	}
-	return a, false, 0, l.audit(tx, "code.issue", li.Key, map[string]any{
-		"serial": a.serial, "machine": a.machine, "key": a.keyID, "expires": a.expires.String()})
+	return a, false, 0, l.audit(tx, "code.issue", li.Key, codeEvent{Serial: a.serial, Machine: a.machine, Key: a.keyID, Expires: a.expires.String()})
 }
 
 func (l *Ledger) insertActivation(tx txq, a activation) (activation, error) {
@@ -217,27 +227,30 @@ func (l *Ledger) insertActivation(tx txq, a activation) (activation, error) {
 		return a, err
 	}
 	a.serial = uint64(id)
-	_, err = tx.Exec("UPDATE licences SET in_use = in_use + ? WHERE key = ?", a.seats, a.norm)
-	return a, err
+	if li := tx.cached(a.norm); li != nil {
+		li.InUse += a.seats // the trigger did the same in the database
+	}
+	return a, nil
 }
 
-// endActivation releases a live activation and its seats.
+// endActivation releases a live activation; a trigger frees its seats.
 func (l *Ledger) endActivation(tx txq, cur activation, why string) error {
 	if _, err := tx.Exec("UPDATE activations SET released = ?, release_why = ? WHERE serial = ?", l.stamp(), why, cur.serial); err != nil {
 		return err
 	}
-	_, err := tx.Exec("UPDATE licences SET in_use = in_use - ? WHERE key = ?", cur.seats, cur.norm)
-	return err
+	if li := tx.cached(cur.norm); li != nil {
+		li.InUse -= cur.seats
+	}
+	return nil
 }
 
 func liveActivation(tx txq, norm, machine string) (activation, bool, error) {
 	a := activation{norm: norm, machine: machine}
 	var exp sql.NullInt64
 	var issued, feats int64
-	err := tx.QueryRow(`SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, l.display, l.product
-		FROM activations a JOIN licences l ON l.key = a.licence
-		WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`, norm, machine).
-		Scan(&a.serial, &a.seats, &a.keyID, &issued, &exp, &feats, &a.display, &a.product)
+	err := tx.QueryRow(`SELECT serial, seats, key_id, issued, expires, features
+		FROM activations WHERE licence = ? AND machine = ? AND released IS NULL`, norm, machine).
+		Scan(&a.serial, &a.seats, &a.keyID, &issued, &exp, &feats)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, false, nil
 	}
@@ -295,7 +308,7 @@ func (l *Ledger) Release(licence, machine string) (uint64, error) {
 }
 
 func (l *Ledger) releaseTx(tx txq, norm, machine, why string) (uint64, error) {
-	li, err := getTerms(tx, norm)
+	li, err := tx.terms(norm)
 	if err != nil {
 		return 0, err
 	}
@@ -310,7 +323,7 @@ func (l *Ledger) releaseTx(tx txq, norm, machine, why string) (uint64, error) {
 	if err := l.endActivation(tx, cur, why); err != nil {
 		return 0, err
 	}
-	return cur.serial, l.audit(tx, "code.release", li.Key, map[string]any{"serial": cur.serial, "machine": machine, "why": why})
+	return cur.serial, l.audit(tx, "code.release", li.Key, codeEvent{Serial: cur.serial, Machine: machine, Why: why})
 }
 
 // Transfer moves a seat from one machine to another in one transaction:

@@ -87,11 +87,37 @@ type txq struct {
 	// head is the audit chain's last entry, once read in this
 	// transaction: appending many entries reads it once.
 	head *auditHead
+	// licences caches licence terms read in this transaction (a batch
+	// mostly issues on a few licences); the seat count is kept current.
+	licences map[string]*Licence
+	// bound holds the statements already bound to this transaction.
+	bound map[string]*sql.Stmt
 }
 
-func newTxq(l *Ledger, tx *sql.Tx) txq { return txq{l: l, tx: tx, head: &auditHead{}} }
+func newTxq(l *Ledger, tx *sql.Tx) txq {
+	return txq{l: l, tx: tx, head: &auditHead{}, licences: map[string]*Licence{}, bound: map[string]*sql.Stmt{}}
+}
+
+// terms returns a licence's terms, read once per transaction.
+func (q txq) terms(norm string) (*Licence, error) {
+	if li, ok := q.licences[norm]; ok {
+		return li, nil
+	}
+	li, err := getTerms(q, norm)
+	if err != nil {
+		return nil, err
+	}
+	q.licences[norm] = &li
+	return &li, nil
+}
+
+// cached returns the cached terms, or nil.
+func (q txq) cached(norm string) *Licence { return q.licences[norm] }
 
 func (q txq) stmt(query string) (*sql.Stmt, error) {
+	if s, ok := q.bound[query]; ok {
+		return s, nil
+	}
 	q.l.mu.Lock()
 	defer q.l.mu.Unlock()
 	s, ok := q.l.stmts[query]
@@ -102,7 +128,11 @@ func (q txq) stmt(query string) (*sql.Stmt, error) {
 		}
 		q.l.stmts[query] = s
 	}
-	return q.tx.Stmt(s), nil
+	b := q.tx.Stmt(s)
+	if q.bound != nil {
+		q.bound[query] = b
+	}
+	return b, nil
 }
 
 func (q txq) Exec(query string, args ...any) (sql.Result, error) {

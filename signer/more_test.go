@@ -242,3 +242,34 @@ func TestProductsAndLicenceChanges(t *testing.T) {
 		t.Fatalf("audit %v", actions)
 	}
 }
+
+// TestDatabaseRefusesOverIssue goes around the ledger code with raw SQL:
+// the schema itself refuses a seat beyond the licence's and a second live
+// activation for one machine.
+func TestDatabaseRefusesOverIssue(t *testing.T) {
+	l, ks, li := setup(t, 1)
+	if _, err := l.Issue(ks, signer.IssueRequest{Licence: li.Key, Machine: uid(1)}); err != nil {
+		t.Fatal(err)
+	}
+	raw, err := sql.Open("sqlite", "file:"+l.Path()+"?_pragma=foreign_keys(1)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer raw.Close()
+	var norm string
+	raw.QueryRow("SELECT key FROM licences").Scan(&norm)
+	insert := "INSERT INTO activations(licence, machine, seats, key_id, issued, features, created) VALUES (?, ?, 1, 'ffff', 1, 0, 'x')"
+	if _, err := raw.Exec(insert, norm, uid(2)); err == nil || !strings.Contains(err.Error(), "CHECK") {
+		t.Fatalf("a second seat on a one-seat licence: %v", err)
+	}
+	if _, err := raw.Exec(insert, norm, uid(1)); err == nil || !strings.Contains(err.Error(), "UNIQUE") {
+		t.Fatalf("a second live activation for one machine: %v", err)
+	}
+	// Releasing through SQL frees the seat through the trigger.
+	if _, err := raw.Exec("UPDATE activations SET released = 'now' WHERE machine = ?", uid(1)); err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := l.Licence(li.Key); got.InUse != 0 {
+		t.Fatalf("in use %d after release", got.InUse)
+	}
+}

@@ -44,6 +44,18 @@ CREATE TABLE activations (
 -- refuses a second seat for the same machine.
 CREATE UNIQUE INDEX activations_live ON activations(licence, machine) WHERE released IS NULL;
 
+-- The seat counter follows the activations whatever statement changes
+-- them; with CHECK (in_use <= seats) an over-issue cannot commit.
+CREATE TRIGGER activations_take_seat AFTER INSERT ON activations WHEN NEW.released IS NULL
+BEGIN
+	UPDATE licences SET in_use = in_use + NEW.seats WHERE key = NEW.licence;
+END;
+CREATE TRIGGER activations_free_seat AFTER UPDATE OF released ON activations
+	WHEN OLD.released IS NULL AND NEW.released IS NOT NULL
+BEGIN
+	UPDATE licences SET in_use = in_use - OLD.seats WHERE key = OLD.licence;
+END;
+
 CREATE TABLE audit (
 	seq     INTEGER PRIMARY KEY,
 	at      TEXT NOT NULL,
