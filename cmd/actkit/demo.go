@@ -30,7 +30,11 @@ func (d *demo) run(title string, want int, args ...string) (string, error) {
 		stderr: io.MultiWriter(d.e.stdout, &errb), now: d.e.now}
 	app := newApp(sub)
 	full := append([]string{"actkit"}, args...)
-	status := report(sub.stderr, app.Run(interspersed(app, full)))
+	err := app.Run(interspersed(app, full))
+	if sub.ledger != nil {
+		sub.ledger.Close()
+	}
+	status := report(sub.stderr, err)
 	if status != want {
 		return "", fmt.Errorf("demo step %d (%s) exited %d, expected %d", d.step, title, status, want)
 	}

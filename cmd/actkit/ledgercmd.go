@@ -18,8 +18,12 @@ import (
 	"golang.org/x/term"
 )
 
-// openLedger opens ledger.db in the actkit home.
+// openLedger opens ledger.db in the actkit home, once per run; run
+// closes it when the command returns.
 func openLedger(c *cli.Context, e *env) (*signer.Ledger, error) {
+	if e.ledger != nil {
+		return e.ledger, nil
+	}
 	home, err := homeDir(c, true)
 	if err != nil {
 		return nil, err
@@ -28,6 +32,7 @@ func openLedger(c *cli.Context, e *env) (*signer.Ledger, error) {
 	if err != nil {
 		return nil, refused(err)
 	}
+	e.ledger = l
 	return l, nil
 }
 
@@ -92,7 +97,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					p, err := l.AddProduct(signer.Product{ID: id, LicencePrefix: c.String("licence-prefix"), Features: feats})
 					if err != nil {
 						return ledgerError(err)
@@ -114,7 +118,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					ps, err := l.Products()
 					if err != nil {
 						return ledgerError(err)
@@ -187,7 +190,6 @@ func licenceChange(e *env, name, usage string, flags []cli.Flag, apply func(c *c
 			if err != nil {
 				return err
 			}
-			defer l.Close()
 			li, err := apply(c, l, key)
 			if err != nil {
 				var ce *cliError
@@ -239,7 +241,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					li, err := l.NewLicence(rand.Reader, signer.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
 						Expires: exp, Features: feats, Customer: c.String("customer")})
 					if err != nil {
@@ -265,7 +266,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					list, err := l.Licences(c.String("product"))
 					if err != nil {
 						return ledgerError(err)
@@ -357,7 +357,6 @@ Examples:
 			if err != nil {
 				return err
 			}
-			defer l.Close()
 			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
@@ -422,7 +421,6 @@ func issueBatch(c *cli.Context, e *env) error {
 	if err != nil {
 		return err
 	}
-	defer l.Close()
 	ks, err := loadKeys(c, e)
 	if err != nil {
 		return err
@@ -487,7 +485,6 @@ Example:
 			if err != nil {
 				return err
 			}
-			defer l.Close()
 			serial, err := l.Release(c.String("licence"), c.String("machine"))
 			if err != nil {
 				return ledgerError(err)
@@ -524,7 +521,6 @@ Example:
 			if err != nil {
 				return err
 			}
-			defer l.Close()
 			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
@@ -559,7 +555,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					if err := l.IntegrityCheck(); err != nil {
 						return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
 					}
@@ -605,7 +600,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					ks, err := loadKeys(c, e)
 					if err != nil {
 						return err
@@ -639,7 +633,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					if err := l.Backup(path); err != nil {
 						return ledgerError(err)
 					}
@@ -657,7 +650,6 @@ Example:
 					if err != nil {
 						return err
 					}
-					defer l.Close()
 					entries, err := l.Audit(c.Int64("since"), c.Int("limit"))
 					if err != nil {
 						return refused(err)

@@ -12,6 +12,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/actkit/actkit/signer"
 	"github.com/urfave/cli/v2"
 )
 
@@ -27,6 +28,8 @@ type env struct {
 	now    func() time.Time
 	// usageFailed is set by handlers that cannot return an error.
 	usageFailed bool
+	// ledger is the ledger a command opened; closed when it returns.
+	ledger *signer.Ledger
 }
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
@@ -39,6 +42,9 @@ func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	}
 	app := newApp(e)
 	err := app.Run(interspersed(app, args))
+	if e.ledger != nil {
+		e.ledger.Close()
+	}
 	if err == nil && e.usageFailed {
 		return exitUsage
 	}
