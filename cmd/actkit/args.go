@@ -19,6 +19,7 @@ func interspersed(app *cli.App, args []string) []string {
 	cmds := app.Commands
 	flags := app.Flags
 	i := 1
+	matched := false
 	// Walk global flags and the command path.
 	for i < len(args) {
 		a := args[i]
@@ -41,11 +42,15 @@ func interspersed(app *cli.App, args []string) []string {
 			break
 		}
 		out = append(out, a)
+		matched = true
 		cmds, flags = next.Subcommands, next.Flags
 		i++
 		if len(cmds) == 0 {
 			break
 		}
+	}
+	if !matched {
+		return args // an unknown command: urfave/cli reports it as typed
 	}
 	var global, flagArgs, positional []string
 	for ; i < len(args); i++ {
