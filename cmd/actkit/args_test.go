@@ -15,7 +15,7 @@ func TestInterspersed(t *testing.T) {
 		// a global flag after the command goes in front of the command
 		"actkit licence show KEY --home h": "actkit --home h licence show KEY",
 		// short aliases and values that look like flags
-		"actkit keys export --product p -o out.keyring":            "actkit keys export --product p -o out.keyring",
+		"actkit keys export --product p -o out.keyring":             "actkit keys export --product p -o out.keyring",
 		"actkit licence new --product p --customer -odd- --seats 2": "actkit licence new --product p --customer -odd- --seats 2",
 		// --flag=value and bool flags take no extra argument
 		"actkit verify CODE --keyring=k --json --licence L": "actkit verify --keyring=k --json --licence L CODE",
