@@ -4,9 +4,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"strings"
-
-	"github.com/urfave/cli/v2"
 )
 
 // Exit statuses.
@@ -56,13 +53,6 @@ func report(stderr io.Writer, err error) int {
 	}
 	if errors.Is(err, errSilent) {
 		return status
-	}
-	var ec cli.ExitCoder
-	if errors.As(err, &ec) && ce == nil {
-		status = ec.ExitCode()
-	}
-	if strings.Contains(err.Error(), "flag provided but not defined") || strings.Contains(err.Error(), "Required flag") {
-		status = exitUsage
 	}
 	fmt.Fprintf(stderr, "actkit: error: %s\n", err)
 	if status == exitUsage && len(hints) == 0 {
