@@ -186,3 +186,18 @@ func TestNoHardwareDependencies(t *testing.T) {
 		}
 	}
 }
+
+// TestUnwritableStateNeverLicenses: when the state file cannot be written,
+// Check and Activate fail, and the status is not a licensed one.
+func TestUnwritableStateNeverLicenses(t *testing.T) {
+	f := newFixture(t)
+	f.cfg.StatePath = filepath.Join(t.TempDir(), "missing-dir", "state.json")
+	st, err := activation.Check(f.cfg, f.here, t0)
+	if err == nil || st.Licensed() {
+		t.Fatalf("check: %v %v", st, err)
+	}
+	st, err = activation.Activate(f.cfg, licence, f.code(t, f.here, codec.NoExpiry), f.here, t0)
+	if err == nil || st.Licensed() {
+		t.Fatalf("activate: %v %v", st, err)
+	}
+}

@@ -54,12 +54,23 @@ func FuzzKeystorePlaintext(f *testing.F) {
 	})
 }
 
-// FuzzKeystoreHeader: header inspection of arbitrary files never panics.
+// FuzzKeystoreHeader: header inspection of arbitrary files never panics,
+// and only reports a passphrase file, or a work factor, that its header
+// actually names.
 func FuzzKeystoreHeader(f *testing.F) {
 	f.Add([]byte("age-encryption.org/v1\n-> scrypt AAAAAAAAAAAAAAAAAAAAAA 18\nxx\n--- AAAA\n"))
 	f.Add([]byte("-----BEGIN AGE ENCRYPTED FILE-----\nYWdl\n-----END AGE ENCRYPTED FILE-----\n"))
 	f.Add([]byte("age-encryption.org/v1\n-> X25519 abc\nxyz\n--- AAAA\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
-		readHeader(data)
+		h, err := readHeader(data)
+		if err != nil || h.armored {
+			return
+		}
+		if h.scrypt && !bytes.Contains(data, []byte("scrypt")) {
+			t.Fatal("scrypt reported for a header without an scrypt stanza")
+		}
+		if !h.scrypt && h.logN != 0 {
+			t.Fatal("a work factor without an scrypt stanza")
+		}
 	})
 }
