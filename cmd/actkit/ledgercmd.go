@@ -36,6 +36,17 @@ func openLedger(c *cli.Context, e *env) (*signer.Ledger, error) {
 	return l, nil
 }
 
+// openForSigning opens the ledger and the keystore's keys: what every
+// command that records and signs needs.
+func openForSigning(c *cli.Context, e *env) (*signer.Ledger, *keygen.Keyset, error) {
+	l, err := openLedger(c, e)
+	if err != nil {
+		return nil, nil, err
+	}
+	ks, err := loadKeys(c, e)
+	return l, ks, err
+}
+
 // loadKeys opens the keystore for signing.
 func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
 	s, err := openStore(c, e)
@@ -353,11 +364,7 @@ Examples:
 			if req.Request == "" && (req.Licence == "" || req.Machine == "") {
 				return usageError("give --request, or --licence and --machine")
 			}
-			l, err := openLedger(c, e)
-			if err != nil {
-				return err
-			}
-			ks, err := loadKeys(c, e)
+			l, ks, err := openForSigning(c, e)
 			if err != nil {
 				return err
 			}
@@ -417,11 +424,7 @@ func issueBatch(c *cli.Context, e *env) error {
 	if err != nil {
 		return refused(err, "the first line names the columns: licence,machine or request")
 	}
-	l, err := openLedger(c, e)
-	if err != nil {
-		return err
-	}
-	ks, err := loadKeys(c, e)
+	l, ks, err := openForSigning(c, e)
 	if err != nil {
 		return err
 	}
@@ -517,11 +520,7 @@ Example:
 			if c.String("licence") == "" || c.String("from") == "" || c.String("to") == "" {
 				return usageError("--licence, --from and --to are required")
 			}
-			l, err := openLedger(c, e)
-			if err != nil {
-				return err
-			}
-			ks, err := loadKeys(c, e)
+			l, ks, err := openForSigning(c, e)
 			if err != nil {
 				return err
 			}
@@ -596,11 +595,7 @@ Example:
 					if c.String("product") == "" {
 						return usageError("--product is required")
 					}
-					l, err := openLedger(c, e)
-					if err != nil {
-						return err
-					}
-					ks, err := loadKeys(c, e)
+					l, ks, err := openForSigning(c, e)
 					if err != nil {
 						return err
 					}
