@@ -57,7 +57,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					p, err := protectionFromFlags(c, e, "passphrase-file")
+					p, err := protectionFromFlags(c, e, "passphrase-file", "ACTKIT_PASSPHRASE")
 					if err != nil {
 						return err
 					}
@@ -231,7 +231,7 @@ Examples:
 					if _, err := s.Load(); err != nil { // unlock before asking for the new one
 						return keystoreError(err)
 					}
-					p, err := protectionFromFlags(c, e, "new-passphrase-file")
+					p, err := protectionFromFlags(c, e, "new-passphrase-file", "ACTKIT_NEW_PASSPHRASE")
 					if err != nil {
 						return err
 					}

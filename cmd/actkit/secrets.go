@@ -59,11 +59,16 @@ func storeOptions(e *env) keygen.StoreOptions {
 	return opts
 }
 
-// passphrase returns the passphrase from --passphrase-file, then
-// ACTKIT_PASSPHRASE, then a prompt without echo on the terminal (asked
-// twice when confirm is set).
+// passphrase is the keystore's passphrase: --passphrase-file, then
+// ACTKIT_PASSPHRASE, then a prompt without echo on the terminal.
 func passphrase(c *cli.Context, e *env, prompt string, confirm bool) (string, error) {
-	if path := c.String("passphrase-file"); path != "" {
+	return secret(c, e, "passphrase-file", "ACTKIT_PASSPHRASE", prompt, confirm)
+}
+
+// secret reads a passphrase from the file named by fileFlag (first line),
+// else from envVar, else from a prompt (asked twice when confirm is set).
+func secret(c *cli.Context, e *env, fileFlag, envVar, prompt string, confirm bool) (string, error) {
+	if path := c.String(fileFlag); path != "" {
 		data, err := readSmallFile(path)
 		if err != nil {
 			return "", refused(fmt.Errorf("passphrase file: %w", err))
@@ -71,7 +76,7 @@ func passphrase(c *cli.Context, e *env, prompt string, confirm bool) (string, er
 		line, _, _ := strings.Cut(string(data), "\n")
 		return strings.TrimRight(line, "\r"), nil
 	}
-	if p := os.Getenv("ACTKIT_PASSPHRASE"); p != "" {
+	if p := os.Getenv(envVar); p != "" {
 		return p, nil
 	}
 	return prompted(e, prompt, confirm)
@@ -107,8 +112,9 @@ func prompted(e *env, prompt string, confirm bool) (string, error) {
 }
 
 // protectionFromFlags builds a new keystore protection: recipients if any
-// were given, otherwise a new passphrase.
-func protectionFromFlags(c *cli.Context, e *env, newPassFlag string) (keygen.Protection, error) {
+// were given, otherwise a new passphrase from fileFlag, envVar or a
+// prompt asked twice.
+func protectionFromFlags(c *cli.Context, e *env, fileFlag, envVar string) (keygen.Protection, error) {
 	p := keygen.Protection{Armor: c.Bool("armor"), Recipients: c.StringSlice("recipient")}
 	if f := c.String("recipients-file"); f != "" {
 		data, err := readSmallFile(f)
@@ -125,20 +131,7 @@ func protectionFromFlags(c *cli.Context, e *env, newPassFlag string) (keygen.Pro
 		return p, nil
 	}
 	var err error
-	if path := c.String(newPassFlag); path != "" {
-		data, rerr := readSmallFile(path)
-		if rerr != nil {
-			return p, refused(fmt.Errorf("passphrase file: %w", rerr))
-		}
-		line, _, _ := strings.Cut(string(data), "\n")
-		p.Passphrase = strings.TrimRight(line, "\r")
-	} else if v := os.Getenv("ACTKIT_NEW_PASSPHRASE"); v != "" && newPassFlag == "new-passphrase-file" {
-		p.Passphrase = v
-	} else if newPassFlag == "passphrase-file" {
-		p.Passphrase, err = passphrase(c, e, "New keystore passphrase: ", true)
-	} else {
-		p.Passphrase, err = prompted(e, "New keystore passphrase: ", true)
-	}
+	p.Passphrase, err = secret(c, e, fileFlag, envVar, "New keystore passphrase: ", true)
 	if err == nil && p.Passphrase == "" {
 		err = refused(errors.New("empty passphrase"))
 	}
