@@ -31,7 +31,7 @@ type Config struct {
 	ClockTolerance time.Duration
 	// Policy decides whether a changed machine is still the same one; the
 	// zero value is exact match.
-	Policy codec.MatchPolicy
+	Policy MatchPolicy
 }
 
 func (c *Config) defaults() error {
@@ -108,8 +108,8 @@ func Check(cfg Config, current codec.MachineUID, now time.Time) (Status, error) 
 	if err != nil {
 		return Status{State: Invalid, Reason: err, LicenceKey: s.LicenceKey}, nil
 	}
-	diff := codec.Compare(issued, current)
-	if !cfg.Policy.Matches(issued, diff) {
+	diff := CompareUIDs(issued, current)
+	if !cfg.Policy.Matches(diff) {
 		return Status{State: MachineChanged, Changes: diff, LicenceKey: s.LicenceKey}, nil
 	}
 	// The code is bound to the UID it was issued for; the policy has just

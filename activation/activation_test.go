@@ -13,19 +13,20 @@ import (
 	"github.com/actkit/actkit/activation"
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/machine"
 	"github.com/actkit/actkit/verify"
 )
 
 var (
 	t0      = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	licence = "UMENU-7KQ2X-M4RTA-9VWCE-H3NPE"
+	licence = "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM"
 )
 
 func machineUID(nic string) codec.MachineUID {
 	u := codec.MachineUID{Version: codec.UIDVersion}
-	u.Slots[codec.SlotNetwork] = codec.SlotHash("umenu", codec.SlotNetwork, []byte(nic))
-	u.Slots[codec.SlotCPU] = codec.SlotHash("umenu", codec.SlotCPU, []byte("cpu"))
-	u.Slots[codec.SlotVersion] = codec.SlotHash("umenu", codec.SlotVersion, []byte("4.2"))
+	u.Slots[codec.SlotNetwork] = machine.SlotHash("umenu", codec.SlotNetwork, []byte(nic))
+	u.Slots[codec.SlotCPU] = machine.SlotHash("umenu", codec.SlotCPU, []byte("cpu"))
+	u.Slots[codec.SlotVersion] = machine.SlotHash("umenu", codec.SlotVersion, []byte("4.2"))
 	return u
 }
 
@@ -50,7 +51,7 @@ func newFixture(t *testing.T) *fixture {
 
 func (f *fixture) code(t *testing.T, uid codec.MachineUID, expires codec.Day) string {
 	t.Helper()
-	c, err := f.key.Sign(codec.Binding{Product: "umenu", LicenceKey: licence, MachineUID: uid.String()},
+	c, err := codec.Sign(f.key, codec.Binding{Product: "umenu", LicenceKey: licence, MachineUID: uid.String()},
 		codec.Payload{Issued: codec.DayOf(t0), Expires: expires, Seats: 1, Serial: 7})
 	if err != nil {
 		t.Fatal(err)
@@ -108,7 +109,7 @@ func TestMachineChangedAndTolerantPolicy(t *testing.T) {
 	if st.State != activation.MachineChanged || !strings.Contains(st.String(), "network adapter changed; processor and version match") {
 		t.Fatalf("new NIC: %v", st)
 	}
-	f.cfg.Policy = codec.MatchPolicy{Tolerant: true, Required: []codec.Component{codec.SlotCPU}, MaxChanged: 1}
+	f.cfg.Policy = activation.MatchPolicy{Tolerant: true, Required: []codec.Component{codec.SlotCPU}, MaxChanged: 1}
 	if st := check(t, f, newNIC, t0); st.State != activation.Activated {
 		t.Fatalf("tolerant policy: %v", st)
 	}

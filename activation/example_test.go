@@ -28,9 +28,9 @@ func Example() {
 	st, _ := activation.Check(cfg, uid, start) // first run
 	fmt.Println(st)
 
-	code, _ := key.Sign(codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPE", MachineUID: uid.String()},
+	code, _ := codec.Sign(key, codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: uid.String()},
 		codec.Payload{Issued: codec.DayOf(start), Expires: codec.NoExpiry, Seats: 1, Serial: 1})
-	st, err := activation.Activate(cfg, "UMENU-7KQ2X-M4RTA-9VWCE-H3NPE", code, uid, start.Add(24*time.Hour))
+	st, err := activation.Activate(cfg, "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", code, uid, start.Add(24*time.Hour))
 	fmt.Println(st, err)
 	// Output:
 	// not activated: 7 day(s) of the grace period left

@@ -11,6 +11,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/internal/atomicfile"
 )
 
@@ -38,7 +39,7 @@ func (s *stateFile) sum() string {
 	c := *s
 	c.Checksum = ""
 	b, _ := json.Marshal(c)
-	h := sha256.Sum256(append([]byte("actkit/v1/product-state\x00"), b...))
+	h := sha256.Sum256(append([]byte(codec.LabelProductState+"\x00"), b...))
 	return hex.EncodeToString(h[:8])
 }
 

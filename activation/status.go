@@ -47,7 +47,7 @@ type Status struct {
 	GraceLeft time.Duration
 	// Changes compares the UID the code was issued for with the machine's
 	// (MachineChanged).
-	Changes codec.UIDDiff
+	Changes Diff
 	// Expired is the code's last valid day (Expired).
 	ExpiredOn codec.Day
 	// Reason is the verifier's error (Invalid), or why activation is

@@ -3,7 +3,7 @@ package codec
 import (
 	"crypto/sha256"
 	"encoding/binary"
-	"unicode/utf8"
+	"strings"
 )
 
 // Binding field limits, in bytes after normalization.
@@ -31,55 +31,6 @@ func ValidateProduct(p string) error {
 	return nil
 }
 
-// normalizeID uppercases ASCII letters and drops spaces and hyphens, so
-// that "umenu-ab12 cd34" and "UMENUAB12CD34" are the same licence key.
-// Anything but ASCII letters and digits is rejected with its position.
-// It writes into buf and returns the used part, without allocating.
-func normalizeID(what, s string, max int, buf []byte) ([]byte, error) {
-	if len(s) > 4*max {
-		return nil, &Error{Err: ErrInvalidBinding, What: what, Detail: "too long"}
-	}
-	n := 0
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		switch {
-		case c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
-		case c >= 'a' && c <= 'z':
-			c -= 'a' - 'A'
-		case isSeparator(c):
-			continue
-		default:
-			return nil, &Error{Err: ErrInvalidBinding, What: what, Pos: utf8.RuneCountInString(s[:i]) + 1,
-				Detail: "only letters and digits are allowed"}
-		}
-		if n == max {
-			return nil, &Error{Err: ErrInvalidBinding, What: what, Detail: "too long"}
-		}
-		buf[n] = c
-		n++
-	}
-	if n == 0 {
-		return nil, &Error{Err: ErrInvalidBinding, What: what, Detail: "empty"}
-	}
-	return buf[:n], nil
-}
-
-// NormalizeLicenceKey returns the form of a licence key that is signed:
-// upper case, without separators.
-func NormalizeLicenceKey(s string) (string, error) {
-	var buf [MaxLicenceLen]byte
-	b, err := normalizeID("licence key", s, MaxLicenceLen, buf[:])
-	return string(b), err
-}
-
-// NormalizeMachineUID returns the form of a machine UID that is signed:
-// upper case, without separators.
-func NormalizeMachineUID(s string) (string, error) {
-	var buf [MaxMachineLen]byte
-	b, err := normalizeID("machine UID", s, MaxMachineLen, buf[:])
-	return string(b), err
-}
-
 // Binding is what an activation code is bound to, as the product knows it.
 type Binding struct {
 	Product    string
@@ -101,21 +52,25 @@ type NormalizedBinding struct {
 	machineLen int
 }
 
-// Normalize validates b and returns its normalized form.
+// Normalize validates b and returns its normalized form: the licence key
+// through NormalizeLicenceKey's rules and the machine UID through
+// NormalizeMachineUID's, so that a code verifies for every spelling the
+// signer accepted. Any failure is ErrInvalidBinding, with the underlying
+// problem (a typo, a bad character) in the detail.
 func (b Binding) Normalize() (NormalizedBinding, error) {
 	var nb NormalizedBinding
 	if err := ValidateProduct(b.Product); err != nil {
 		return nb, err
 	}
 	nb.product = b.Product
-	l, err := normalizeID("licence key", b.LicenceKey, MaxLicenceLen, nb.licence[:])
+	l, _, err := appendLicenceKey(nb.licence[:0], b.LicenceKey)
 	if err != nil {
-		return nb, err
+		return nb, bindingErr(err)
 	}
 	nb.licenceLen = len(l)
-	m, err := normalizeID("machine UID", b.MachineUID, MaxMachineLen, nb.machine[:])
+	m, err := appendMachineUID(nb.machine[:0], b.MachineUID)
 	if err != nil {
-		return nb, err
+		return nb, bindingErr(err)
 	}
 	nb.machineLen = len(m)
 	return nb, nil
@@ -141,7 +96,7 @@ func (nb *NormalizedBinding) MachineTag() byte { return tag(LabelMachineTag, nb.
 // signature", and are only consulted after the signature failed.
 func tag(label string, v []byte) byte {
 	var buf [2 + 64 + 2 + 64]byte
-	msg := appendField(appendField(buf[:0], []byte(label)), v)
+	msg := AppendField(AppendField(buf[:0], []byte(label)), v)
 	sum := sha256.Sum256(msg)
 	return sum[0]
 }
@@ -150,10 +105,22 @@ func tag(label string, v []byte) byte {
 // code made for another product is reported as such.
 func ProductTag(product string) byte { return tag(LabelProductTag, []byte(product)) }
 
-// appendField appends a two-byte big-endian length and v. Every field of
+// bindingErr reports a licence key or machine UID that cannot be bound as
+// ErrInvalidBinding: to the verifier, a typo in the licence key the user
+// entered is a bad binding, not a typo in the code.
+func bindingErr(err error) error {
+	e, ok := err.(*Error)
+	if !ok {
+		return err
+	}
+	detail := strings.TrimPrefix(e.Error(), e.What+": ")
+	return &Error{Err: ErrInvalidBinding, What: e.What, Detail: detail}
+}
+
+// AppendField appends a two-byte big-endian length and v. Every field of
 // every hashed or signed message goes through here, so no two different
 // field sequences can produce the same bytes.
-func appendField(dst, v []byte) []byte {
+func AppendField(dst, v []byte) []byte {
 	dst = binary.BigEndian.AppendUint16(dst, uint16(len(v)))
 	return append(dst, v...)
 }
@@ -162,9 +129,9 @@ func appendField(dst, v []byte) []byte {
 // MAC covers: the label, the product ID, the normalized licence key, the
 // normalized machine UID and the payload bytes, each length-prefixed.
 func AppendMessage(dst []byte, nb *NormalizedBinding, payload []byte) []byte {
-	dst = appendField(dst, []byte(LabelActivationCode))
-	dst = appendField(dst, []byte(nb.product))
-	dst = appendField(dst, nb.LicenceKey())
-	dst = appendField(dst, nb.MachineUID())
-	return appendField(dst, payload)
+	dst = AppendField(dst, []byte(LabelActivationCode))
+	dst = AppendField(dst, []byte(nb.product))
+	dst = AppendField(dst, nb.LicenceKey())
+	dst = AppendField(dst, nb.MachineUID())
+	return AppendField(dst, payload)
 }

@@ -63,9 +63,15 @@ revoked 3c41
 }
 
 func ExampleNormalizeLicenceKey() {
-	k, _ := codec.NormalizeLicenceKey("umenu-7kq2x m4rta")
+	// Case, separators and look-alikes (O for 0, I and L for 1) in the
+	// key's body do not matter; a wrong check symbol is a typo.
+	k, _ := codec.NormalizeLicenceKey("umenu 7kq2x m4rta 9vwce h3npm")
 	fmt.Println(k)
-	// Output: UMENU7KQ2XM4RTA
+	_, err := codec.NormalizeLicenceKey("UMENU-7KQ2X-M4RTA-9VWCE-H3NPD")
+	fmt.Println(errors.Is(err, codec.ErrTypo))
+	// Output:
+	// UMENU7KQ2XM4RTA9VWCEH3NPM
+	// true
 }
 
 func ExampleParseDay() {

@@ -175,7 +175,7 @@ func FuzzParseMachineUID(f *testing.F) {
 // FuzzParseRequestCode: an accepted request code re-encodes to the same
 // text, canonically.
 func FuzzParseRequestCode(f *testing.F) {
-	r := RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA", MachineUID: sampleUID(), ProductVersion: "4.2.17"}
+	r := RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: sampleUID(), ProductVersion: "4.2.17"}
 	txt, err := r.Text()
 	if err != nil {
 		f.Fatal(err)
@@ -193,6 +193,41 @@ func FuzzParseRequestCode(f *testing.F) {
 		}
 		if stripSeparators(back) != stripSeparators(s) {
 			t.Fatalf("not canonical: %q re-encodes as %q", s, back)
+		}
+	})
+}
+
+// FuzzNormalFormsAgree: the licence-key and machine-UID parsers that the
+// signer uses and the binding normalization that the verifier uses accept
+// the same strings and give the same normal form, so that a key the
+// vendor accepted never makes a valid code look "for another licence".
+func FuzzNormalFormsAgree(f *testing.F) {
+	f.Add("UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", "18J8D-22RR5-50W00-0000C")
+	f.Add("umenu 7kq2x m4rta 9vwce h3npm", "18j8d22rr550wOO0oooc")
+	f.Add("UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", "18J8D-22RR5-50W00-0000D")
+	f.Add("X-OOOOO-IIIII-LLLLL-0000O", sampleUID().String())
+	f.Fuzz(func(t *testing.T, lic, uid string) {
+		_, norm, perr := ParseLicenceKey(lic)
+		nk, nerr := NormalizeLicenceKey(lic)
+		u, uerr := ParseMachineUID(uid)
+		nb, berr := Binding{Product: "umenu", LicenceKey: lic, MachineUID: uid}.Normalize()
+		if (perr == nil) != (nerr == nil) {
+			t.Fatalf("ParseLicenceKey %v, NormalizeLicenceKey %v", perr, nerr)
+		}
+		if (perr == nil && uerr == nil) != (berr == nil) {
+			t.Fatalf("parsers say %v / %v, binding says %v", perr, uerr, berr)
+		}
+		if berr != nil {
+			if !errors.Is(berr, ErrInvalidBinding) {
+				t.Fatalf("binding error %v is not ErrInvalidBinding", berr)
+			}
+			return
+		}
+		if norm != nk || string(nb.LicenceKey()) != norm {
+			t.Fatalf("licence key %q: parser %q, normalizer %q, binding %q", lic, norm, nk, nb.LicenceKey())
+		}
+		if want := strings.ReplaceAll(u.String(), "-", ""); string(nb.MachineUID()) != want {
+			t.Fatalf("machine UID %q: parser %q, binding %q", uid, want, nb.MachineUID())
 		}
 	})
 }

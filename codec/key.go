@@ -65,10 +65,10 @@ const keyChecksumSize = 4
 // with a damaged character, or with a key ID edited by hand, is caught.
 func keyChecksum(alg Algorithm, id KeyID, key []byte) []byte {
 	var buf []byte
-	buf = appendField(buf, []byte(LabelKeyChecksum))
-	buf = appendField(buf, []byte(alg.String()))
-	buf = appendField(buf, id[:])
-	buf = appendField(buf, key)
+	buf = AppendField(buf, []byte(LabelKeyChecksum))
+	buf = AppendField(buf, []byte(alg.String()))
+	buf = AppendField(buf, id[:])
+	buf = AppendField(buf, key)
 	sum := sha256.Sum256(buf)
 	return sum[:keyChecksumSize]
 }
@@ -153,10 +153,10 @@ func DeriveKeyID(product string, alg Algorithm, key []byte) KeyID {
 		material = m.Sum(nil)
 	}
 	var buf []byte
-	buf = appendField(buf, []byte(LabelKeyID))
-	buf = appendField(buf, []byte(product))
-	buf = appendField(buf, []byte(alg.String()))
-	buf = appendField(buf, material)
+	buf = AppendField(buf, []byte(LabelKeyID))
+	buf = AppendField(buf, []byte(product))
+	buf = AppendField(buf, []byte(alg.String()))
+	buf = AppendField(buf, material)
 	sum := sha256.Sum256(buf)
 	return KeyID{ProductTag(product), sum[0]}
 }

@@ -16,4 +16,14 @@ const (
 	LabelKeyChecksum      = "actkit/v1/key-checksum"
 	LabelLicenceTag       = "actkit/v1/licence-tag"
 	LabelMachineTag       = "actkit/v1/machine-tag"
+	// LabelMachineUIDSlot is followed by the component's key
+	// ("actkit/v1/machine-uid/network"): one label per UID slot.
+	LabelMachineUIDSlot = "actkit/v1/machine-uid/"
+	// LabelAuditEntry separates the vendor ledger's audit-chain hashes.
+	LabelAuditEntry = "actkit/v1/audit-entry"
+	// LabelProductState separates the product-side state file's checksum.
+	// Unlike every other label it is followed by a NUL byte and the raw
+	// JSON rather than length-prefixed fields, a construction kept so that
+	// state files written by earlier releases still load.
+	LabelProductState = "actkit/v1/product-state"
 )

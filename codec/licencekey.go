@@ -9,7 +9,7 @@ import (
 // Licence keys: a product prefix, then 20 Crockford base32 symbols in four
 // groups of five: 19 random symbols (95 bits from the caller's randomness,
 // crypto/rand in production) and a check symbol over GF(32), as machine
-// UIDs use. "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD". A mistyped key is reported as
+// UIDs use. "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM". A mistyped key is reported as
 // a typo, not as an unknown licence.
 const (
 	licenceBody     = 20
@@ -57,14 +57,47 @@ func NewLicenceKey(rand io.Reader, prefix string) (string, error) {
 }
 
 // ParseLicenceKey checks a licence key as typed and returns its display
-// form (prefix and hyphenated groups) and its normalized form (what is
-// signed: upper case, no separators, Crockford aliases resolved). A wrong
-// check symbol is ErrTypo.
+// form (prefix and hyphenated groups) and its normal form (what is signed:
+// see NormalizeLicenceKey). A wrong check symbol is ErrTypo.
 func ParseLicenceKey(s string) (display, normalized string, err error) {
-	if len(s) > 4*MaxLicenceLen {
-		return "", "", malformed("licence key", "too long")
+	var buf [MaxLicenceLen]byte
+	n, prefix, err := appendLicenceKey(buf[:0], s)
+	if err != nil {
+		return "", "", err
 	}
-	var all []byte
+	var d strings.Builder
+	d.Write(n[:prefix])
+	for i, c := range n[prefix:] {
+		if i%5 == 0 {
+			d.WriteByte('-')
+		}
+		d.WriteByte(c)
+	}
+	return d.String(), string(n), nil
+}
+
+// NormalizeLicenceKey returns the one normal form of a licence key, the
+// form that is signed, stored and compared: separators (spaces, hyphens,
+// tabs, line breaks) removed, ASCII upper case, and the Crockford
+// look-alikes of the last 20 symbols resolved (O to 0, I and L to 1). The
+// key must be a prefix of 1 to 10 letters or digits and 20 symbols whose
+// last is the check symbol of the other 19; a wrong check symbol is
+// ErrTypo. The signer, the verifier, request codes and the product side
+// all normalize through this one function (docs/format.md, section 9).
+func NormalizeLicenceKey(s string) (string, error) {
+	var buf [MaxLicenceLen]byte
+	n, _, err := appendLicenceKey(buf[:0], s)
+	return string(n), err
+}
+
+// appendLicenceKey appends the normal form of s to dst and returns it with
+// the length of the prefix. It does not allocate when dst has room for
+// MaxLicenceLen bytes, so the verifier can call it on every check.
+func appendLicenceKey(dst []byte, s string) ([]byte, int, error) {
+	if len(s) > 4*MaxLicenceLen {
+		return dst, 0, malformed("licence key", "too long")
+	}
+	start := len(dst)
 	for i := 0; i < len(s); i++ {
 		c := s[i]
 		if isSeparator(c) {
@@ -74,37 +107,29 @@ func ParseLicenceKey(s string) (display, normalized string, err error) {
 			c -= 'a' - 'A'
 		}
 		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return "", "", malformedAt("licence key", i+1, "only letters, digits and hyphens")
+			return dst[:start], 0, malformedAt("licence key", i+1, "only letters, digits and hyphens")
 		}
-		all = append(all, c)
+		if len(dst)-start == MaxPrefixLen+licenceBody {
+			return dst[:start], 0, malformed("licence key", "too long: a licence key is a prefix and four groups of five")
+		}
+		dst = append(dst, c)
 	}
+	all := dst[start:]
 	if len(all) <= licenceBody {
-		return "", "", malformed("licence key", "too short: a licence key is a prefix and four groups of five")
+		return dst[:start], 0, malformed("licence key", "too short: a licence key is a prefix and four groups of five")
 	}
-	prefix, body := string(all[:len(all)-licenceBody]), all[len(all)-licenceBody:]
-	if len(prefix) > MaxPrefixLen {
-		return "", "", malformed("licence key", "too long: a licence key is a prefix and four groups of five")
-	}
+	prefix := len(all) - licenceBody
 	var sym [licenceBody]byte
-	for i, c := range body {
+	for i, c := range all[prefix:] {
 		v := crockfordValue(c)
 		if v < 0 {
-			return "", "", malformed("licence key", fmt.Sprintf("%q cannot appear in the last 20 symbols", c))
+			return dst[:start], 0, malformed("licence key", fmt.Sprintf("%q cannot appear in the last 20 symbols", c))
 		}
 		sym[i] = byte(v)
+		all[prefix+i] = crockford[v]
 	}
 	if gf32Check(sym[:licenceBody-1]) != sym[licenceBody-1] {
-		return "", "", &Error{Err: ErrTypo, What: "licence key", Detail: "check symbol does not match: did you mistype it?"}
+		return dst[:start], 0, &Error{Err: ErrTypo, What: "licence key", Detail: "check symbol does not match: was it mistyped?"}
 	}
-	var d, n strings.Builder
-	d.WriteString(prefix)
-	n.WriteString(prefix)
-	for i, v := range sym {
-		if i%5 == 0 {
-			d.WriteByte('-')
-		}
-		d.WriteByte(crockford[v])
-		n.WriteByte(crockford[v])
-	}
-	return d.String(), n.String(), nil
+	return dst, prefix, nil
 }

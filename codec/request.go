@@ -67,8 +67,8 @@ func (r RequestCode) Text() (string, error) {
 
 func requestSum(body []byte) []byte {
 	var buf []byte
-	buf = appendField(buf, []byte(LabelRequestCode))
-	buf = appendField(buf, body)
+	buf = AppendField(buf, []byte(LabelRequestCode))
+	buf = AppendField(buf, body)
 	sum := sha256.Sum256(buf)
 	return sum[:requestChecksum]
 }

@@ -1,7 +1,6 @@
 package codec
 
 import (
-	"crypto/sha256"
 	"fmt"
 	"strings"
 )
@@ -61,21 +60,6 @@ const (
 	MaxUIDText = 64
 )
 
-// SlotHash hashes one component value into its 15-bit slot, with the
-// product ID and a per-component label. It is never 0 (0 marks absence).
-func SlotHash(product string, c Component, value []byte) uint16 {
-	var buf []byte
-	buf = appendField(buf, []byte("actkit/v1/machine-uid/"+c.Key()))
-	buf = appendField(buf, []byte(product))
-	buf = appendField(buf, value)
-	sum := sha256.Sum256(buf)
-	v := (uint16(sum[0])<<8 | uint16(sum[1])) & 0x7FFF
-	if v == 0 {
-		v = 1
-	}
-	return v
-}
-
 func uidErr(pos int, detail string) *Error {
 	return &Error{Err: ErrMalformed, What: "machine UID", Pos: pos, Detail: detail}
 }
@@ -92,6 +76,31 @@ func (u MachineUID) symbols() [uidSymbols]byte {
 	}
 	s[uidSymbols-1] = gf32Check(s[:uidSymbols-1])
 	return s
+}
+
+// NormalizeMachineUID returns the one normal form of a machine UID, the
+// form that is signed, stored and compared: its 20 symbols in canonical
+// Crockford base32 without separators. It accepts what ParseMachineUID
+// accepts (any case, separators, O/I/L for 0/1/1) and fails as it does.
+// The signer, the verifier, request codes and the product side all
+// normalize through this one function (docs/format.md, section 4).
+func NormalizeMachineUID(s string) (string, error) {
+	var buf [uidSymbols]byte
+	n, err := appendMachineUID(buf[:0], s)
+	return string(n), err
+}
+
+// appendMachineUID appends the normal form of s to dst, without
+// allocating on success.
+func appendMachineUID(dst []byte, s string) ([]byte, error) {
+	u, err := ParseMachineUID(s)
+	if err != nil {
+		return dst, err
+	}
+	for _, v := range u.symbols() {
+		dst = append(dst, crockford[v])
+	}
+	return dst, nil
 }
 
 // String returns the canonical text form.

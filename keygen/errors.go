@@ -21,6 +21,7 @@ var (
 	ErrNoActiveKey        = errors.New("no active key for the product")
 	ErrHMACExport         = errors.New("keyring would contain an HMAC secret")
 	ErrBadProtection      = errors.New("invalid keystore protection")
+	ErrRevokedKey         = errors.New("key is revoked")
 )
 
 // KeystoreError is the detail of a keystore failure. It never contains

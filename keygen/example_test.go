@@ -22,8 +22,8 @@ func ExampleGenerate() {
 		fmt.Println(err)
 		return
 	}
-	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA", MachineUID: "A1B2C-D3E4F"}
-	code, _ := key.Sign(b, codec.Payload{Issued: codec.DayOf(now), Expires: codec.NoExpiry, Seats: 1, Serial: 1})
+	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
+	code, _ := codec.Sign(key, b, codec.Payload{Issued: codec.DayOf(now), Expires: codec.NoExpiry, Seats: 1, Serial: 1})
 
 	// What the product embeds: the public keyring.
 	kr, _ := verify.NewKeyring(&codec.Keyring{Product: "umenu", Keys: []codec.Key{key.VerificationKey()}})

@@ -112,43 +112,24 @@ func (k *SigningKey) VerificationKey() codec.Key {
 	return codec.Key{Alg: k.Alg, ID: k.ID, Bytes: k.verificationBytes()}
 }
 
-// Sign makes the activation code for payload p bound to b. It fills in the
-// key ID and the licence and machine tags.
-func (k *SigningKey) Sign(b codec.Binding, p codec.Payload) (string, error) {
-	raw, err := k.SignBinary(b, p)
-	if err != nil {
-		return "", err
-	}
-	return codec.FormatText(raw), nil
-}
+// KeyID returns the key's ID; with Algorithm and SignMessage it makes a
+// SigningKey a codec.Signer, so codes are assembled by codec.Sign.
+func (k *SigningKey) KeyID() codec.KeyID { return k.ID }
 
-// SignBinary is Sign returning the raw code bytes.
-func (k *SigningKey) SignBinary(b codec.Binding, p codec.Payload) ([]byte, error) {
-	if b.Product != k.Product {
-		return nil, fmt.Errorf("keygen: key %s belongs to product %q, not %q", k.ID, k.Product, b.Product)
-	}
-	nb, err := b.Normalize()
-	if err != nil {
-		return nil, err
-	}
-	p.KeyID = k.ID
-	p.LicenceTag = nb.LicenceTag()
-	p.MachineTag = nb.MachineTag()
-	raw, err := p.AppendBinary(nil)
-	if err != nil {
-		return nil, err
-	}
-	msg := codec.AppendMessage(nil, &nb, raw)
-	return append(raw, k.SignMessage(msg)...), nil
-}
+// Algorithm returns the key's algorithm.
+func (k *SigningKey) Algorithm() codec.Algorithm { return k.Alg }
 
 // SignMessage signs an already domain-separated message (see the codec
-// labels): Ed25519, or HMAC-SHA256 truncated to codec.HMACTagSize.
-func (k *SigningKey) SignMessage(msg []byte) []byte {
+// labels): Ed25519, or HMAC-SHA256 truncated to codec.HMACTagSize. A
+// revoked key signs nothing: verifiers refuse its codes anyway.
+func (k *SigningKey) SignMessage(msg []byte) ([]byte, error) {
+	if k.Status == Revoked {
+		return nil, &KeystoreError{Err: ErrRevokedKey, Detail: "key " + k.ID.String()}
+	}
 	if k.Alg == codec.Ed25519 {
-		return ed25519.Sign(k.priv, msg)
+		return ed25519.Sign(k.priv, msg), nil
 	}
 	m := hmac.New(sha256.New, k.secret)
 	m.Write(msg)
-	return m.Sum(nil)[:codec.HMACTagSize]
+	return m.Sum(nil)[:codec.HMACTagSize], nil
 }

@@ -56,12 +56,12 @@ func TestFromSecretChecksID(t *testing.T) {
 
 func TestSignRefusesOtherProduct(t *testing.T) {
 	k, _ := Generate(bytes.NewReader(make([]byte, 64)), "umenu", codec.Ed25519, now, nil)
-	b := codec.Binding{Product: "other", LicenceKey: "A", MachineUID: "B"}
-	if _, err := k.Sign(b, codec.Payload{Seats: 1, Expires: codec.NoExpiry}); err == nil {
+	b := codec.Binding{Product: "other", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
+	if _, err := codec.Sign(k, b, codec.Payload{Seats: 1, Expires: codec.NoExpiry}); err == nil {
 		t.Fatal("signed a code for another product")
 	}
 	b.Product = "umenu"
-	if _, err := k.Sign(b, codec.Payload{Seats: 0, Expires: codec.NoExpiry}); err == nil {
+	if _, err := codec.Sign(k, b, codec.Payload{Seats: 0, Expires: codec.NoExpiry}); err == nil {
 		t.Fatal("signed an invalid payload")
 	}
 }

@@ -45,6 +45,25 @@ func (ks *Keyset) Active(product string) (*SigningKey, error) {
 	return nil, &KeystoreError{Err: ErrNoActiveKey, Detail: "product " + product}
 }
 
+// ActiveSigner returns the product's active key as a codec.Signer: with
+// Signer it makes a Keyset the key source of the signer service.
+func (ks *Keyset) ActiveSigner(product string) (codec.Signer, error) {
+	k, err := ks.Active(product)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
+// Signer returns the key with the given ID as a codec.Signer.
+func (ks *Keyset) Signer(id codec.KeyID) (codec.Signer, error) {
+	k, err := ks.Key(id)
+	if err != nil {
+		return nil, err
+	}
+	return k, nil
+}
+
 // Add generates a key for product and makes it the product's active key;
 // the previous active key is retired, so codes it signed keep verifying
 // with the exported keyring.

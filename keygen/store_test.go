@@ -323,11 +323,11 @@ func TestLockTimeout(t *testing.T) {
 func TestRotationAndRevocation(t *testing.T) {
 	s, _ := newRecipientStore(t, keygen.StoreOptions{})
 	old := addKey(t, s, "umenu", codec.Ed25519)
-	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-AAAA", MachineUID: "M1"}
+	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
 	p := codec.Payload{Issued: codec.DayOf(now), Expires: codec.NoExpiry, Seats: 1, Serial: 1}
-	oldCode, _ := old.Sign(b, p)
+	oldCode, _ := codec.Sign(old, b, p)
 	rotated := addKey(t, s, "umenu", codec.Ed25519)
-	newCode, _ := rotated.Sign(b, p)
+	newCode, _ := codec.Sign(rotated, b, p)
 	ks, _ := s.Load()
 	if a, _ := ks.Active("umenu"); a.ID != rotated.ID {
 		t.Fatal("the new key is not active")

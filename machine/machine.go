@@ -94,7 +94,7 @@ func Collect(opts Options) (*Identity, error) {
 	id := &Identity{UID: codec.MachineUID{Version: codec.UIDVersion}}
 	add := func(c ComponentInfo) {
 		if c.State == Found || c.State == Fallback {
-			id.UID.Slots[c.Component] = codec.SlotHash(opts.Product, c.Component, []byte(c.raw))
+			id.UID.Slots[c.Component] = SlotHash(opts.Product, c.Component, []byte(c.raw))
 		}
 		id.Components = append(id.Components, c)
 	}

@@ -5,6 +5,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/actkit/actkit/activation"
 	"github.com/actkit/actkit/codec"
 )
 
@@ -143,8 +144,8 @@ func TestOneComponentChangesOneSlot(t *testing.T) {
 		{"minor upgrade", collect(t, bareMetal, Options{Version: "4.3.0", OSMachineID: true, SystemUUID: true}), codec.SlotVersion},
 	}
 	for _, c := range changes {
-		d := codec.Compare(base.UID, c.id.UID)
-		if ch := d.Changed(); len(ch) != 1 || ch[0] != c.slot {
+		d := activation.CompareUIDs(base.UID, c.id.UID)
+		if ch := d.Differing(); len(ch) != 1 || ch[0] != c.slot {
 			t.Errorf("%s changed %v, want only %v (%s)", c.what, ch, c.slot, d)
 		}
 	}

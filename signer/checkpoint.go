@@ -52,8 +52,11 @@ func (l *Ledger) Checkpoint(key *keygen.SigningKey) (Checkpoint, error) {
 		return Checkpoint{}, err
 	}
 	at := l.now().Truncate(time.Second)
-	return Checkpoint{Size: size, Head: head, At: at, KeyID: key.ID,
-		Sig: key.SignMessage(checkpointMessage(size, head, at))}, nil
+	sig, err := key.SignMessage(checkpointMessage(size, head, at))
+	if err != nil {
+		return Checkpoint{}, err
+	}
+	return Checkpoint{Size: size, Head: head, At: at, KeyID: key.ID, Sig: sig}, nil
 }
 
 // String renders a checkpoint as one line.
@@ -110,7 +113,8 @@ func (l *Ledger) VerifyCheckpoint(c Checkpoint, keys Keys) error {
 	if vk.Alg == codec.Ed25519 {
 		valid = len(c.Sig) == ed25519.SignatureSize && ed25519.Verify(ed25519.PublicKey(vk.Bytes), msg, c.Sig)
 	} else {
-		valid = len(c.Sig) == codec.HMACTagSize && hmac.Equal(key.SignMessage(msg), c.Sig)
+		tag, err := key.SignMessage(msg)
+		valid = err == nil && len(c.Sig) == codec.HMACTagSize && hmac.Equal(tag, c.Sig)
 	}
 	if !valid {
 		return errors.New("checkpoint signature does not verify: the checkpoint was altered")

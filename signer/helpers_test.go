@@ -8,6 +8,7 @@ import (
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/machine"
 	"github.com/actkit/actkit/signer"
 )
 
@@ -52,8 +53,8 @@ func setup(t testing.TB, seats int) (*signer.Ledger, *keygen.Keyset, signer.Lice
 // uid makes a distinct valid machine UID for machine n.
 func uid(n int) string {
 	u := codec.MachineUID{Version: codec.UIDVersion}
-	u.Slots[codec.SlotNetwork] = codec.SlotHash("umenu", codec.SlotNetwork, []byte{byte(n >> 16), byte(n >> 8), byte(n)})
-	u.Slots[codec.SlotCPU] = codec.SlotHash("umenu", codec.SlotCPU, []byte{byte(n), 1})
-	u.Slots[codec.SlotVersion] = codec.SlotHash("umenu", codec.SlotVersion, []byte("4.2"))
+	u.Slots[codec.SlotNetwork] = machine.SlotHash("umenu", codec.SlotNetwork, []byte{byte(n >> 16), byte(n >> 8), byte(n)})
+	u.Slots[codec.SlotCPU] = machine.SlotHash("umenu", codec.SlotCPU, []byte{byte(n), 1})
+	u.Slots[codec.SlotVersion] = machine.SlotHash("umenu", codec.SlotVersion, []byte("4.2"))
 	return u.String()
 }

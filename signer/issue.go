@@ -276,7 +276,7 @@ func (l *Ledger) sign(keys Keys, a activation, reissued bool, replaced uint64) (
 		return Issued{}, fmt.Errorf("activation %d was recorded with key %s, which the keystore no longer has: %w", a.serial, a.keyID, err)
 	}
 	nb := codec.Binding{Product: a.product, LicenceKey: a.norm, MachineUID: a.machine}
-	code, err := key.Sign(nb, codec.Payload{Issued: a.issued, Expires: a.expires, Seats: uint16(a.seats), Features: a.features, Serial: a.serial})
+	code, err := codec.Sign(key, nb, codec.Payload{Issued: a.issued, Expires: a.expires, Seats: uint16(a.seats), Features: a.features, Serial: a.serial})
 	if err != nil {
 		return Issued{}, fmt.Errorf("signing activation %d: %w", a.serial, err)
 	}

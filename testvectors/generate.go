@@ -36,10 +36,10 @@ func (r *seededReader) Read(p []byte) (int, error) {
 const (
 	Product      = "umenu"
 	OtherProduct = "othertool"
-	LicenceKey   = "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD"
-	MachineUID   = "A1B2C-D3E4F-G5H6J"
-	OtherLicence = "UMENU-8KQ2X-M4RTA-9VWCE-H3NPD"
-	OtherMachine = "A1B2C-D3E4F-G5H6K"
+	LicenceKey   = "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM"
+	MachineUID   = "18J8D-22RR5-50W00-0000C"
+	OtherLicence = "UMENU-8KQ2X-M4RTA-9VWCE-H3NP4"
+	OtherMachine = "116J2-993C0-00000-0000C"
 )
 
 var (
@@ -81,7 +81,7 @@ func typical(serial uint64) codec.Payload {
 }
 
 func (b *builder) sign(k *keygen.SigningKey, bind codec.Binding, p codec.Payload) string {
-	code, err := k.Sign(bind, p)
+	code, err := codec.Sign(k, bind, p)
 	if err != nil {
 		panic(err)
 	}
@@ -90,14 +90,18 @@ func (b *builder) sign(k *keygen.SigningKey, bind codec.Binding, p codec.Payload
 
 // signRaw signs an arbitrary payload byte string (possibly non-canonical
 // or of another version) with the key, for the cases a correct encoder
-// cannot produce.
+// cannot produce. It goes through codec.AppendSignature, the same
+// assembly codec.Sign uses.
 func signRaw(k *keygen.SigningKey, bind codec.Binding, payload []byte) string {
 	nb, err := bind.Normalize()
 	if err != nil {
 		panic(err)
 	}
-	msg := codec.AppendMessage(nil, &nb, payload)
-	return codec.FormatText(append(append([]byte(nil), payload...), k.SignMessage(msg)...))
+	raw, err := codec.AppendSignature(append([]byte(nil), payload...), k, &nb, 0)
+	if err != nil {
+		panic(err)
+	}
+	return codec.FormatText(raw)
 }
 
 func (b *builder) add(t Test) {
@@ -152,6 +156,8 @@ func (b *builder) build() {
 	b.valid("typical: one seat, dated expiry, four features", code, base, b.active, nowOK, LicenceKey, MachineUID)
 	b.valid("licence key and machine UID in lower case without hyphens", code, base, b.active, nowOK,
 		strings.ToLower(strings.ReplaceAll(LicenceKey, "-", "")), strings.ToLower(strings.ReplaceAll(MachineUID, "-", "")))
+	b.valid("machine UID typed with the look-alikes O for 0 and I for 1", code, base, b.active, nowOK,
+		LicenceKey, strings.NewReplacer("0", "O", "1", "I").Replace(MachineUID))
 	b.valid("code typed with spaces and line breaks instead of hyphens",
 		strings.ReplaceAll(code, "-", " \n"), base, b.active, nowOK, LicenceKey, MachineUID)
 	b.valid("code without separators", string(symbolsOf(code)), base, b.active, nowOK, LicenceKey, MachineUID)
@@ -179,8 +185,11 @@ func (b *builder) build() {
 	b.add(Test{Comment: "code for another licence key", Code: code, LicenceKey: OtherLicence, MachineUID: MachineUID, Result: "invalid", Reason: "wrong-licence"})
 	b.add(Test{Comment: "code for another machine", Code: code, LicenceKey: LicenceKey, MachineUID: OtherMachine, Result: "invalid", Reason: "wrong-machine"})
 	b.add(Test{Comment: "binding names another product than the keyring", Code: code, Product: OtherProduct, LicenceKey: LicenceKey, MachineUID: MachineUID, Result: "invalid", Reason: "wrong-product"})
+	b.add(Test{Comment: "licence key with a wrong check symbol", Code: code, LicenceKey: LicenceKey[:len(LicenceKey)-1] + "N", MachineUID: MachineUID, Result: "invalid", Reason: "invalid-binding"})
+	b.add(Test{Comment: "machine UID with a wrong check symbol", Code: code, LicenceKey: LicenceKey, MachineUID: MachineUID[:len(MachineUID)-1] + "D", Result: "invalid", Reason: "invalid-binding"})
+	b.add(Test{Comment: "machine value that is not a machine UID", Code: code, LicenceKey: LicenceKey, MachineUID: "A1B2C-D3E4F-G5H6J", Result: "invalid", Reason: "invalid-binding"})
 	b.add(Test{Comment: "empty licence key", Code: code, LicenceKey: "", MachineUID: MachineUID, Result: "invalid", Reason: "invalid-binding"})
-	b.add(Test{Comment: "machine UID with a non-ASCII character", Code: code, LicenceKey: LicenceKey, MachineUID: "A1B2C-D3É4F", Result: "invalid", Reason: "invalid-binding"})
+	b.add(Test{Comment: "machine UID with a non-ASCII character", Code: code, LicenceKey: LicenceKey, MachineUID: "18J8D-22RR5-50W0É-0000C", Result: "invalid", Reason: "invalid-binding"})
 	b.add(Test{Comment: "product ID in upper case", Code: code, Product: "UMENU", LicenceKey: LicenceKey, MachineUID: MachineUID, Result: "invalid", Reason: "invalid-binding"})
 
 	// Keys.
@@ -206,7 +215,11 @@ func (b *builder) build() {
 	// A ledger checkpoint signature over the same bytes is not a code.
 	chk := codec.AppendMessage(nil, &nb, rawP)
 	chk = append([]byte(codec.LabelLedgerCheckpoint), chk[2+len(codec.LabelActivationCode):]...)
-	b.invalid("signature made under the ledger-checkpoint label", codec.FormatText(append(append([]byte(nil), rawP...), b.active.SignMessage(chk)...)), "bad-signature")
+	chkSig, err := b.active.SignMessage(chk)
+	if err != nil {
+		panic(err)
+	}
+	b.invalid("signature made under the ledger-checkpoint label", codec.FormatText(append(append([]byte(nil), rawP...), chkSig...)), "bad-signature")
 
 	// Signature bits flipped, text checks recomputed: only the signature
 	// can catch these.

@@ -13,9 +13,9 @@ import (
 const (
 	exampleKeyring = `actkit-keyring v1
 product umenu
-key ed25519:b7a2:2nBeEMDjAzFa9Ev2pxwejYrgCRmSLx96SbA24uhdMMTUkwV56i
+key ed25519:b7bc:2fAWLsxyQhqnMMxwXN6o6ogKwSw2GgYkw8dyGyTR18qqjm7Lqq
 `
-	exampleCode = "f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sSS"
+	exampleCode = "f2bsm6qbYWA-7ydhzWwPe4x-o3uLyUnkPCg-Gef5BUoRoN8-bjZPiT12yQt-5rEQZzaJT44-X3rbh3wPBNw-EpPVW81wRgG-GyC8kn4Bs2C-ujLWuZ2MDZT-11gkF"
 )
 
 func ExampleParseKeyring() {
@@ -32,8 +32,8 @@ func ExampleKeyring_Verify() {
 	kr, _ := verify.ParseKeyring(exampleKeyring)
 	binding := verify.Binding{
 		Product:    "umenu",
-		LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", // as the user typed it
-		MachineUID: "M1ABCDEFGHJKMNPQRS",        // from package machine
+		LicenceKey: "umenu 7kq2x m4rta 9vwce h3npm", // as the user typed it
+		MachineUID: "18J8D-22RR5-50W00-0000C",       // from package machine
 	}
 	now := time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) // the product passes its clock
 	terms, err := kr.Verify(exampleCode, binding, now)
@@ -48,7 +48,7 @@ func ExampleKeyring_Verify() {
 // Test the reason with errors.Is, never ==: errors carry detail.
 func ExampleKeyring_Verify_errors() {
 	kr, _ := verify.ParseKeyring(exampleKeyring)
-	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRZ"}
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "116J2-993C0-00000-0000C"}
 	_, err := kr.Verify(exampleCode, binding, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	switch {
 	case errors.Is(err, verify.ErrWrongMachine):
@@ -65,8 +65,8 @@ func ExampleKeyring_Verify_errors() {
 
 func ExampleKeyring_Verify_typo() {
 	kr, _ := verify.ParseKeyring(exampleKeyring)
-	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRS"}
-	typed := "f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sxS"
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
+	typed := "f2bsm6qbYWA-7ydhzWwPe4x-o3uLyUnkPCg-Gef5BUoRoN8-bjZPiT12yQt-5rEQZzaJT44-X3rbh3wPBNw-EpPVW81wRgG-GyC8kn4Bs2C-ujLWuZ2MDZT-11gxF"
 	_, err := kr.Verify(typed, binding, time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC))
 	var e *verify.Error
 	if errors.As(err, &e) && errors.Is(err, verify.ErrTypo) {
@@ -75,12 +75,12 @@ func ExampleKeyring_Verify_typo() {
 	}
 	// Output:
 	// group 11 of 11 has a typo
-	// did you mean: f2bkHUHqBHF-WwNgz81FyMW-MHcZCR24Sbq-v8D1fGpn557-GCPpGwSUNQ6-6KotWkURSHT-ENEKNPsLukh-V8GZdZbm7f8-gS2i9oFGoXt-L9MY1shkbe5-Y4sSS
+	// did you mean: f2bsm6qbYWA-7ydhzWwPe4x-o3uLyUnkPCg-Gef5BUoRoN8-bjZPiT12yQt-5rEQZzaJT44-X3rbh3wPBNw-EpPVW81wRgG-GyC8kn4Bs2C-ujLWuZ2MDZT-11gkF
 }
 
 func ExampleReasonCode() {
 	kr, _ := verify.ParseKeyring(exampleKeyring)
-	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-ABCD-EFGH-JKMN-PQRS", MachineUID: "M1ABCDEFGHJKMNPQRS"}
+	binding := verify.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
 	_, err := kr.Verify(exampleCode, binding, time.Date(2031, 1, 1, 0, 0, 0, 0, time.UTC))
 	fmt.Println(verify.ReasonCode(err))
 	// Output: expired

@@ -23,7 +23,7 @@ func (r *fixedRand) Read(p []byte) (int, error) {
 
 var (
 	testNow     = time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
-	testBinding = verify.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", MachineUID: "A1B2C-D3E4F-G5H6J"}
+	testBinding = verify.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
 )
 
 func newKey(t testing.TB, seed byte, alg codec.Algorithm) *keygen.SigningKey {
@@ -42,7 +42,7 @@ func typicalPayload() codec.Payload {
 
 func signTypical(t testing.TB, k *keygen.SigningKey) string {
 	t.Helper()
-	code, err := k.Sign(testBinding, typicalPayload())
+	code, err := codec.Sign(k, testBinding, typicalPayload())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/machine"
 	"github.com/urfave/cli/v2"
 )
 
@@ -185,7 +186,7 @@ func (d *demo) story() error {
 func demoUID(name string) string {
 	u := codec.MachineUID{Version: codec.UIDVersion}
 	for _, c := range []codec.Component{codec.SlotNetwork, codec.SlotCPU, codec.SlotVersion} {
-		u.Slots[c] = codec.SlotHash("demo-app", c, []byte(name))
+		u.Slots[c] = machine.SlotHash("demo-app", c, []byte(name))
 	}
 	return u.String()
 }

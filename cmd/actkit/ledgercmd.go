@@ -190,7 +190,7 @@ func licenceChange(e *env, name, usage string, flags []cli.Flag, apply func(c *c
 		Name:        name,
 		Usage:       usage,
 		ArgsUsage:   "KEY",
-		Description: "Recorded in the audit trail.\n\nExample:\n   actkit licence " + name + " UMENU-7KQ2X-M4RTA-9VWCE-H3NPD",
+		Description: "Recorded in the audit trail.\n\nExample:\n   actkit licence " + name + " UMENU-7KQ2X-M4RTA-9VWCE-H3NPM",
 		Flags:       append(flags, jsonFlag),
 		Action: func(c *cli.Context) error {
 			key, err := oneArg(c, "KEY")
@@ -341,7 +341,7 @@ stable code: unknown-licence, licence-typo, expired, suspended, revoked,
 wrong-product, no-active-key, seat-limit, invalid-machine, invalid-request.
 
 Examples:
-   actkit issue --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD --machine 19DSX-5JRR5-00000-0000E
+   actkit issue --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E
    actkit issue --request 8EidTuZKrYG-WYKi9rcewu4-...
    actkit issue --batch requests.csv -o codes.csv`,
 		Flags: append([]cli.Flag{
@@ -474,7 +474,7 @@ func releaseCommand(e *env) *cli.Command {
 offline until it expires: use leases (--lease) where that matters.
 
 Example:
-   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD --machine 19DSX-5JRR5-00000-0000E`,
+   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
 			&cli.StringFlag{Name: "machine"},
@@ -509,7 +509,7 @@ func transferCommand(e *env) *cli.Command {
 transaction: both happen or neither does.
 
 Example:
-   actkit transfer --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD --from 19DSX-5JRR5-00000-0000E --to 18J8C-GJRR5-00000-0000R`,
+   actkit transfer --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --from 19DSX-5JRR5-00000-0000E --to 18J8C-GJRR5-00000-0000R`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
 			&cli.StringFlag{Name: "from", Usage: "machine UID giving up its seat"},

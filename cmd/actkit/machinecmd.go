@@ -118,7 +118,7 @@ version, with check symbols, to copy to the vendor by e-mail, paper or
 phone. The vendor runs 'actkit issue --request CODE'.
 
 Example:
-   actkit request --product umenu --version 4.2.17 --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD`,
+   actkit request --product umenu --version 4.2.17 --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM`,
 		Flags: append(machineFlags(),
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "the licence key"},
 			jsonFlag),

@@ -43,8 +43,8 @@ Exits 0 when valid, 1 with the reason when not (and the correction, for a
 single typo), 2 on usage errors.
 
 Example:
-   actkit verify --keyring umenu.keyring --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPD \
-       --machine A1B2C-D3E4F-G5H6J f2bkHUHqBHF-WwNgz81FyMW-...`,
+   actkit verify --keyring umenu.keyring --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM \
+       --machine 18J8D-22RR5-50W00-0000C f2bkHUHqBHF-WwNgz81FyMW-...`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "keyring", Usage: "keyring file exported with 'actkit keys export'"},
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "licence key the code was issued for"},

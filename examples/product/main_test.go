@@ -31,7 +31,7 @@ func TestProductLifecycle(t *testing.T) {
 	kr := &codec.Keyring{Product: "umenu", Keys: []codec.Key{key.VerificationKey()}}
 	krPath := filepath.Join(dir, "umenu.keyring")
 	os.WriteFile(krPath, []byte(kr.String()), 0o644)
-	licence := "UMENU-7KQ2X-M4RTA-9VWCE-H3NPE"
+	licence := "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM"
 
 	product := func(now string, args ...string) (string, int) {
 		t.Helper()
@@ -63,7 +63,7 @@ func TestProductLifecycle(t *testing.T) {
 		t.Fatal(err)
 	}
 	sign := func(uid codec.MachineUID) string {
-		c, err := key.Sign(codec.Binding{Product: "umenu", LicenceKey: req.LicenceKey, MachineUID: uid.String()},
+		c, err := codec.Sign(key, codec.Binding{Product: "umenu", LicenceKey: req.LicenceKey, MachineUID: uid.String()},
 			codec.Payload{Issued: codec.DayOf(codec.Day(0).Start().AddDate(2, 10, 30)), Expires: codec.NoExpiry, Seats: 1, Serial: 11})
 		if err != nil {
 			t.Fatal(err)

@@ -151,14 +151,14 @@ func machineName() string {
 
 // codeLengths signs a typical licence with both algorithms.
 func codeLengths() (ed, hm int) {
-	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", MachineUID: "19DSX-5JRR5-00000-0000E"}
+	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "19DSX-5JRR5-00000-0000E"}
 	p := codec.Payload{Issued: codec.DayOf(time.Now()), Expires: codec.DayOf(time.Now().AddDate(1, 0, 0)), Seats: 1, Features: 0b1011, Serial: 4242}
 	n := func(alg codec.Algorithm) int {
 		k, err := keygen.Generate(bytes.NewReader(make([]byte, 32)), "umenu", alg, time.Now(), nil)
 		if err != nil {
 			fail("%v", err)
 		}
-		c, err := k.Sign(b, p)
+		c, err := codec.Sign(k, b, p)
 		if err != nil {
 			fail("%v", err)
 		}

@@ -1,46 +1,52 @@
-package codec
+package activation
 
-import "strings"
+import (
+	"strings"
+
+	"github.com/actkit/actkit/codec"
+)
 
 // SlotChange is how one component differs between two UIDs.
 type SlotChange int
 
+// How a component changed.
 const (
-	Same    SlotChange = iota
-	Changed            // present in both, different
-	Added              // absent before, present now
-	Removed            // present before, absent now
+	SlotSame    SlotChange = iota
+	SlotChanged            // present in both, different
+	SlotAdded              // absent before, present now
+	SlotRemoved            // present before, absent now
 )
 
-// UIDDiff compares the UID an activation was issued for with the
-// machine's current UID, component by component.
-type UIDDiff [NumSlots]SlotChange
+// Diff compares the UID an activation was issued for with the machine's
+// current UID, component by component. It is product policy, not format:
+// the UID format only defines the slots.
+type Diff [codec.NumSlots]SlotChange
 
-// Compare returns how now differs from issued.
-func Compare(issued, now MachineUID) UIDDiff {
-	var d UIDDiff
+// CompareUIDs returns how now differs from issued.
+func CompareUIDs(issued, now codec.MachineUID) Diff {
+	var d Diff
 	for i := range issued.Slots {
 		a, b := issued.Slots[i], now.Slots[i]
 		switch {
 		case a == b:
-			d[i] = Same
+			d[i] = SlotSame
 		case a == 0:
-			d[i] = Added
+			d[i] = SlotAdded
 		case b == 0:
-			d[i] = Removed
+			d[i] = SlotRemoved
 		default:
-			d[i] = Changed
+			d[i] = SlotChanged
 		}
 	}
 	return d
 }
 
-// Changed lists the components that differ in any way.
-func (d UIDDiff) Changed() []Component {
-	var out []Component
+// Differing lists the components that differ in any way.
+func (d Diff) Differing() []codec.Component {
+	var out []codec.Component
 	for i, c := range d {
-		if c != Same {
-			out = append(out, Component(i))
+		if c != SlotSame {
+			out = append(out, codec.Component(i))
 		}
 	}
 	return out
@@ -48,19 +54,19 @@ func (d UIDDiff) Changed() []Component {
 
 // String explains the difference for people: "network adapter changed;
 // processor and version match".
-func (d UIDDiff) String() string {
+func (d Diff) String() string {
 	var changed, same []string
 	for i, c := range d {
-		name := Component(i).String()
+		name := codec.Component(i).String()
 		switch c {
-		case Changed:
+		case SlotChanged:
 			changed = append(changed, name+" changed")
-		case Added:
+		case SlotAdded:
 			changed = append(changed, name+" added")
-		case Removed:
+		case SlotRemoved:
 			changed = append(changed, name+" missing")
 		default:
-			if i <= int(SlotVersion) {
+			if i <= int(codec.SlotVersion) {
 				same = append(same, name)
 			}
 		}
@@ -87,16 +93,16 @@ type MatchPolicy struct {
 	// re-activation.
 	Tolerant bool
 	// Required components must be unchanged (tolerant policy only).
-	Required []Component
+	Required []codec.Component
 	// MaxChanged is how many of the other components present when the
 	// code was issued may change or disappear (tolerant policy only).
 	MaxChanged int
 }
 
 // Matches applies the policy to a comparison.
-func (p MatchPolicy) Matches(issued MachineUID, d UIDDiff) bool {
+func (p MatchPolicy) Matches(d Diff) bool {
 	if !p.Tolerant {
-		return d.Changed() == nil
+		return d.Differing() == nil
 	}
 	changed := 0
 	for i, c := range d {
@@ -104,7 +110,7 @@ func (p MatchPolicy) Matches(issued MachineUID, d UIDDiff) bool {
 		for _, r := range p.Required {
 			required = required || int(r) == i
 		}
-		if c == Same || c == Added {
+		if c == SlotSame || c == SlotAdded {
 			continue
 		}
 		if required {
