@@ -18,7 +18,7 @@ const (
 // Config is the product's activation setup.
 type Config struct {
 	// Keyring is the product's pinned keyring (verify.ParseKeyring of the
-	// text from 'actkit keys export').
+	// text the vendor exported).
 	Keyring *verify.Keyring
 	// StatePath is where the state file lives (a per-machine location the
 	// product can write, e.g. under os.UserConfigDir or ProgramData).

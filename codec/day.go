@@ -67,3 +67,21 @@ func quoteString(s string, max int) string {
 	}
 	return "\"" + s + "\""
 }
+
+// MarshalText writes the day as String does, so that JSON carries
+// "2027-03-01" or "never" rather than a day number.
+func (d Day) MarshalText() ([]byte, error) { return []byte(d.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (d *Day) UnmarshalText(b []byte) error {
+	if string(b) == "never" {
+		*d = NoExpiry
+		return nil
+	}
+	v, err := ParseDay(string(b))
+	if err != nil {
+		return err
+	}
+	*d = v
+	return nil
+}

@@ -153,7 +153,7 @@ func UnmarshalPayload(raw []byte) (Payload, int, error) {
 		return p, 0, malformed(what, "empty")
 	}
 	if raw[0] == requestMarker {
-		return p, 0, &Error{Err: ErrIsRequestCode, What: what, Detail: "paste it into 'actkit issue --request' on the vendor's side"}
+		return p, 0, &Error{Err: ErrIsRequestCode, What: what, Detail: "it goes to the vendor, who issues an activation code from it"}
 	}
 	if raw[0] != Version {
 		return p, 0, &Error{Err: ErrUnsupportedVersion, What: what,
@@ -209,4 +209,17 @@ func UnmarshalPayload(raw []byte) (Payload, int, error) {
 		return p, 0, malformed(what, err.(*Error).Detail)
 	}
 	return p, n, nil
+}
+
+// MarshalText writes the key ID as String does ("b7fd").
+func (k KeyID) MarshalText() ([]byte, error) { return []byte(k.String()), nil }
+
+// UnmarshalText reads what MarshalText writes.
+func (k *KeyID) UnmarshalText(b []byte) error {
+	v, err := ParseKeyID(string(b))
+	if err != nil {
+		return err
+	}
+	*k = v
+	return nil
 }

@@ -97,7 +97,7 @@ func (s *Store) lock() (func(), error) {
 		return nil, s.fail(ErrLocked, err.Error())
 	}
 	if !ok {
-		return nil, s.fail(ErrLocked, fmt.Sprintf("waited %s; another actkit command is changing it", s.opts.LockTimeout))
+		return nil, s.fail(ErrLocked, fmt.Sprintf("waited %s; another process is changing it", s.opts.LockTimeout))
 	}
 	return func() { l.Unlock() }, nil
 }
@@ -135,7 +135,7 @@ func (s *Store) Load() (*Keyset, error) {
 func (s *Store) load() (*Keyset, *loaded, error) {
 	f, err := os.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
-		return nil, nil, s.fail(ErrKeystoreNotFound, "create one with 'actkit keys init'")
+		return nil, nil, s.fail(ErrKeystoreNotFound, "")
 	}
 	if err != nil {
 		return nil, nil, s.fail(ErrDamaged, err.Error())
@@ -161,7 +161,7 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 			return nil, nil, s.fail(ErrWorkFactor, fmt.Sprintf("the file asks for 2^%d, the limit is 2^%d", h.logN, s.opts.MaxWorkFactor))
 		}
 		if s.unlock.Passphrase == nil {
-			return nil, nil, s.fail(ErrWrongProtection, "it is protected by a passphrase: set ACTKIT_PASSPHRASE or --passphrase-file")
+			return nil, nil, s.fail(ErrWrongProtection, "it is protected by a passphrase: give the passphrase")
 		}
 		pass := s.passphrase
 		if pass == "" {
@@ -178,7 +178,7 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 		s.passphrase = pass
 	} else {
 		if len(s.unlock.Identities) == 0 {
-			return nil, nil, s.fail(ErrWrongProtection, "it is encrypted to age recipients: give the identity file with --identity or ACTKIT_IDENTITY")
+			return nil, nil, s.fail(ErrWrongProtection, "it is encrypted to age recipients: give the identity file that matches one of them")
 		}
 		ids = s.unlock.Identities
 	}

@@ -14,7 +14,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/actkit/actkit/codec"
-	"github.com/actkit/actkit/internal/atomicfile"
+	"github.com/actkit/actkit/internal/atomicfile/atomicfiletest"
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/verify"
 )
@@ -233,12 +233,12 @@ func TestWriteFaults(t *testing.T) {
 			first := addKey(t, good, "umenu", codec.Ed25519)
 			orig, _ := os.ReadFile(good.Path())
 			faulty := keygen.NewStore(good.Path(), keygen.Unlock{Identities: []age.Identity{id}},
-				keygen.OptionsForTest(0, atomicfile.FaultFS{Fail: step, Match: "keystore.age.tmp"}))
+				keygen.OptionsForTest(0, atomicfiletest.FaultFS{Fail: step, Match: "keystore.age.tmp"}))
 			err := faulty.Update(func(ks *keygen.Keyset) error {
 				_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, now)
 				return err
 			})
-			if !errors.Is(err, atomicfile.ErrInjected) {
+			if !errors.Is(err, atomicfiletest.ErrInjected) {
 				t.Fatalf("got %v", err)
 			}
 			after, _ := os.ReadFile(good.Path())
@@ -260,9 +260,9 @@ func TestWriteFaults(t *testing.T) {
 	// A failed directory sync is reported, not turned into success.
 	good, id := newRecipientStore(t, keygen.StoreOptions{})
 	faulty := keygen.NewStore(good.Path(), keygen.Unlock{Identities: []age.Identity{id}},
-		keygen.OptionsForTest(0, atomicfile.FaultFS{Fail: "syncdir"}))
+		keygen.OptionsForTest(0, atomicfiletest.FaultFS{Fail: "syncdir"}))
 	err := faulty.Update(func(ks *keygen.Keyset) error { return nil })
-	if !errors.Is(err, atomicfile.ErrInjected) {
+	if !errors.Is(err, atomicfiletest.ErrInjected) {
 		t.Fatalf("syncdir: %v", err)
 	}
 }

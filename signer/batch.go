@@ -2,7 +2,6 @@ package signer
 
 import (
 	"context"
-	"database/sql"
 	"encoding/csv"
 	"errors"
 	"fmt"
@@ -11,6 +10,9 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
 )
 
 // BatchRow is one row of a bulk issue: its request and, after issuing,
@@ -18,7 +20,7 @@ import (
 type BatchRow struct {
 	Line    int // line in the input file
 	Fields  []string
-	Request IssueRequest
+	Request licensing.IssueRequest
 	Issued  *Issued
 	Err     error
 }
@@ -75,14 +77,14 @@ func ReadBatch(r io.Reader) (header []string, rows []BatchRow, err error) {
 		row := BatchRow{Line: line, Fields: rec}
 		for _, f := range rec {
 			if len(f) > maxBatchField {
-				row.Err = refuse(CodeInvalid, "", "a field is longer than %d bytes", maxBatchField)
+				row.Err = &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: fmt.Sprintf("a field is longer than %d bytes", maxBatchField)}
 			}
 		}
-		row.Request = IssueRequest{Licence: get(rec, "licence"), Machine: get(rec, "machine"), Request: get(rec, "request")}
+		row.Request = licensing.IssueRequest{Licence: get(rec, "licence"), Machine: get(rec, "machine"), Request: get(rec, "request")}
 		if l := get(rec, "lease"); l != "" && row.Err == nil {
 			n, err := strconv.Atoi(l)
 			if err != nil || n < 0 {
-				row.Err = refuse(CodeInvalid, "", "lease %q is not a number of days", l)
+				row.Err = &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: fmt.Sprintf("lease %q is not a number of days", l)}
 			}
 			row.Request.LeaseDays = n
 		}
@@ -96,45 +98,42 @@ func ReadBatch(r io.Reader) (header []string, rows []BatchRow, err error) {
 // issued (a re-run of the same file) gets its code again without a new
 // seat. Codes are signed only after their batch is durable. progress, if
 // set, is called after each batch.
-func (l *Ledger) IssueBatch(keys Keys, rows []BatchRow, batchSize int, progress func(done, total int)) error {
+func (s *Service) IssueBatch(ctx context.Context, rows []BatchRow, batchSize int, progress func(done, total int)) error {
 	if batchSize < 1 {
 		batchSize = 200
 	}
 	for start := 0; start < len(rows); start += batchSize {
 		chunk := rows[start:min(start+batchSize, len(rows))]
 		type done struct {
-			i        int
-			a        activation
-			reissued bool
-			replaced uint64
+			i int
+			r recorded
 		}
 		var ok []done
-		err := l.write(context.Background(), func(sqltx *sql.Tx) error {
-			tx := newTxq(l, sqltx)
+		err := s.store.Update(ctx, func(tx ledger.Tx) error {
 			ok = ok[:0]
 			for i := range chunk {
-				r := &chunk[i]
-				if r.Err != nil {
+				row := &chunk[i]
+				if row.Err != nil {
 					continue
 				}
-				t, err := resolve(r.Request)
+				t, err := licensing.Resolve(row.Request)
 				if err != nil {
-					r.Err = err
+					row.Err = err
 					continue
 				}
 				// issueTx refuses before it writes anything, so a refused
 				// row leaves nothing to undo; any other failure fails the
 				// whole batch.
-				a, reissued, replaced, err := l.issueTx(tx, keys, t)
+				r, err := s.issueTx(tx, t)
 				if err != nil {
-					var ref *Refusal
+					var ref *licensing.Refusal
 					if !errors.As(err, &ref) {
 						return err
 					}
-					r.Err = err
+					row.Err = err
 					continue
 				}
-				ok = append(ok, done{i, a, reissued, replaced})
+				ok = append(ok, done{i, r})
 			}
 			return nil
 		})
@@ -150,7 +149,7 @@ func (l *Ledger) IssueBatch(keys Keys, rows []BatchRow, batchSize int, progress 
 			go func() {
 				defer wg.Done()
 				for d := range next {
-					is, err := l.sign(keys, d.a, d.reissued, d.replaced)
+					is, err := s.sign(d.r)
 					if err != nil {
 						chunk[d.i].Err = err
 						continue
@@ -180,7 +179,7 @@ func WriteBatch(w io.Writer, header []string, rows []BatchRow) error {
 		rec := append([]string{}, r.Fields...)
 		switch {
 		case r.Err != nil:
-			code := RefusalCode(r.Err)
+			code := licensing.ReasonCode(r.Err)
 			if code == "" {
 				code = "error"
 			}

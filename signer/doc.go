@@ -1,13 +1,16 @@
-// Package signer is the vendor's side of actkit: products and licences,
-// the seat ledger in an embedded SQLite database, issuing activation codes
-// (record first, sign after the record is durable), releases and
-// transfers, bulk issuing, and a hash-chained audit trail with signed
-// checkpoints.
+// Package signer is the vendor's licensing service: every front end (the
+// actkit CLI, an activation server, a portal) calls it to add products and
+// licences, issue, release and transfer seats, issue in bulk and sign
+// audit checkpoints.
 //
-// Every change runs in one write transaction begun with BEGIN IMMEDIATE,
-// with the database in WAL mode and synchronous=FULL, so a licence's seats
-// are never over-issued even when several processes issue at once, and a
-// code is printed only after its activation row and audit entry are on
-// disk. Do not put the ledger on a network file system: SQLite's locking
-// is not reliable there.
+// Each call is one ledger transaction in which the rules of package
+// licensing decide what to write, followed, for calls that hand out
+// codes, by signing after the transaction is durable: no code exists
+// without its record. The service holds no state of its own beyond its
+// ledger, keys and clock; it is safe for concurrent use, as long as its
+// Keys are.
+//
+// signer imports no ledger backend and no keystore: the ledger comes in as
+// a ledger.Store, keys as a Keys returning codec.Signer, so a key held in
+// an HSM or a cloud KMS can plug in.
 package signer

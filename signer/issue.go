@@ -2,43 +2,27 @@ package signer
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
+	"time"
 
 	"github.com/actkit/actkit/codec"
-	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
 )
-
-// Keys is where issuing finds signing keys; *keygen.Keyset is one.
-type Keys interface {
-	Active(product string) (*keygen.SigningKey, error)
-	Key(id codec.KeyID) (*keygen.SigningKey, error)
-}
-
-// IssueRequest asks for a code: a licence key and machine UID, or a
-// request code carrying both.
-type IssueRequest struct {
-	Licence string
-	Machine string
-	Request string
-	// LeaseDays, if positive, makes the code expire that many days after
-	// its issue day, or at the licence's expiry if that is sooner.
-	LeaseDays int
-}
 
 // Issued is an issued (or re-issued) code and what it grants.
 type Issued struct {
-	Code     string   `json:"code"`
-	Serial   uint64   `json:"serial"`
-	Licence  string   `json:"licence"`
-	Product  string   `json:"product"`
-	Machine  string   `json:"machine"`
-	KeyID    string   `json:"keyId"`
-	Issued   string   `json:"issued"`
-	Expires  string   `json:"expires"`
-	Seats    int      `json:"seats"`
-	Features []string `json:"features"`
+	Code     string      `json:"code"`
+	Serial   uint64      `json:"serial"`
+	Licence  string      `json:"licence"`
+	Product  string      `json:"product"`
+	Machine  string      `json:"machine"`
+	KeyID    codec.KeyID `json:"keyId"`
+	Issued   codec.Day   `json:"issued"`
+	Expires  codec.Day   `json:"expires"`
+	Seats    int         `json:"seats"`
+	Features []string    `json:"features"`
 	// Reissued is set when the machine already held a seat: no new seat
 	// was taken.
 	Reissued bool `json:"reissued"`
@@ -57,65 +41,14 @@ type codeEvent struct {
 	Why      string `json:"why,omitempty"`
 }
 
-// activation is a row of the activations table, plus what signing needs.
-type activation struct {
-	serial   uint64
-	norm     string
+// recorded is an activation recorded in a transaction, to be signed once
+// the transaction is durable.
+type recorded struct {
+	a        licensing.Activation
 	display  string
-	product  string
-	machine  string
-	seats    int
-	keyID    string
-	issued   codec.Day
-	expires  codec.Day
-	features uint64
-	// names are the feature names of features (for output only).
-	names []string
-}
-
-// target is a resolved request.
-type target struct {
-	norm    string
-	machine codec.MachineUID
-	product string // from a request code, else ""
-	lease   int
-}
-
-func resolve(req IssueRequest) (target, error) {
-	var t target
-	t.lease = req.LeaseDays
-	if req.LeaseDays < 0 {
-		return t, refuse(CodeInvalid, "", "lease must be a positive number of days")
-	}
-	if req.Request != "" {
-		if req.Licence != "" || req.Machine != "" {
-			return t, refuse(CodeInvalid, "", "give a request code, or a licence and a machine, not both")
-		}
-		r, err := codec.ParseRequestCode(req.Request)
-		if err != nil {
-			return t, refuse(CodeBadRequest, "ask the customer to copy the request code again", "request code: %v", err)
-		}
-		t.product, t.machine = r.Product, r.MachineUID
-		// The request carries the normalized key; check it is a licence key.
-		_, t.norm, err = codec.ParseLicenceKey(r.LicenceKey)
-		if err != nil {
-			return t, refuse(CodeLicenceTypo, "", "the request code's licence key %s is not valid: did the customer mistype it?", r.LicenceKey)
-		}
-		return t, nil
-	}
-	norm, err := resolveKey(req.Licence)
-	if err != nil {
-		return t, err
-	}
-	t.norm = norm
-	t.machine, err = codec.ParseMachineUID(req.Machine)
-	if errors.Is(err, codec.ErrTypo) {
-		return t, refuse(CodeBadMachine, "compare it with what 'actkit machine-id' shows on the machine", "machine UID %s has a typo", shorten(req.Machine))
-	}
-	if err != nil {
-		return t, refuse(CodeBadMachine, "", "machine UID: %v", err)
-	}
-	return t, nil
+	names    []string
+	reissued bool
+	replaced uint64
 }
 
 // Issue records an activation and returns its code. Everything is checked
@@ -123,233 +56,166 @@ func resolve(req IssueRequest) (target, error) {
 // that transaction is durable, so no code exists without its record. A
 // machine that already holds a seat on the licence gets its code again
 // (the same serial, the same code, if the terms are unchanged) without
-// taking another seat; a retry after a crash is exactly that.
-func (l *Ledger) Issue(keys Keys, req IssueRequest) (Issued, error) {
-	t, err := resolve(req)
+// taking another seat; a retry after a lost answer is exactly that.
+func (s *Service) Issue(ctx context.Context, req licensing.IssueRequest) (Issued, error) {
+	t, err := licensing.Resolve(req)
 	if err != nil {
 		return Issued{}, err
 	}
-	var a activation
-	var reissued bool
-	var replaced uint64
-	err = l.write(context.Background(), func(tx *sql.Tx) error {
-		a, reissued, replaced, err = l.issueTx(newTxq(l, tx), keys, t)
+	var r recorded
+	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		r, err = s.issueTx(tx, t)
 		return err
 	})
 	if err != nil {
 		return Issued{}, err
 	}
-	return l.sign(keys, a, reissued, replaced)
+	return s.sign(r)
 }
 
 // issueTx applies the issuing rules inside tx.
-func (l *Ledger) issueTx(tx txq, keys Keys, t target) (activation, bool, uint64, error) {
-	li, err := tx.terms(t.norm)
+func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
+	li, err := tx.LicenceForUpdate(t.Licence)
 	if err != nil {
-		return activation{}, false, 0, err
+		return recorded{}, err
 	}
-	switch {
-	case t.product != "" && t.product != li.Product:
-		return activation{}, false, 0, refuse(CodeWrongProduct, "the customer ran the request for another product",
-			"licence %s is for product %s, the request is from %s", li.Key, li.Product, t.product)
-	case li.Status == StatusRevoked:
-		return activation{}, false, 0, refuse(CodeRevoked, "", "licence %s is revoked", li.Key)
-	case li.Status == StatusSuspended:
-		return activation{}, false, 0, refuse(CodeSuspended, "resume it with 'actkit licence resume "+li.Key+"'", "licence %s is suspended", li.Key)
-	}
-	today := codec.DayOf(l.now())
-	if li.Expires != codec.NoExpiry && today > li.Expires {
-		return activation{}, false, 0, refuse(CodeExpired, "extend it with 'actkit licence extend "+li.Key+" --expires YYYY-MM-DD'",
-			"licence %s expired on %s", li.Key, li.Expires)
-	}
-	key, err := keys.Active(li.Product)
+	cur, found, err := tx.LiveActivation(t.Licence, t.Machine.String())
 	if err != nil {
-		return activation{}, false, 0, refuse(CodeNoActiveKey, "create one with 'actkit keys new --product "+li.Product+"'",
-			"no active signing key for product %s", li.Product)
+		return recorded{}, err
 	}
-	expires := li.Expires
-	if t.lease > 0 {
-		lease := today + codec.Day(min(t.lease, int(codec.NoExpiry-1-today)))
-		if expires == codec.NoExpiry || lease < expires {
-			expires = lease
-		}
-	}
-	want := activation{norm: t.norm, display: li.Key, product: li.Product, machine: t.machine.String(), seats: 1,
-		keyID: key.ID.String(), issued: today, expires: expires, features: li.Bits, names: li.Features}
-
-	cur, found, err := liveActivation(tx, t.norm, want.machine)
-	if err != nil {
-		return activation{}, false, 0, err
-	}
-	cur.display, cur.product = li.Key, li.Product
+	var curp *licensing.Activation
 	if found {
-		if cur.keyID == want.keyID && cur.expires == want.expires && cur.features == want.features && cur.seats == want.seats {
-			// Same terms: the same code again, no new seat.
-			return cur, true, 0, l.audit(tx, "code.reissue", li.Key, codeEvent{Serial: cur.serial, Machine: cur.machine})
-		}
-		// New terms (extended, new key, new features): supersede the old
-		// code; the machine keeps its seat.
-		if err := l.endActivation(tx, cur, "superseded"); err != nil {
-			return activation{}, false, 0, err
-		}
-		a, err := l.insertActivation(tx, want)
-		if err != nil {
-			return activation{}, false, 0, err
-		}
-		return a, true, cur.serial, l.audit(tx, "code.reissue", li.Key, codeEvent{Serial: a.serial, Replaces: cur.serial, Machine: a.machine, Key: a.keyID, Expires: a.expires.String()})
+		curp = &cur
 	}
-	if li.InUse+want.seats > li.Seats {
-		hs, err := holders(tx, t.norm)
-		if err != nil {
-			return activation{}, false, 0, err
+	now := s.now()
+	key, keyErr := s.activeKey(li.Product)
+	d, err := licensing.Decide(li, curp, t, key, keyErr, codec.DayOf(now))
+	if errors.Is(err, licensing.ErrSeatLimit) {
+		var ref *licensing.Refusal
+		errors.As(err, &ref)
+		if ref.Holders, err = tx.Holders(t.Licence); err != nil {
+			return recorded{}, err
 		}
-		return activation{}, false, 0, seatLimit(li.Key, li.Seats, hs)
+		return recorded{}, ref
 	}
-	a, err := l.insertActivation(tx, want)
 	if err != nil {
-		return activation{}, false, 0, err
+		return recorded{}, err
 	}
-	return a, false, 0, l.audit(tx, "code.issue", li.Key, codeEvent{Serial: a.serial, Machine: a.machine, Key: a.keyID, Expires: a.expires.String()})
+	r := recorded{a: d.Activation, display: li.Display, names: li.Features}
+	switch d.Kind {
+	case licensing.Reissue:
+		r.reissued = true
+		return r, audit(tx, now, "code.reissue", li.Display, codeEvent{Serial: cur.Serial, Machine: cur.Machine})
+	case licensing.Supersede:
+		if err := tx.EndActivation(d.Replaces, now, "superseded"); err != nil {
+			return recorded{}, err
+		}
+		r.reissued, r.replaced = true, d.Replaces.Serial
+	}
+	r.a.Created = now
+	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
+		return recorded{}, err
+	}
+	action := "code.issue"
+	if d.Kind == licensing.Supersede {
+		action = "code.reissue"
+	}
+	return r, audit(tx, now, action, li.Display, codeEvent{Serial: r.a.Serial, Replaces: r.replaced, Machine: r.a.Machine,
+		Key: r.a.KeyID.String(), Expires: r.a.Expires.String()})
 }
 
-func (l *Ledger) insertActivation(tx txq, a activation) (activation, error) {
-	var exp any
-	if a.expires != codec.NoExpiry {
-		exp = int64(a.expires)
-	}
-	res, err := tx.Exec(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.norm, a.machine, a.seats, a.keyID, int64(a.issued), exp, int64(a.features), l.stamp())
-	if err != nil {
-		return a, err
-	}
-	id, err := res.LastInsertId()
-	if err != nil {
-		return a, err
-	}
-	a.serial = uint64(id)
-	if li := tx.cached(a.norm); li != nil {
-		li.InUse += a.seats // the trigger did the same in the database
-	}
-	return a, nil
-}
-
-// endActivation releases a live activation; a trigger frees its seats.
-func (l *Ledger) endActivation(tx txq, cur activation, why string) error {
-	if _, err := tx.Exec("UPDATE activations SET released = ?, release_why = ? WHERE serial = ?", l.stamp(), why, cur.serial); err != nil {
-		return err
-	}
-	if li := tx.cached(cur.norm); li != nil {
-		li.InUse -= cur.seats
-	}
-	return nil
-}
-
-func liveActivation(tx txq, norm, machine string) (activation, bool, error) {
-	a := activation{norm: norm, machine: machine}
-	var exp sql.NullInt64
-	var issued, feats int64
-	err := tx.QueryRow(`SELECT serial, seats, key_id, issued, expires, features
-		FROM activations WHERE licence = ? AND machine = ? AND released IS NULL`, norm, machine).
-		Scan(&a.serial, &a.seats, &a.keyID, &issued, &exp, &feats)
-	if errors.Is(err, sql.ErrNoRows) {
-		return a, false, nil
-	}
-	if err != nil {
-		return a, false, err
-	}
-	a.issued, a.features = codec.Day(issued), uint64(feats)
-	a.expires = codec.NoExpiry
-	if exp.Valid {
-		a.expires = codec.Day(exp.Int64)
-	}
-	return a, true, nil
-}
+// ErrKeyGone is returned when an activation was recorded with a key the
+// service no longer has: the record stands, the code cannot be made.
+var ErrKeyGone = errors.New("the key the activation was recorded with is not available")
 
 // sign makes the code for a recorded activation.
-func (l *Ledger) sign(keys Keys, a activation, reissued bool, replaced uint64) (Issued, error) {
-	id, err := codec.ParseKeyID(a.keyID)
+func (s *Service) sign(r recorded) (Issued, error) {
+	if s.keys == nil {
+		return Issued{}, errNoKeys
+	}
+	a := r.a
+	key, err := s.keys.Signer(a.KeyID)
 	if err != nil {
-		return Issued{}, err
+		return Issued{}, fmt.Errorf("activation %d, key %s: %w: %w", a.Serial, a.KeyID, ErrKeyGone, err)
 	}
-	key, err := keys.Key(id)
+	code, err := codec.Sign(key, codec.Binding{Product: a.Product, LicenceKey: a.Licence, MachineUID: a.Machine},
+		codec.Payload{Issued: a.Issued, Expires: a.Expires, Seats: uint16(a.Seats), Features: a.Features, Serial: a.Serial})
 	if err != nil {
-		return Issued{}, fmt.Errorf("activation %d was recorded with key %s, which the keystore no longer has: %w", a.serial, a.keyID, err)
+		return Issued{}, fmt.Errorf("signing activation %d: %w", a.Serial, err)
 	}
-	nb := codec.Binding{Product: a.product, LicenceKey: a.norm, MachineUID: a.machine}
-	code, err := codec.Sign(key, nb, codec.Payload{Issued: a.issued, Expires: a.expires, Seats: uint16(a.seats), Features: a.features, Serial: a.serial})
-	if err != nil {
-		return Issued{}, fmt.Errorf("signing activation %d: %w", a.serial, err)
+	names := r.names
+	if names == nil {
+		names = []string{}
 	}
-	if a.names == nil {
-		a.names = []string{}
-	}
-	return Issued{Code: code, Serial: a.serial, Licence: a.display, Product: a.product, Machine: a.machine, KeyID: a.keyID,
-		Issued: a.issued.String(), Expires: a.expires.String(), Seats: a.seats, Features: a.names,
-		Reissued: reissued, Replaced: replaced}, nil
+	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
+		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
+		Reissued: r.reissued, Replaced: r.replaced}, nil
 }
 
 // Release frees the machine's seat and returns the released serial. The
 // code itself keeps working offline until it expires: leases bound that.
-func (l *Ledger) Release(licence, machine string) (uint64, error) {
-	norm, err := resolveKey(licence)
+func (s *Service) Release(ctx context.Context, licence, machine string) (uint64, error) {
+	norm, err := licensing.ParseLicenceKey(licence)
 	if err != nil {
 		return 0, err
 	}
-	m, err := codec.ParseMachineUID(machine)
+	m, err := licensing.ParseMachineUID(machine)
 	if err != nil {
-		return 0, refuse(CodeBadMachine, "", "machine UID: %v", err)
+		return 0, err
 	}
 	var serial uint64
-	err = l.write(context.Background(), func(tx *sql.Tx) error {
-		serial, err = l.releaseTx(newTxq(l, tx), norm, m.String(), "released")
+	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		serial, err = s.releaseTx(tx, norm, m.String(), "released")
 		return err
 	})
 	return serial, err
 }
 
-func (l *Ledger) releaseTx(tx txq, norm, machine, why string) (uint64, error) {
-	li, err := tx.terms(norm)
+func (s *Service) releaseTx(tx ledger.Tx, norm, machine, why string) (uint64, error) {
+	li, err := tx.LicenceForUpdate(norm)
 	if err != nil {
 		return 0, err
 	}
-	cur, found, err := liveActivation(tx, norm, machine)
+	cur, found, err := tx.LiveActivation(norm, machine)
 	if err != nil {
 		return 0, err
 	}
 	if !found {
-		return 0, refuse(CodeNotActivated, "see the machines holding seats with 'actkit licence show "+li.Key+"'",
-			"machine %s holds no seat on licence %s", machine, li.Key)
+		return 0, &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + machine}
 	}
-	if err := l.endActivation(tx, cur, why); err != nil {
+	now := s.now()
+	if err := tx.EndActivation(cur, now, why); err != nil {
 		return 0, err
 	}
-	return cur.serial, l.audit(tx, "code.release", li.Key, codeEvent{Serial: cur.serial, Machine: machine, Why: why})
+	return cur.Serial, audit(tx, now, "code.release", li.Display, codeEvent{Serial: cur.Serial, Machine: machine, Why: why})
 }
 
 // Transfer moves a seat from one machine to another in one transaction:
 // the release and the new activation commit together or not at all.
-func (l *Ledger) Transfer(keys Keys, licence, from, to string) (Issued, uint64, error) {
-	t, err := resolve(IssueRequest{Licence: licence, Machine: to})
+func (s *Service) Transfer(ctx context.Context, licence, from, to string) (Issued, uint64, error) {
+	t, err := licensing.Resolve(licensing.IssueRequest{Licence: licence, Machine: to})
 	if err != nil {
 		return Issued{}, 0, err
 	}
-	f, err := codec.ParseMachineUID(from)
+	f, err := licensing.ParseMachineUID(from)
 	if err != nil {
-		return Issued{}, 0, refuse(CodeBadMachine, "", "--from machine UID: %v", err)
+		return Issued{}, 0, err
 	}
-	var a activation
+	var r recorded
 	var released uint64
-	err = l.write(context.Background(), func(tx *sql.Tx) error {
-		q := newTxq(l, tx)
-		if released, err = l.releaseTx(q, t.norm, f.String(), "transferred"); err != nil {
+	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		if released, err = s.releaseTx(tx, t.Licence, f.String(), "transferred"); err != nil {
 			return err
 		}
-		a, _, _, err = l.issueTx(q, keys, t)
+		r, err = s.issueTx(tx, t)
 		return err
 	})
 	if err != nil {
 		return Issued{}, 0, err
 	}
-	is, err := l.sign(keys, a, false, 0)
+	is, err := s.sign(r)
 	return is, released, err
 }
+
+// Now returns the service's clock reading.
+func (s *Service) Now() time.Time { return s.now() }

@@ -4,8 +4,8 @@
 // global state, reads no clock and touches no network: the caller passes
 // the current time and the machine's UID.
 //
-// Build a Keyring once from the text the vendor exported with
-// "actkit keys export", then call Verify for each code. A Keyring is
+// Build a Keyring once from the keyring text the vendor exported,
+// then call Verify for each code. A Keyring is
 // immutable and safe for concurrent use.
 //
 // Every failure is an error that wraps one of the sentinel errors below;

@@ -131,6 +131,22 @@ func (pk *pinnedKey) check(msg, sig []byte, sum *[sha256.Size]byte) bool {
 	return checkMAC(m, msg, sig, codec.HMACTagSize, sum)
 }
 
+// CheckMessage reports whether sig is key's Ed25519 signature or
+// truncated HMAC-SHA256 tag over msg, a message that already starts with
+// its own domain-separation label (a ledger checkpoint, for instance). The
+// algorithm is the key's, never the signature's.
+func CheckMessage(key codec.Key, msg, sig []byte) bool {
+	switch key.Alg {
+	case codec.Ed25519:
+		return len(key.Bytes) == ed25519.PublicKeySize && len(sig) == ed25519.SignatureSize &&
+			ed25519.Verify(ed25519.PublicKey(key.Bytes), msg, sig)
+	case codec.HMACSHA256:
+		var sum [sha256.Size]byte
+		return len(key.Bytes) == codec.KeySize && checkMAC(hmac.New(sha256.New, key.Bytes), msg, sig, codec.HMACTagSize, &sum)
+	}
+	return false
+}
+
 // checkMAC reports whether tag is the HMAC of msg truncated to tagLen
 // bytes. The length is checked first, so a short tag can never match a
 // prefix; the comparison is constant-time.

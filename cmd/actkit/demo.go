@@ -32,8 +32,8 @@ func (d *demo) run(title string, want int, args ...string) (string, error) {
 	app := newApp(sub)
 	full := append([]string{"actkit"}, args...)
 	err := app.Run(interspersed(app, full))
-	if sub.ledger != nil {
-		sub.ledger.Close()
+	if sub.home != nil {
+		sub.home.Close()
 	}
 	status := report(sub.stderr, err)
 	if status != want {

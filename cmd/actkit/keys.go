@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 	"text/tabwriter"
 	"time"
 
@@ -294,7 +295,12 @@ func keystoreError(err error) error {
 	switch {
 	case errors.Is(err, keygen.ErrIncorrectPassword):
 		return refused(err, "check ACTKIT_PASSPHRASE or --passphrase-file; the keystore was not changed")
-	case errors.Is(err, keygen.ErrWrongProtection), errors.Is(err, keygen.ErrNoMatchingIdentity):
+	case errors.Is(err, keygen.ErrWrongProtection):
+		if strings.Contains(err.Error(), "recipients") {
+			return refused(err, "give the identity file with --identity or ACTKIT_IDENTITY")
+		}
+		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file")
+	case errors.Is(err, keygen.ErrNoMatchingIdentity):
 		return refused(err)
 	case errors.Is(err, keygen.ErrKeystoreNotFound):
 		return refused(err, "create it with 'actkit keys init' (or check --home / ACTKIT_HOME)")

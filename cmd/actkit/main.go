@@ -12,7 +12,7 @@ import (
 	"os"
 	"time"
 
-	"github.com/actkit/actkit/signer"
+	"github.com/actkit/actkit/home"
 	"github.com/urfave/cli/v2"
 )
 
@@ -28,22 +28,30 @@ type env struct {
 	now    func() time.Time
 	// usageFailed is set by handlers that cannot return an error.
 	usageFailed bool
-	// ledger is the ledger a command opened; closed when it returns.
-	ledger *signer.Ledger
+	// home is the actkit home a command opened; closed when it returns.
+	home *home.Home
 }
+
+// Test seams, set only by the tests' main (main_test.go), never from the
+// environment: no variable may move the vendor's clock (audit entries,
+// issue days) or weaken the keystore in a shipped binary.
+var (
+	// testOnlyNow pins the clock.
+	testOnlyNow func() time.Time
+	// testOnlyScryptWorkFactor lowers scrypt's work factor for new
+	// passphrase keystores (scrypt under the race detector takes seconds).
+	testOnlyScryptWorkFactor int
+)
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
-	if fake := os.Getenv("ACTKIT_FAKE_NOW"); fake != "" {
-		// For scripted tests and demos only: pins the clock.
-		if t, err := time.Parse(time.RFC3339, fake); err == nil {
-			e.now = func() time.Time { return t }
-		}
+	if testOnlyNow != nil {
+		e.now = testOnlyNow
 	}
 	app := newApp(e)
 	err := app.Run(interspersed(app, args))
-	if e.ledger != nil {
-		e.ledger.Close()
+	if e.home != nil {
+		e.home.Close()
 	}
 	if err == nil && e.usageFailed {
 		return exitUsage

@@ -2,15 +2,31 @@ package main
 
 import (
 	"os"
+	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/rogpeppe/go-internal/testscript"
 )
 
 func TestMain(m *testing.M) {
 	testscript.Main(m, map[string]func(){
-		"actkit": func() { os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr)) },
+		"actkit": func() {
+			// The scripts set these for the command they run; only this
+			// test binary reads them (see the test seams in main.go).
+			if fake := os.Getenv("ACTKIT_FAKE_NOW"); fake != "" {
+				t, err := time.Parse(time.RFC3339, fake)
+				if err != nil {
+					panic(err)
+				}
+				testOnlyNow = func() time.Time { return t }
+			}
+			if n, err := strconv.Atoi(os.Getenv("ACTKIT_TEST_SCRYPT_WORK_FACTOR")); err == nil {
+				testOnlyScryptWorkFactor = n
+			}
+			os.Exit(run(os.Args, os.Stdin, os.Stdout, os.Stderr))
+		},
 	})
 }
 

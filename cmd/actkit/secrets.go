@@ -5,9 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
-	"strconv"
 	"strings"
-	"testing"
 
 	"github.com/actkit/actkit/keygen"
 	"github.com/urfave/cli/v2"
@@ -49,13 +47,7 @@ func keystorePath(home string) string { return home + string(os.PathSeparator) +
 
 func storeOptions(e *env) keygen.StoreOptions {
 	opts := keygen.StoreOptions{Warn: func(m string) { fmt.Fprintf(e.stderr, "actkit: warning: %s\n", m) }}
-	// Only a test binary may lower scrypt's work factor (scrypt under the
-	// race detector takes seconds); the shipped binary ignores the knob.
-	if testing.Testing() {
-		if n, err := strconv.Atoi(os.Getenv("ACTKIT_TEST_SCRYPT_WORK_FACTOR")); err == nil {
-			opts.ScryptWorkFactor = n
-		}
-	}
+	opts.ScryptWorkFactor = testOnlyScryptWorkFactor
 	return opts
 }
 

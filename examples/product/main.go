@@ -5,8 +5,10 @@
 //
 // It reads its keyring from PRODUCT_KEYRING (a real product embeds it),
 // its licence key from PRODUCT_LICENCE, keeps its state in PRODUCT_STATE
-// (default product-state.json), and takes its clock from PRODUCT_NOW
-// (RFC 3339) when set, so that tests can move time.
+// (default product-state.json). It takes its clock and its hardware from
+// the machine it runs on and from nothing else: copy this pattern, and
+// never let an environment variable move the licensing clock or point the
+// machine identity at other hardware.
 package main
 
 import (
@@ -21,6 +23,10 @@ import (
 )
 
 const version = "4.2.17"
+
+// testOnlyNow is the tests' clock, set only by the test binary's main
+// (main_test.go).
+var testOnlyNow func() time.Time
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -43,14 +49,11 @@ func run(args []string) int {
 	}
 	cfg := activation.Config{Keyring: kr, StatePath: state}
 	now := time.Now()
-	if s := os.Getenv("PRODUCT_NOW"); s != "" {
-		if now, err = time.Parse(time.RFC3339, s); err != nil {
-			fmt.Fprintln(os.Stderr, "product: PRODUCT_NOW:", err)
-			return 2
-		}
+	if testOnlyNow != nil {
+		now = testOnlyNow()
 	}
 	id, err := machine.Collect(machine.Options{Product: kr.Product(), Version: version,
-		ProductValue: os.Getenv("PRODUCT_MACHINE_VALUE"), Root: os.Getenv("PRODUCT_MACHINE_ROOT")})
+		ProductValue: os.Getenv("PRODUCT_MACHINE_VALUE")})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "product: machine identity:", err)
 		return 1

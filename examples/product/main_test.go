@@ -7,10 +7,27 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
 )
+
+// TestMain makes the test binary the product when PRODUCT_TEST_CHILD is
+// set, with the clock from PRODUCT_NOW: only this test binary reads them.
+func TestMain(m *testing.M) {
+	if os.Getenv("PRODUCT_TEST_CHILD") == "1" {
+		if s := os.Getenv("PRODUCT_NOW"); s != "" {
+			now, err := time.Parse(time.RFC3339, s)
+			if err != nil {
+				panic(err)
+			}
+			testOnlyNow = func() time.Time { return now }
+		}
+		os.Exit(run(os.Args[1:]))
+	}
+	os.Exit(m.Run())
+}
 
 // TestProductLifecycle builds the example product and drives it as a user
 // would: grace period, request code, a code for the wrong machine, the
@@ -20,9 +37,12 @@ func TestProductLifecycle(t *testing.T) {
 		t.Skip("builds a binary")
 	}
 	dir := t.TempDir()
-	bin := filepath.Join(dir, "product")
-	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+	if out, err := exec.Command("go", "build", "-o", filepath.Join(dir, "product"), ".").CombinedOutput(); err != nil {
 		t.Fatalf("build: %v\n%s", err, out)
+	}
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
 	}
 	key, err := keygen.Generate(bytes.NewReader(bytes.Repeat([]byte{9}, 32)), "umenu", codec.Ed25519, codec.Day(0).Start(), nil)
 	if err != nil {
@@ -36,7 +56,7 @@ func TestProductLifecycle(t *testing.T) {
 	product := func(now string, args ...string) (string, int) {
 		t.Helper()
 		cmd := exec.Command(bin, args...)
-		cmd.Env = append(os.Environ(), "PRODUCT_KEYRING="+krPath, "PRODUCT_LICENCE="+licence,
+		cmd.Env = append(os.Environ(), "PRODUCT_TEST_CHILD=1", "PRODUCT_KEYRING="+krPath, "PRODUCT_LICENCE="+licence,
 			"PRODUCT_STATE="+filepath.Join(dir, "state.json"), "PRODUCT_NOW="+now,
 			"PRODUCT_MACHINE_VALUE=test-machine-1")
 		out, _ := cmd.CombinedOutput()

@@ -1,6 +1,8 @@
-package atomicfile
+package atomicfile_test
 
 import (
+	"github.com/actkit/actkit/internal/atomicfile"
+	"github.com/actkit/actkit/internal/atomicfile/atomicfiletest"
 	"errors"
 	"io"
 	"os"
@@ -15,10 +17,10 @@ func writeString(s string) func(io.Writer) error {
 
 func TestWriteReplaces(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
-	if err := Write(OS, path, 0o600, writeString("old")); err != nil {
+	if err := atomicfile.Write(atomicfile.OS, path, 0o600, writeString("old")); err != nil {
 		t.Fatal(err)
 	}
-	if err := Write(OS, path, 0o600, writeString("new")); err != nil {
+	if err := atomicfile.Write(atomicfile.OS, path, 0o600, writeString("new")); err != nil {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(path)
@@ -33,11 +35,11 @@ func TestFaultsKeepOldContent(t *testing.T) {
 	for _, step := range []string{"create", "write", "sync", "close", "rename"} {
 		t.Run(step, func(t *testing.T) {
 			path := filepath.Join(t.TempDir(), "f")
-			if err := Write(OS, path, 0o600, writeString("old")); err != nil {
+			if err := atomicfile.Write(atomicfile.OS, path, 0o600, writeString("old")); err != nil {
 				t.Fatal(err)
 			}
-			err := Write(FaultFS{Fail: step}, path, 0o600, writeString("new"))
-			if !errors.Is(err, ErrInjected) {
+			err := atomicfile.Write(atomicfiletest.FaultFS{Fail: step}, path, 0o600, writeString("new"))
+			if !errors.Is(err, atomicfiletest.ErrInjected) {
 				t.Fatalf("got %v", err)
 			}
 			got, _ := os.ReadFile(path)
@@ -49,12 +51,12 @@ func TestFaultsKeepOldContent(t *testing.T) {
 	}
 	// A failed directory sync is reported; the file is already replaced.
 	path := filepath.Join(t.TempDir(), "f")
-	if err := Write(FaultFS{Fail: "syncdir"}, path, 0o600, writeString("new")); !errors.Is(err, ErrInjected) {
+	if err := atomicfile.Write(atomicfiletest.FaultFS{Fail: "syncdir"}, path, 0o600, writeString("new")); !errors.Is(err, atomicfiletest.ErrInjected) {
 		t.Fatalf("syncdir failure not reported: %v", err)
 	}
 	// The writer's own error aborts too.
 	boom := errors.New("boom")
-	if err := Write(OS, path, 0o600, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
+	if err := atomicfile.Write(atomicfile.OS, path, 0o600, func(io.Writer) error { return boom }); !errors.Is(err, boom) {
 		t.Fatal(err)
 	}
 	assertNoTemp(t, filepath.Dir(path))
@@ -62,26 +64,26 @@ func TestFaultsKeepOldContent(t *testing.T) {
 
 func TestCreateIsExclusive(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
-	if err := Create(OS, path, 0o600, writeString("first")); err != nil {
+	if err := atomicfile.Create(atomicfile.OS, path, 0o600, writeString("first")); err != nil {
 		t.Fatal(err)
 	}
-	if err := Create(OS, path, 0o600, writeString("second")); !errors.Is(err, ErrExists) {
+	if err := atomicfile.Create(atomicfile.OS, path, 0o600, writeString("second")); !errors.Is(err, atomicfile.ErrExists) {
 		t.Fatalf("got %v", err)
 	}
 	got, _ := os.ReadFile(path)
 	if string(got) != "first" {
 		t.Fatalf("content %q", got)
 	}
-	// Without hard links (the link step fails), Create falls back to
+	// Without hard links (the link step fails), atomicfile.Create falls back to
 	// check-and-rename, still refusing an existing file.
 	g := filepath.Join(filepath.Dir(path), "g")
-	if err := Create(FaultFS{Fail: "link"}, g, 0o600, writeString("x")); err != nil {
+	if err := atomicfile.Create(atomicfiletest.FaultFS{Fail: "link"}, g, 0o600, writeString("x")); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := os.ReadFile(g); string(got) != "x" {
 		t.Fatalf("fallback wrote %q", got)
 	}
-	if err := Create(FaultFS{Fail: "link"}, g, 0o600, writeString("y")); !errors.Is(err, ErrExists) {
+	if err := atomicfile.Create(atomicfiletest.FaultFS{Fail: "link"}, g, 0o600, writeString("y")); !errors.Is(err, atomicfile.ErrExists) {
 		t.Fatalf("fallback replaced an existing file: %v", err)
 	}
 	assertNoTemp(t, filepath.Dir(path))
@@ -89,7 +91,7 @@ func TestCreateIsExclusive(t *testing.T) {
 
 func TestPermissions(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f")
-	if err := Write(OS, path, 0o644, writeString("x")); err != nil {
+	if err := atomicfile.Write(atomicfile.OS, path, 0o644, writeString("x")); err != nil {
 		t.Fatal(err)
 	}
 	st, _ := os.Stat(path)

@@ -1,7 +1,10 @@
-package atomicfile
+// Package atomicfiletest injects faults into atomicfile writes, for tests:
+// it is kept out of the packages that ship.
+package atomicfiletest
 
 import (
 	"errors"
+	"github.com/actkit/actkit/internal/atomicfile"
 	"os"
 	"strings"
 )
@@ -50,7 +53,7 @@ func (fs FaultFS) step(name, step string) bool {
 	return fs.Fail == step && strings.Contains(name, fs.Match)
 }
 
-func (fs FaultFS) CreateTemp(dir, pattern string) (File, error) {
+func (fs FaultFS) CreateTemp(dir, pattern string) (atomicfile.File, error) {
 	if fs.step(pattern, "create") {
 		return nil, ErrInjected
 	}
@@ -87,5 +90,5 @@ func (fs FaultFS) SyncDir(dir string) error {
 	if fs.Fail == "syncdir" {
 		return ErrInjected
 	}
-	return syncDir(dir)
+	return atomicfile.OS.SyncDir(dir)
 }

@@ -1,4 +1,4 @@
-package signer
+package sqlite
 
 // migrations[i] brings the schema from version i to i+1. They only ever
 // grow: a released migration is never edited.

@@ -1,4 +1,4 @@
-package signer
+package sqlite
 
 // WithPragmasForTest adds connection pragmas (max_page_count to simulate a
 // full disk).

@@ -1,0 +1,108 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/actkit/actkit/home"
+	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+	"github.com/actkit/actkit/signer"
+	"github.com/urfave/cli/v2"
+)
+
+// openHome opens the actkit home once per run; run closes it when the
+// command returns.
+func openHome(c *cli.Context, e *env) (*home.Home, error) {
+	if e.home != nil {
+		return e.home, nil
+	}
+	dir, err := homeDir(c, true)
+	if err != nil {
+		return nil, err
+	}
+	h, err := home.Open(dir, home.Options{Create: true, Now: e.now})
+	if err != nil {
+		return nil, refused(err)
+	}
+	e.home = h
+	return h, nil
+}
+
+// openService returns the licensing service over the home's ledger,
+// signing with keys (nil for commands that do not sign).
+func openService(c *cli.Context, e *env, keys signer.Keys) (*signer.Service, error) {
+	h, err := openHome(c, e)
+	if err != nil {
+		return nil, err
+	}
+	svc, err := h.Service(c.Context, keys)
+	if err != nil {
+		return nil, ledgerError(err)
+	}
+	return svc, nil
+}
+
+// openForSigning opens the ledger and the keystore's keys: what every
+// command that records and signs needs.
+func openForSigning(c *cli.Context, e *env) (*signer.Service, error) {
+	if _, err := openHome(c, e); err != nil {
+		return nil, err
+	}
+	ks, err := loadKeys(c, e)
+	if err != nil {
+		return nil, err
+	}
+	return openService(c, e, ks)
+}
+
+// loadKeys opens the keystore for signing.
+func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
+	s, err := openStore(c, e)
+	if err != nil {
+		return nil, err
+	}
+	ks, err := s.Load()
+	if err != nil {
+		return nil, keystoreError(err)
+	}
+	return ks, nil
+}
+
+// integrityCheck runs the SQLite ledger's own consistency check.
+func integrityCheck(c *cli.Context, e *env) error {
+	h, err := openHome(c, e)
+	if err != nil {
+		return err
+	}
+	l, err := h.Ledger(c.Context)
+	if err != nil {
+		return ledgerError(err)
+	}
+	if err := l.IntegrityCheck(c.Context); err != nil {
+		return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
+	}
+	return nil
+}
+
+// ledgerError turns a refusal into its message and hints; the stable code
+// goes first so that scripts reading stderr can match it.
+func ledgerError(err error) error {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		return err
+	}
+	if code := licensing.ReasonCode(err); code != "" {
+		return refused(fmt.Errorf("%s: %w", code, err), refusalHints(err)...)
+	}
+	switch {
+	case errors.Is(err, ledger.ErrNewerSchema):
+		return refused(err, "upgrade actkit: this ledger was written by a newer version")
+	case errors.Is(err, ledger.ErrFull):
+		return refused(err, "free disk space, then retry")
+	case errors.Is(err, ledger.ErrExists):
+		return refused(err, "choose a new file name")
+	}
+	return refused(err)
+}

@@ -1,0 +1,99 @@
+// Package ledger is the storage port of the vendor side: what issuing,
+// releasing and reporting need from a database, and nothing more, plus the
+// audit chain and checkpoints, written once for every backend.
+//
+// A backend (ledger/sqlite, and any other) implements Store. It must pass
+// the conformance suite in ledger/ledgertest unchanged: the same issuing
+// flow, the same refusals, exactly one winner for the last seat across
+// goroutines and processes, no code without its record after kill -9,
+// tampering named by VerifyChain, checkpoints, a full disk.
+//
+// The rules (seat limits, re-issue, expiry) are not here: they are in
+// package licensing, applied by package signer inside one Update.
+package ledger
+
+import (
+	"context"
+	"errors"
+	"time"
+
+	"github.com/actkit/actkit/licensing"
+)
+
+// Store is a ledger. Implementations are safe for concurrent use: several
+// goroutines (and, for a shared database, several processes) may call
+// Update at once, and each call runs in its own transaction.
+type Store interface {
+	// Update runs fn in one write transaction and commits if fn returns
+	// nil. When Update returns nil, what fn wrote is durable. A context
+	// cancelled while the transaction waits for another writer gives up
+	// with the context's error and writes nothing.
+	Update(ctx context.Context, fn func(Tx) error) error
+	// View runs fn on a consistent snapshot, without taking the write
+	// lock: reads never wait for a writer.
+	View(ctx context.Context, fn func(Reader) error) error
+	// Backup writes a consistent copy of the ledger to path, which must
+	// not exist.
+	Backup(ctx context.Context, path string) error
+	// Close releases the database.
+	Close() error
+}
+
+// Reader is the read side of a ledger.
+type Reader interface {
+	// Product returns a product, or a *licensing.Refusal with
+	// ErrUnknownProduct.
+	Product(id string) (licensing.Product, error)
+	// Products lists the products by ID.
+	Products() ([]licensing.Product, error)
+	// Licence returns a licence by its normal form, with its seats in use
+	// and its holders, or a refusal with ErrUnknownLicence.
+	Licence(key string) (licensing.Licence, error)
+	// Licences lists the licences of one product (all for ""), in order of
+	// creation, with their holders.
+	Licences(product string) ([]licensing.Licence, error)
+	// Holders lists the machines holding seats of a licence, by serial.
+	Holders(key string) ([]licensing.Holder, error)
+	// LiveActivation returns the machine's live activation on a licence.
+	LiveActivation(key, machine string) (licensing.Activation, bool, error)
+	// Audit returns up to limit audit entries after seq since, oldest
+	// first.
+	Audit(since int64, limit int) ([]Entry, error)
+	// Chain calls fn for every audit entry in storage order, for
+	// VerifyChain; it stops at the first error fn returns.
+	Chain(fn func(Entry) error) error
+}
+
+// Tx is a write transaction.
+type Tx interface {
+	Reader
+	// LicenceForUpdate returns a licence's terms and seats in use (no
+	// holders) and locks it against other writers until the transaction
+	// ends. Seats taken or freed in this transaction are counted.
+	LicenceForUpdate(key string) (licensing.Licence, error)
+	InsertProduct(p licensing.Product) error
+	InsertLicence(l licensing.Licence) error
+	// UpdateLicence stores a licence's changeable terms: seats, expiry,
+	// features, customer and status.
+	UpdateLicence(l licensing.Licence) error
+	// InsertActivation records a live activation, takes its seats and
+	// returns its serial. The database itself refuses more seats than the
+	// licence has and a second live activation for the same machine.
+	InsertActivation(a licensing.Activation) (uint64, error)
+	// EndActivation releases a live activation and frees its seats.
+	EndActivation(a licensing.Activation, at time.Time, why string) error
+	// Append adds an entry to the audit chain, linked to the previous
+	// one (see Link).
+	Append(at time.Time, action, subject string, detail []byte) error
+}
+
+// ErrNewerSchema is returned when the ledger was written by a newer
+// actkit: opening it with this build could lose data.
+var ErrNewerSchema = errors.New("ledger belongs to a newer version of actkit")
+
+// ErrFull is returned when the ledger's storage is full: nothing of the
+// transaction was recorded.
+var ErrFull = errors.New("ledger storage is full")
+
+// ErrExists is returned by Backup when the target already exists.
+var ErrExists = errors.New("file already exists")

@@ -1,0 +1,220 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+)
+
+// querier is what reads need: *sql.Tx, or the write transaction's cached
+// statements.
+type querier interface {
+	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
+	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+}
+
+// reader implements ledger.Reader over a querier.
+type reader struct {
+	ctx context.Context
+	q   querier
+}
+
+var _ ledger.Reader = reader{}
+
+func parseStamp(s string) time.Time {
+	t, _ := time.Parse(time.RFC3339Nano, s)
+	return t
+}
+
+func (r reader) Product(id string) (licensing.Product, error) {
+	var p licensing.Product
+	var feats, created string
+	err := r.q.QueryRowContext(r.ctx, "SELECT id, licence_prefix, features, created FROM products WHERE id = ?", id).
+		Scan(&p.ID, &p.LicencePrefix, &feats, &created)
+	if errors.Is(err, sql.ErrNoRows) {
+		return p, &licensing.Refusal{Reason: licensing.ErrUnknownProduct, Product: id}
+	}
+	if err != nil {
+		return p, err
+	}
+	if err := json.Unmarshal([]byte(feats), &p.Features); err != nil {
+		return p, fmt.Errorf("product %s: bad feature list: %w", id, err)
+	}
+	p.Created = parseStamp(created)
+	return p, nil
+}
+
+func (r reader) Products() ([]licensing.Product, error) {
+	rows, err := r.q.QueryContext(r.ctx, "SELECT id FROM products ORDER BY id")
+	if err != nil {
+		return nil, err
+	}
+	ids, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := []licensing.Product{}
+	for _, id := range ids {
+		p, err := r.Product(id)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+func scanStrings(rows *sql.Rows) ([]string, error) {
+	defer rows.Close()
+	var out []string
+	for rows.Next() {
+		var s string
+		if err := rows.Scan(&s); err != nil {
+			return nil, err
+		}
+		out = append(out, s)
+	}
+	return out, rows.Err()
+}
+
+// terms returns a licence and its seats in use, without the holders:
+// issuing must not cost more on a licence with many machines.
+func (r reader) terms(key string) (licensing.Licence, error) {
+	var li licensing.Licence
+	var exp sql.NullInt64
+	var bits int64
+	var feats, created, status string
+	err := r.q.QueryRowContext(r.ctx, `SELECT l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features
+		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ?`, key).
+		Scan(&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &exp, &bits, &li.Customer, &status, &created, &feats)
+	if errors.Is(err, sql.ErrNoRows) {
+		return li, &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no licence " + key}
+	}
+	if err != nil {
+		return li, err
+	}
+	li.Status, li.Created = licensing.Status(status), parseStamp(created)
+	li.Expires = codec.NoExpiry
+	if exp.Valid {
+		li.Expires = codec.Day(exp.Int64)
+	}
+	li.Bits = uint64(bits)
+	var names []string
+	if err := json.Unmarshal([]byte(feats), &names); err != nil {
+		return li, fmt.Errorf("product %s: bad feature list: %w", li.Product, err)
+	}
+	li.Features = licensing.Product{Features: names}.FeatureNames(li.Bits)
+	return li, nil
+}
+
+func (r reader) Licence(key string) (licensing.Licence, error) {
+	li, err := r.terms(key)
+	if err != nil {
+		return li, err
+	}
+	li.Holders, err = r.Holders(key)
+	return li, err
+}
+
+func (r reader) Licences(product string) ([]licensing.Licence, error) {
+	rows, err := r.q.QueryContext(r.ctx, "SELECT key FROM licences WHERE ? = '' OR product = ? ORDER BY created, key", product, product)
+	if err != nil {
+		return nil, err
+	}
+	keys, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	out := []licensing.Licence{}
+	for _, k := range keys {
+		li, err := r.Licence(k)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, li)
+	}
+	return out, nil
+}
+
+func (r reader) Holders(key string) ([]licensing.Holder, error) {
+	rows, err := r.q.QueryContext(r.ctx, "SELECT machine, serial, seats, created FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial", key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []licensing.Holder{}
+	for rows.Next() {
+		var h licensing.Holder
+		var since string
+		if err := rows.Scan(&h.Machine, &h.Serial, &h.Seats, &since); err != nil {
+			return nil, err
+		}
+		h.Since = parseStamp(since)
+		out = append(out, h)
+	}
+	return out, rows.Err()
+}
+
+func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool, error) {
+	a := licensing.Activation{Licence: key, Machine: machine}
+	var exp sql.NullInt64
+	var issued, feats int64
+	var keyID, created, product string
+	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product
+		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`, key, machine).
+		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product)
+	if errors.Is(err, sql.ErrNoRows) {
+		return a, false, nil
+	}
+	if err != nil {
+		return a, false, err
+	}
+	if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
+		return a, false, fmt.Errorf("activation %d: bad key ID: %w", a.Serial, err)
+	}
+	a.Product, a.Created = product, parseStamp(created)
+	a.Issued, a.Features = codec.Day(issued), uint64(feats)
+	a.Expires = codec.NoExpiry
+	if exp.Valid {
+		a.Expires = codec.Day(exp.Int64)
+	}
+	return a, true, nil
+}
+
+func (r reader) Audit(since int64, limit int) ([]ledger.Entry, error) {
+	var out []ledger.Entry
+	err := r.scanAudit("SELECT seq, at, action, subject, detail, prev, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+		func(e ledger.Entry) error { out = append(out, e); return nil }, since, limit)
+	return out, err
+}
+
+func (r reader) Chain(fn func(ledger.Entry) error) error {
+	return r.scanAudit("SELECT seq, at, action, subject, detail, prev, hash FROM audit ORDER BY rowid", fn)
+}
+
+func (r reader) scanAudit(query string, fn func(ledger.Entry) error, args ...any) error {
+	rows, err := r.q.QueryContext(r.ctx, query, args...)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var e ledger.Entry
+		var d string
+		if err := rows.Scan(&e.Seq, &e.At, &e.Action, &e.Subject, &d, &e.Prev, &e.Hash); err != nil {
+			return err
+		}
+		e.Detail = []byte(d)
+		if err := fn(e); err != nil {
+			return err
+		}
+	}
+	return rows.Err()
+}

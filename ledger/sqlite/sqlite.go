@@ -1,0 +1,211 @@
+// Package sqlite is the embedded ledger backend: one SQLite file, the
+// default for a vendor with one signing workstation or one server.
+//
+// Every write runs in one transaction begun with BEGIN IMMEDIATE, with the
+// database in WAL mode and synchronous=FULL, so a licence's seats are never
+// over-issued even when several processes issue at once, and Update
+// returns only after the activation row and its audit entry are on disk.
+// Writers in one process queue on a semaphore that honours their context;
+// writers in other processes wait up to Options.BusyTimeout. Reads run on
+// their own connections and never wait for a writer. Do not put the ledger
+// on a network file system: SQLite's locking is not reliable there.
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/actkit/actkit/ledger"
+	sqlite "modernc.org/sqlite"
+	sqlite3 "modernc.org/sqlite/lib"
+)
+
+// Options tune a Store.
+type Options struct {
+	// BusyTimeout is how long a write waits for a writer in another
+	// process; 30 s if zero.
+	BusyTimeout time.Duration
+
+	// pragmas are extra connection pragmas; tests use max_page_count to
+	// make the disk "full" (see export_test.go).
+	pragmas []string
+}
+
+// Store is a ledger in one SQLite file. It is safe for concurrent use.
+type Store struct {
+	db   *sql.DB // writes: BEGIN IMMEDIATE
+	rdb  *sql.DB // reads: deferred transactions on a WAL snapshot
+	path string
+	// sem serializes this process's writers, so that a writer waiting its
+	// turn can give up when its context ends.
+	sem chan struct{}
+
+	// stmts caches prepared statements: preparing is a large part of a
+	// statement's cost in SQLite, and issuing runs the same few.
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
+}
+
+var _ ledger.Store = (*Store)(nil)
+
+// Open opens (creating if needed) the ledger at path and applies pending
+// schema migrations.
+func Open(ctx context.Context, path string, opts Options) (*Store, error) {
+	if opts.BusyTimeout == 0 {
+		opts.BusyTimeout = 30 * time.Second
+	}
+	dsn := func(immediate bool) string {
+		q := url.Values{}
+		// WAL lets readers run beside the writer; synchronous=FULL makes
+		// a commit durable when it returns (NORMAL may lose the last
+		// commits on power loss, and a printed code must never lack its
+		// record).
+		q.Add("_pragma", "journal_mode(WAL)")
+		q.Add("_pragma", "synchronous(FULL)")
+		q.Add("_pragma", "foreign_keys(1)")
+		q.Add("_pragma", fmt.Sprintf("busy_timeout(%d)", opts.BusyTimeout.Milliseconds()))
+		if immediate {
+			q.Set("_txlock", "immediate") // write transactions take the write lock at BEGIN
+		}
+		for _, p := range opts.pragmas {
+			q.Add("_pragma", p)
+		}
+		return "file:" + path + "?" + q.Encode()
+	}
+	db, err := sql.Open("sqlite", dsn(true))
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", dsn(false))
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
+	}
+	s := &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+// Path returns the ledger file's path.
+func (s *Store) Path() string { return s.path }
+
+// Close closes the database.
+func (s *Store) Close() error {
+	s.mu.Lock()
+	for _, st := range s.stmts {
+		st.Close()
+	}
+	s.stmts = map[string]*sql.Stmt{}
+	s.mu.Unlock()
+	return errors.Join(s.db.Close(), s.rdb.Close())
+}
+
+func (s *Store) migrate(ctx context.Context) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		var v int
+		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+			return fmt.Errorf("ledger %s: %w", s.path, err)
+		}
+		if v > len(migrations) {
+			return fmt.Errorf("%s: %w (schema %d, this build knows %d)", s.path, ledger.ErrNewerSchema, v, len(migrations))
+		}
+		for ; v < len(migrations); v++ {
+			if _, err := tx.ExecContext(ctx, migrations[v]); err != nil {
+				return fmt.Errorf("ledger migration %d: %w", v+1, err)
+			}
+			if _, err := tx.ExecContext(ctx, fmt.Sprintf("PRAGMA user_version = %d", v+1)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+}
+
+// Update runs fn in one write transaction (BEGIN IMMEDIATE), committing if
+// it returns nil.
+func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
+	return s.write(ctx, func(tx *sql.Tx) error {
+		return fn(newTx(ctx, s, tx))
+	})
+}
+
+func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	select {
+	case s.sem <- struct{}{}:
+	case <-ctx.Done():
+		return fmt.Errorf("ledger %s: gave up waiting for another writer: %w", s.path, ctx.Err())
+	}
+	defer func() { <-s.sem }()
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return s.storageError("starting a write", err)
+	}
+	if err := fn(tx); err != nil {
+		tx.Rollback()
+		return s.storageError("", err)
+	}
+	if err := tx.Commit(); err != nil {
+		return s.storageError("commit failed, nothing was recorded", err)
+	}
+	return nil
+}
+
+// View runs fn on a read snapshot.
+func (s *Store) View(ctx context.Context, fn func(ledger.Reader) error) error {
+	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})
+	if err != nil {
+		return s.storageError("starting a read", err)
+	}
+	defer tx.Rollback()
+	return s.storageError("", fn(reader{ctx: ctx, q: tx}))
+}
+
+// storageError maps SQLite's failures that a user can act on to the
+// ledger's sentinels; everything else keeps its text, with the path.
+func (s *Store) storageError(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var se *sqlite.Error
+	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
+		return fmt.Errorf("ledger %s: %w: nothing was recorded", s.path, ledger.ErrFull)
+	}
+	if doing == "" {
+		return err
+	}
+	return fmt.Errorf("ledger %s: %s: %w", s.path, doing, err)
+}
+
+// Backup writes a consistent copy of the ledger to path (VACUUM INTO),
+// while issuing goes on. It refuses to overwrite an existing file.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	if _, err := os.Lstat(path); err == nil {
+		return fmt.Errorf("backup %s: %w", path, ledger.ErrExists)
+	}
+	if _, err := s.rdb.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		return s.storageError("backup to "+path, err)
+	}
+	return nil
+}
+
+// IntegrityCheck runs SQLite's PRAGMA integrity_check.
+func (s *Store) IntegrityCheck(ctx context.Context) error {
+	var res string
+	if err := s.rdb.QueryRowContext(ctx, "PRAGMA integrity_check").Scan(&res); err != nil {
+		return err
+	}
+	if res != "ok" {
+		return errors.New("integrity check: " + strings.TrimSpace(res))
+	}
+	return nil
+}

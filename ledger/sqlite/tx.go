@@ -1,0 +1,191 @@
+package sqlite
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"errors"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+)
+
+// tx is a write transaction. It runs cached prepared statements, reads a
+// licence's terms once per transaction (a batch mostly issues on a few
+// licences) and carries the audit chain's head from entry to entry.
+type tx struct {
+	reader
+	s  *Store
+	tx *sql.Tx
+	// head is the audit chain's last entry, once read.
+	head *ledger.Entry
+	// licences caches the terms read in this transaction; the seat count
+	// is kept current as seats are taken and freed.
+	licences map[string]*licensing.Licence
+	// bound holds the statements already bound to this transaction.
+	bound map[string]*sql.Stmt
+}
+
+var _ ledger.Tx = (*tx)(nil)
+
+func newTx(ctx context.Context, s *Store, sqlTx *sql.Tx) *tx {
+	t := &tx{s: s, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}}
+	t.reader = reader{ctx: ctx, q: t}
+	return t
+}
+
+func (t *tx) stmt(query string) (*sql.Stmt, error) {
+	if st, ok := t.bound[query]; ok {
+		return st, nil
+	}
+	t.s.mu.Lock()
+	st, ok := t.s.stmts[query]
+	if !ok {
+		var err error
+		if st, err = t.s.db.PrepareContext(t.ctx, query); err != nil {
+			t.s.mu.Unlock()
+			return nil, err
+		}
+		t.s.stmts[query] = st
+	}
+	t.s.mu.Unlock()
+	b := t.tx.StmtContext(t.ctx, st)
+	t.bound[query] = b
+	return b, nil
+}
+
+func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.ExecContext(t.ctx, args...)
+}
+
+// QueryContext and QueryRowContext make tx the querier of its reader.
+func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := t.stmt(query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := t.stmt(query)
+	if err != nil {
+		return t.tx.QueryRowContext(ctx, query, args...) // fails the same way, via Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+// LicenceForUpdate: BEGIN IMMEDIATE already holds the database's write
+// lock, so reading is locking.
+func (t *tx) LicenceForUpdate(key string) (licensing.Licence, error) {
+	if li, ok := t.licences[key]; ok {
+		return *li, nil
+	}
+	li, err := t.terms(key)
+	if err != nil {
+		return li, err
+	}
+	t.licences[key] = &li
+	return li, nil
+}
+
+func nullDay(d codec.Day) any {
+	if d == codec.NoExpiry {
+		return nil
+	}
+	return int64(d)
+}
+
+func (t *tx) InsertProduct(p licensing.Product) error {
+	var n int
+	if err := t.QueryRowContext(t.ctx, "SELECT count(*) FROM products WHERE id = ?", p.ID).Scan(&n); err != nil {
+		return err
+	}
+	if n > 0 {
+		return &licensing.Refusal{Reason: licensing.ErrExists, Product: p.ID, Detail: "product " + p.ID}
+	}
+	feats, err := json.Marshal(p.Features)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("INSERT INTO products(id, licence_prefix, features, created) VALUES (?, ?, ?, ?)",
+		p.ID, p.LicencePrefix, string(feats), ledger.Stamp(p.Created))
+	return err
+}
+
+func (t *tx) InsertLicence(l licensing.Licence) error {
+	_, err := t.exec(`INSERT INTO licences(key, display, product, seats, expires, features, customer, status, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Key, l.Display, l.Product, l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), ledger.Stamp(l.Created))
+	return err
+}
+
+func (t *tx) UpdateLicence(l licensing.Licence) error {
+	_, err := t.exec("UPDATE licences SET seats = ?, expires = ?, features = ?, customer = ?, status = ? WHERE key = ?",
+		l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), l.Key)
+	if err == nil {
+		delete(t.licences, l.Key)
+	}
+	return err
+}
+
+func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
+	res, err := t.exec(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created))
+	if err != nil {
+		return 0, constraintRefusal(err)
+	}
+	id, err := res.LastInsertId()
+	if err != nil {
+		return 0, err
+	}
+	if li := t.licences[a.Licence]; li != nil {
+		li.InUse += a.Seats // the trigger did the same in the database
+	}
+	return uint64(id), nil
+}
+
+// constraintRefusal maps the database's own seat checks (the CHECK on the
+// seat counter, the unique live activation) to the licensing refusal they
+// stand for: they fire only if a writer bypassed the rules.
+func constraintRefusal(err error) error {
+	var se interface{ Code() int }
+	if errors.As(err, &se) && se.Code()&0xff == 19 { // SQLITE_CONSTRAINT
+		return &licensing.Refusal{Reason: licensing.ErrSeatLimit, Detail: "the ledger's seat constraint refused the activation", Err: err}
+	}
+	return err
+}
+
+func (t *tx) EndActivation(a licensing.Activation, at time.Time, why string) error {
+	if _, err := t.exec("UPDATE activations SET released = ?, release_why = ? WHERE serial = ? AND released IS NULL", ledger.Stamp(at), why, a.Serial); err != nil {
+		return err
+	}
+	if li := t.licences[a.Licence]; li != nil {
+		li.InUse -= a.Seats
+	}
+	return nil
+}
+
+func (t *tx) Append(at time.Time, action, subject string, detail []byte) error {
+	if t.head == nil {
+		t.head = &ledger.Entry{Hash: ledger.Genesis}
+		err := t.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").Scan(&t.head.Seq, &t.head.Hash)
+		if err != nil && !errors.Is(err, sql.ErrNoRows) {
+			t.head = nil
+			return err
+		}
+	}
+	e := ledger.Entry{Seq: t.head.Seq + 1, At: ledger.Stamp(at), Action: action, Subject: subject, Detail: detail, Prev: t.head.Hash}
+	e.Hash = ledger.Link(e.Prev, e.Seq, e.At, e.Action, e.Subject, e.Detail)
+	if _, err := t.exec("INSERT INTO audit(seq, at, action, subject, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		e.Seq, e.At, e.Action, e.Subject, string(e.Detail), e.Prev, e.Hash); err != nil {
+		return err
+	}
+	t.head = &e
+	return nil
+}

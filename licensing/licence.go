@@ -1,0 +1,112 @@
+package licensing
+
+import (
+	"io"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+)
+
+// Status is a licence's state.
+type Status string
+
+// Licence statuses.
+const (
+	Active    Status = "active"
+	Suspended Status = "suspended"
+	Revoked   Status = "revoked"
+)
+
+// Licence is a licence with its seats in use.
+type Licence struct {
+	// Key is the normal form (codec.NormalizeLicenceKey); Display is the
+	// form shown to people (prefix and hyphenated groups).
+	Key      string    `json:"-"`
+	Display  string    `json:"key"`
+	Product  string    `json:"product"`
+	Seats    int       `json:"seats"`
+	Expires  codec.Day `json:"expires"`
+	Bits     uint64    `json:"featureBits"`
+	Features []string  `json:"features"`
+	Customer string    `json:"customer"`
+	Status   Status    `json:"status"`
+	Created  time.Time `json:"created"`
+	// InUse is the number of seats held by live activations.
+	InUse int `json:"seatsInUse"`
+	// Holders lists the machines holding seats, when they were read.
+	Holders []Holder `json:"machines"`
+}
+
+// LicenceSpec is what a new licence grants.
+type LicenceSpec struct {
+	Product  string
+	Seats    int
+	Expires  codec.Day // codec.NoExpiry for perpetual
+	Features []string
+	Customer string
+}
+
+// MaxCustomerLen bounds the customer text of a licence.
+const MaxCustomerLen = 200
+
+// NewLicence checks spec against the product and today's date and returns
+// the licence to record, with a fresh key drawn from rand.
+func NewLicence(rand io.Reader, p Product, spec LicenceSpec, today codec.Day, now time.Time) (Licence, error) {
+	if err := CheckSeats(spec.Seats, 0); err != nil {
+		return Licence{}, err
+	}
+	if spec.Expires != codec.NoExpiry && spec.Expires < today {
+		return Licence{}, refuse(ErrInvalid, "expiry %s is in the past", spec.Expires)
+	}
+	if len(spec.Customer) > MaxCustomerLen {
+		return Licence{}, refuse(ErrInvalid, "customer text is longer than %d bytes", MaxCustomerLen)
+	}
+	bits, err := p.FeatureBits(spec.Features)
+	if err != nil {
+		return Licence{}, err
+	}
+	display, err := codec.NewLicenceKey(rand, p.LicencePrefix)
+	if err != nil {
+		return Licence{}, err
+	}
+	_, norm, err := codec.ParseLicenceKey(display)
+	if err != nil {
+		return Licence{}, err
+	}
+	return Licence{Key: norm, Display: display, Product: p.ID, Seats: spec.Seats, Expires: spec.Expires,
+		Bits: bits, Features: p.FeatureNames(bits), Customer: spec.Customer, Status: Active,
+		Created: now.UTC(), Holders: []Holder{}}, nil
+}
+
+// CheckSeats checks a number of seats for a licence with inUse seats held.
+func CheckSeats(seats, inUse int) error {
+	if seats < 1 || seats > codec.MaxSeats {
+		return refuse(ErrInvalid, "seats must be 1 to %d", codec.MaxSeats)
+	}
+	if seats < inUse {
+		return refuse(ErrInvalid, "%d seats are in use; cannot go down to %d", inUse, seats)
+	}
+	return nil
+}
+
+// Changeable refuses changes to a revoked licence: revocation is final.
+func (l Licence) Changeable() error {
+	if l.Status == Revoked {
+		return &Refusal{Reason: ErrRevoked, Licence: l.Display, Detail: "a revoked licence cannot be changed"}
+	}
+	return nil
+}
+
+// ParseLicenceKey parses a licence key as typed into its normal form,
+// refusing a typo (ErrLicenceTypo) or something that is not a licence key
+// (ErrUnknownLicence).
+func ParseLicenceKey(typed string) (string, error) {
+	_, norm, err := codec.ParseLicenceKey(typed)
+	if err == nil {
+		return norm, nil
+	}
+	if errorsIs(err, codec.ErrTypo) {
+		return "", &Refusal{Reason: ErrLicenceTypo, Detail: quote(typed) + ": check symbol does not match: did you mistype it?", Err: err}
+	}
+	return "", &Refusal{Reason: ErrUnknownLicence, Detail: quote(typed) + " is not a licence key", Err: err}
+}

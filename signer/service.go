@@ -1,0 +1,99 @@
+package signer
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+)
+
+// Keys is where the service finds signing keys; *keygen.Keyset is one.
+// Implementations must be safe for concurrent use.
+type Keys interface {
+	// ActiveSigner returns the product's active key, the one that signs
+	// new codes.
+	ActiveSigner(product string) (codec.Signer, error)
+	// Signer returns the key with the given ID, to sign again a code
+	// recorded with it.
+	Signer(id codec.KeyID) (codec.Signer, error)
+}
+
+// Service is the licensing service over one ledger.
+type Service struct {
+	store ledger.Store
+	keys  Keys
+	now   func() time.Time
+}
+
+// Options tune a Service.
+type Options struct {
+	// Now is the clock; nil means time.Now. Tests pass a fixed clock.
+	Now func() time.Time
+}
+
+// New returns a service over store, signing with keys (nil for a service
+// that only reads and manages licences).
+func New(store ledger.Store, keys Keys, opts Options) *Service {
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	return &Service{store: store, keys: keys, now: func() time.Time { return opts.Now().UTC() }}
+}
+
+// Store returns the service's ledger.
+func (s *Service) Store() ledger.Store { return s.store }
+
+// audit appends an audit entry with detail as JSON.
+func audit(tx ledger.Tx, at time.Time, action, subject string, detail any) error {
+	d, err := json.Marshal(detail)
+	if err != nil {
+		return err
+	}
+	return tx.Append(at, action, subject, d)
+}
+
+// errNoKeys is returned by calls that sign on a service without keys.
+var errNoKeys = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Detail: "the service was started without signing keys"}
+
+func (s *Service) activeKey(product string) (codec.KeyID, error) {
+	if s.keys == nil {
+		return codec.KeyID{}, errNoKeys
+	}
+	k, err := s.keys.ActiveSigner(product)
+	if err != nil {
+		return codec.KeyID{}, err
+	}
+	return k.KeyID(), nil
+}
+
+// VerifyChain walks the whole audit trail; see ledger.VerifyChain.
+func (s *Service) VerifyChain(ctx context.Context) (int64, []byte, error) {
+	return ledger.VerifyChain(ctx, s.store)
+}
+
+// Checkpoint verifies the chain and signs its head with key.
+func (s *Service) Checkpoint(ctx context.Context, key codec.Signer) (ledger.Checkpoint, error) {
+	return ledger.SignCheckpoint(ctx, s.store, key, s.now())
+}
+
+// VerifyCheckpoint checks a checkpoint against the ledger with the
+// verification key the checkpoint names.
+func (s *Service) VerifyCheckpoint(ctx context.Context, c ledger.Checkpoint, key codec.Key) error {
+	return ledger.VerifyCheckpoint(ctx, s.store, c, key)
+}
+
+// Audit returns up to limit audit entries after seq since, oldest first.
+func (s *Service) Audit(ctx context.Context, since int64, limit int) ([]ledger.Entry, error) {
+	var out []ledger.Entry
+	err := s.store.View(ctx, func(r ledger.Reader) (err error) {
+		out, err = r.Audit(since, limit)
+		return err
+	})
+	return out, err
+}
+
+// Backup writes a consistent copy of the ledger to path.
+func (s *Service) Backup(ctx context.Context, path string) error { return s.store.Backup(ctx, path) }
