@@ -2,6 +2,7 @@ package keygen_test
 
 import (
 	"bufio"
+	"context"
 	"crypto/rand"
 	"math/big"
 	"os"
@@ -31,7 +32,7 @@ func TestCrashChild(t *testing.T) {
 	s := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{})
 	for {
 		var gen uint64
-		err := s.Update(func(ks *keygen.Keyset) error {
+		err := s.Update(context.Background(), func(ks *keygen.Keyset) error {
 			_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now())
 			gen = ks.Generation() + 1
 			return err
@@ -54,7 +55,7 @@ func TestCrashWhileRewriting(t *testing.T) {
 	id, _ := age.GenerateX25519Identity()
 	path := filepath.Join(t.TempDir(), "keystore.age")
 	s := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{})
-	if err := s.Init(keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+	if err := s.Init(context.Background(), keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
 		t.Fatal(err)
 	}
 	runs := 40
@@ -81,7 +82,7 @@ func TestCrashWhileRewriting(t *testing.T) {
 		cmd.Process.Kill()
 		cmd.Wait()
 		last := <-committed
-		ks, err := s.Load()
+		ks, err := s.Load(context.Background())
 		if err != nil {
 			t.Fatalf("run %d: keystore does not open after a kill: %v", run, err)
 		}
@@ -93,12 +94,12 @@ func TestCrashWhileRewriting(t *testing.T) {
 		}
 	}
 	// The next update sweeps the temporary files killed writers left.
-	if err := s.Update(func(*keygen.Keyset) error { return nil }); err != nil {
+	if err := s.Update(context.Background(), func(*keygen.Keyset) error { return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if stale, _ := filepath.Glob(filepath.Join(filepath.Dir(path), ".keystore.age*.tmp-*")); len(stale) > 0 {
 		t.Fatalf("stale temporary files remain: %v", stale)
 	}
-	ks, _ := s.Load()
+	ks, _ := s.Load(context.Background())
 	t.Logf("%d kills, %d updates survived", runs, ks.Generation())
 }

@@ -1,6 +1,7 @@
 package keygen_test
 
 import (
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -38,12 +39,12 @@ func ExampleStore() {
 	id, _ := age.GenerateX25519Identity() // in practice: the vendor's identity file
 	store := keygen.NewStore(filepath.Join(dir, "keystore.age"),
 		keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{})
-	if err := store.Init(keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+	if err := store.Init(context.Background(), keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
 		fmt.Println(err)
 		return
 	}
 	// Every change runs under the keystore's lock and is written atomically.
-	err := store.Update(func(ks *keygen.Keyset) error {
+	err := store.Update(context.Background(), func(ks *keygen.Keyset) error {
 		_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now())
 		return err
 	})
@@ -51,7 +52,7 @@ func ExampleStore() {
 		fmt.Println(err)
 		return
 	}
-	ks, _ := store.Load()
+	ks, _ := store.Load(context.Background())
 	kr, _ := ks.Export("umenu", false) // the keyring products embed
 	fmt.Println(len(ks.Keys()), kr.Product, len(kr.Keys))
 	// Output: 1 umenu 1
@@ -61,7 +62,7 @@ func ExampleStore_Load_errors() {
 	dir, _ := os.MkdirTemp("", "actkit-example")
 	defer os.RemoveAll(dir)
 	store := keygen.NewStore(filepath.Join(dir, "keystore.age"), keygen.Unlock{}, keygen.StoreOptions{})
-	_, err := store.Load()
+	_, err := store.Load(context.Background())
 	fmt.Println(errors.Is(err, keygen.ErrKeystoreNotFound))
 	// Output: true
 }

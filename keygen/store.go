@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"sync"
 	"time"
 
 	"filippo.io/age"
@@ -53,13 +54,32 @@ type StoreOptions struct {
 // Store is a keystore file: one age-encrypted file holding every signing
 // key, replaced atomically on every change, with the previous version
 // kept beside it as PATH.bak.
+//
+// A Store is safe for concurrent use. Changes (Init, Update,
+// ChangeProtection) are serialized across goroutines and processes by the
+// keystore's lock file; a change waiting for the lock gives up when its
+// context ends or after StoreOptions.LockTimeout.
 type Store struct {
 	path   string
 	unlock Unlock
 	opts   StoreOptions
+
+	mu sync.Mutex
 	// passphrase is remembered after a successful open of a
 	// passphrase-protected keystore, to re-encrypt it on writes.
 	passphrase string
+}
+
+func (s *Store) rememberedPassphrase() string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.passphrase
+}
+
+func (s *Store) remember(pass string) {
+	s.mu.Lock()
+	s.passphrase = pass
+	s.mu.Unlock()
 }
 
 // NewStore returns the store at path. Nothing is read until it is used.
@@ -86,29 +106,32 @@ func (s *Store) fail(err error, detail string) *KeystoreError {
 	return &KeystoreError{Err: err, Path: s.path, Detail: detail}
 }
 
-// lock takes the keystore's lock file, waiting up to LockTimeout, so that
-// two processes changing the keystore never lose an update.
-func (s *Store) lock() (func(), error) {
+// lock takes the keystore's lock file, waiting up to LockTimeout or until
+// ctx ends, so that two processes changing the keystore never lose an
+// update.
+func (s *Store) lock(ctx context.Context) (func(), error) {
 	l := flock.New(s.path + ".lock")
-	ctx, cancel := context.WithTimeout(context.Background(), s.opts.LockTimeout)
+	lctx, cancel := context.WithTimeout(ctx, s.opts.LockTimeout)
 	defer cancel()
-	ok, err := l.TryLockContext(ctx, 50*time.Millisecond)
-	if err != nil && !errors.Is(err, context.DeadlineExceeded) {
+	ok, err := l.TryLockContext(lctx, 50*time.Millisecond)
+	switch {
+	case ok:
+		return func() { l.Unlock() }, nil
+	case ctx.Err() != nil:
+		return nil, s.fail(ErrLocked, "gave up waiting for another process: "+ctx.Err().Error())
+	case err != nil && !errors.Is(err, context.DeadlineExceeded):
 		return nil, s.fail(ErrLocked, err.Error())
 	}
-	if !ok {
-		return nil, s.fail(ErrLocked, fmt.Sprintf("waited %s; another process is changing it", s.opts.LockTimeout))
-	}
-	return func() { l.Unlock() }, nil
+	return nil, s.fail(ErrLocked, fmt.Sprintf("waited %s; another process is changing it", s.opts.LockTimeout))
 }
 
 // Init creates the keystore, empty, with the given protection. It refuses
 // to replace an existing keystore.
-func (s *Store) Init(p Protection) error {
+func (s *Store) Init(ctx context.Context, p Protection) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
-	unlock, err := s.lock()
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -119,13 +142,16 @@ func (s *Store) Init(p Protection) error {
 		return s.fail(ErrKeystoreExists, "remove it first if you really mean to start over (its keys would be lost)")
 	}
 	if err == nil {
-		s.passphrase = p.Passphrase
+		s.remember(p.Passphrase)
 	}
 	return err
 }
 
 // Load decrypts and returns the keystore's keys.
-func (s *Store) Load() (*Keyset, error) {
+func (s *Store) Load(ctx context.Context) (*Keyset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
 	ks, _, err := s.load()
 	return ks, err
 }
@@ -163,7 +189,7 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 		if s.unlock.Passphrase == nil {
 			return nil, nil, s.fail(ErrWrongProtection, "it is protected by a passphrase: give the passphrase")
 		}
-		pass := s.passphrase
+		pass := s.rememberedPassphrase()
 		if pass == "" {
 			if pass, err = s.unlock.Passphrase(); err != nil {
 				return nil, nil, err
@@ -175,7 +201,7 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 		}
 		id.SetMaxWorkFactor(s.opts.MaxWorkFactor)
 		ids = []age.Identity{id}
-		s.passphrase = pass
+		s.remember(pass)
 	} else {
 		if len(s.unlock.Identities) == 0 {
 			return nil, nil, s.fail(ErrWrongProtection, "it is encrypted to age recipients: give the identity file that matches one of them")
@@ -188,7 +214,7 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 	}
 	r, err := age.Decrypt(src, ids...)
 	if err != nil {
-		s.passphrase = ""
+		s.remember("")
 		var nomatch *age.NoIdentityMatchError
 		if errors.As(err, &nomatch) {
 			if h.scrypt {
@@ -237,8 +263,8 @@ func (s *Store) backupIfExists() string {
 // Update loads the keystore under its lock, applies fn and, if fn
 // succeeds, writes the result atomically, keeping the previous file as
 // the backup. If fn fails, nothing is written.
-func (s *Store) Update(fn func(*Keyset) error) error {
-	unlock, err := s.lock()
+func (s *Store) Update(ctx context.Context, fn func(*Keyset) error) error {
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -251,7 +277,7 @@ func (s *Store) Update(fn func(*Keyset) error) error {
 	if err := fn(ks); err != nil {
 		return err
 	}
-	return s.replace(ks, prev, s.passphrase, prev.armored)
+	return s.replace(ks, prev, s.rememberedPassphrase(), prev.armored)
 }
 
 // removeStaleTemps deletes temporary files left by a writer that crashed
@@ -271,11 +297,11 @@ func (s *Store) removeStaleTemps() {
 
 // ChangeProtection re-encrypts the keystore with new protection (a new
 // passphrase, or new recipients), atomically.
-func (s *Store) ChangeProtection(p Protection) error {
+func (s *Store) ChangeProtection(ctx context.Context, p Protection) error {
 	if err := p.validate(); err != nil {
 		return err
 	}
-	unlock, err := s.lock()
+	unlock, err := s.lock(ctx)
 	if err != nil {
 		return err
 	}
@@ -288,7 +314,7 @@ func (s *Store) ChangeProtection(p Protection) error {
 	if err := s.replace(ks, prev, p.Passphrase, p.Armor); err != nil {
 		return err
 	}
-	s.passphrase = p.Passphrase
+	s.remember(p.Passphrase)
 	return nil
 }
 

@@ -2,6 +2,7 @@ package keygen_test
 
 import (
 	"bytes"
+	"context"
 	"crypto/rand"
 	"errors"
 	"fmt"
@@ -31,7 +32,7 @@ func newPassStore(t *testing.T, armor bool) *keygen.Store {
 	t.Helper()
 	path := filepath.Join(t.TempDir(), "keystore.age")
 	s := keygen.NewStore(path, passphrase("correct horse"), keygen.OptionsForTest(testWorkFactor, nil))
-	if err := s.Init(keygen.Protection{Passphrase: "correct horse", Armor: armor}); err != nil {
+	if err := s.Init(context.Background(), keygen.Protection{Passphrase: "correct horse", Armor: armor}); err != nil {
 		t.Fatal(err)
 	}
 	return s
@@ -45,7 +46,7 @@ func newRecipientStore(t *testing.T, opts keygen.StoreOptions) (*keygen.Store, *
 	}
 	path := filepath.Join(t.TempDir(), "keystore.age")
 	s := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, opts)
-	if err := s.Init(keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+	if err := s.Init(context.Background(), keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
 		t.Fatal(err)
 	}
 	return s, id
@@ -54,7 +55,7 @@ func newRecipientStore(t *testing.T, opts keygen.StoreOptions) (*keygen.Store, *
 func addKey(t *testing.T, s *keygen.Store, product string, alg codec.Algorithm) *keygen.SigningKey {
 	t.Helper()
 	var k *keygen.SigningKey
-	err := s.Update(func(ks *keygen.Keyset) error {
+	err := s.Update(context.Background(), func(ks *keygen.Keyset) error {
 		var err error
 		k, err = ks.Add(rand.Reader, product, alg, now)
 		return err
@@ -72,7 +73,7 @@ func TestRoundTripBothProtections(t *testing.T) {
 		h := addKey(t, s, "closed", codec.HMACSHA256)
 		// A fresh Store (a new process) reads the same keys.
 		again := keygen.NewStore(s.Path(), passphrase("correct horse"), keygen.OptionsForTest(testWorkFactor, nil))
-		ks, err := again.Load()
+		ks, err := again.Load(context.Background())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -91,7 +92,7 @@ func TestRoundTripBothProtections(t *testing.T) {
 	}
 	rs, id := newRecipientStore(t, keygen.OptionsForTest(0, nil))
 	k := addKey(t, rs, "umenu", codec.Ed25519)
-	ks, err := keygen.NewStore(rs.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load()
+	ks, err := keygen.NewStore(rs.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load(context.Background())
 	if err != nil || ks.Keys()[0].ID != k.ID {
 		t.Fatalf("recipient keystore: %v", err)
 	}
@@ -101,7 +102,7 @@ func TestInitRefusesOverwrite(t *testing.T) {
 	s := newPassStore(t, false)
 	addKey(t, s, "umenu", codec.Ed25519)
 	before, _ := os.ReadFile(s.Path())
-	err := s.Init(keygen.Protection{Passphrase: "other"})
+	err := s.Init(context.Background(), keygen.Protection{Passphrase: "other"})
 	if !errors.Is(err, keygen.ErrKeystoreExists) {
 		t.Fatalf("got %v", err)
 	}
@@ -110,7 +111,7 @@ func TestInitRefusesOverwrite(t *testing.T) {
 		t.Fatal("keystore changed")
 	}
 	for _, p := range []keygen.Protection{{}, {Passphrase: "x", Recipients: []string{"age1x"}}, {Recipients: []string{"nonsense"}}} {
-		if err := keygen.NewStore(filepath.Join(t.TempDir(), "k"), keygen.Unlock{}, keygen.StoreOptions{}).Init(p); !errors.Is(err, keygen.ErrBadProtection) {
+		if err := keygen.NewStore(filepath.Join(t.TempDir(), "k"), keygen.Unlock{}, keygen.StoreOptions{}).Init(context.Background(), p); !errors.Is(err, keygen.ErrBadProtection) {
 			t.Errorf("%+v: %v", p, err)
 		}
 	}
@@ -130,7 +131,7 @@ func TestOpenErrorsLeaveFileUnchanged(t *testing.T) {
 		{"identity for a passphrase file", keygen.Unlock{Identities: []age.Identity{other}}, keygen.ErrWrongProtection},
 	}
 	for _, c := range cases {
-		_, err := keygen.NewStore(s.Path(), c.unlock, keygen.StoreOptions{}).Load()
+		_, err := keygen.NewStore(s.Path(), c.unlock, keygen.StoreOptions{}).Load(context.Background())
 		if !errors.Is(err, c.want) {
 			t.Errorf("%s: got %v", c.name, err)
 		}
@@ -139,13 +140,13 @@ func TestOpenErrorsLeaveFileUnchanged(t *testing.T) {
 		}
 	}
 	rs, _ := newRecipientStore(t, keygen.StoreOptions{})
-	if _, err := keygen.NewStore(rs.Path(), keygen.Unlock{Identities: []age.Identity{other}}, keygen.StoreOptions{}).Load(); !errors.Is(err, keygen.ErrNoMatchingIdentity) {
+	if _, err := keygen.NewStore(rs.Path(), keygen.Unlock{Identities: []age.Identity{other}}, keygen.StoreOptions{}).Load(context.Background()); !errors.Is(err, keygen.ErrNoMatchingIdentity) {
 		t.Errorf("wrong identity: %v", err)
 	}
-	if _, err := keygen.NewStore(rs.Path(), passphrase("x"), keygen.StoreOptions{}).Load(); !errors.Is(err, keygen.ErrWrongProtection) {
+	if _, err := keygen.NewStore(rs.Path(), passphrase("x"), keygen.StoreOptions{}).Load(context.Background()); !errors.Is(err, keygen.ErrWrongProtection) {
 		t.Errorf("passphrase for recipient file: %v", err)
 	}
-	if _, err := keygen.NewStore(filepath.Join(t.TempDir(), "none"), passphrase("x"), keygen.StoreOptions{}).Load(); !errors.Is(err, keygen.ErrKeystoreNotFound) {
+	if _, err := keygen.NewStore(filepath.Join(t.TempDir(), "none"), passphrase("x"), keygen.StoreOptions{}).Load(context.Background()); !errors.Is(err, keygen.ErrKeystoreNotFound) {
 		t.Errorf("missing: %v", err)
 	}
 	after, _ := os.ReadFile(s.Path())
@@ -166,7 +167,7 @@ func TestDamagedFiles(t *testing.T) {
 	os.WriteFile(path+".bak", []byte("x"), 0o600)
 	open := func(data []byte) error {
 		os.WriteFile(path, data, 0o600)
-		_, err := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load()
+		_, err := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load(context.Background())
 		return err
 	}
 	check := func(what string, err error) {
@@ -201,7 +202,7 @@ func TestWorkFactorCap(t *testing.T) {
 	}
 	os.WriteFile(s.Path(), planted, 0o600)
 	start := time.Now()
-	_, err := keygen.NewStore(s.Path(), passphrase("correct horse"), keygen.StoreOptions{}).Load()
+	_, err := keygen.NewStore(s.Path(), passphrase("correct horse"), keygen.StoreOptions{}).Load(context.Background())
 	if !errors.Is(err, keygen.ErrWorkFactor) {
 		t.Fatalf("got %v", err)
 	}
@@ -216,7 +217,7 @@ func TestPermissionWarning(t *testing.T) {
 	var warned []string
 	opts := keygen.OptionsForTest(testWorkFactor, nil)
 	opts.Warn = func(m string) { warned = append(warned, m) }
-	if _, err := keygen.NewStore(s.Path(), passphrase("correct horse"), opts).Load(); err != nil {
+	if _, err := keygen.NewStore(s.Path(), passphrase("correct horse"), opts).Load(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	if len(warned) != 1 || !strings.Contains(warned[0], "readable by other users") {
@@ -234,7 +235,7 @@ func TestWriteFaults(t *testing.T) {
 			orig, _ := os.ReadFile(good.Path())
 			faulty := keygen.NewStore(good.Path(), keygen.Unlock{Identities: []age.Identity{id}},
 				keygen.OptionsForTest(0, atomicfiletest.FaultFS{Fail: step, Match: "keystore.age.tmp"}))
-			err := faulty.Update(func(ks *keygen.Keyset) error {
+			err := faulty.Update(context.Background(), func(ks *keygen.Keyset) error {
 				_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, now)
 				return err
 			})
@@ -245,7 +246,7 @@ func TestWriteFaults(t *testing.T) {
 			if !bytes.Equal(orig, after) {
 				t.Fatal("keystore changed by a failed write")
 			}
-			ks, err := good.Load()
+			ks, err := good.Load(context.Background())
 			if err != nil || len(ks.Keys()) != 1 || ks.Keys()[0].ID != first.ID {
 				t.Fatalf("previous keystore not loadable: %v", err)
 			}
@@ -261,7 +262,7 @@ func TestWriteFaults(t *testing.T) {
 	good, id := newRecipientStore(t, keygen.StoreOptions{})
 	faulty := keygen.NewStore(good.Path(), keygen.Unlock{Identities: []age.Identity{id}},
 		keygen.OptionsForTest(0, atomicfiletest.FaultFS{Fail: "syncdir"}))
-	err := faulty.Update(func(ks *keygen.Keyset) error { return nil })
+	err := faulty.Update(context.Background(), func(ks *keygen.Keyset) error { return nil })
 	if !errors.Is(err, atomicfiletest.ErrInjected) {
 		t.Fatalf("syncdir: %v", err)
 	}
@@ -279,7 +280,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			defer wg.Done()
 			st := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{LockTimeout: time.Minute})
 			for range each {
-				errs <- st.Update(func(ks *keygen.Keyset) error {
+				errs <- st.Update(context.Background(), func(ks *keygen.Keyset) error {
 					_, err := ks.Add(rand.Reader, fmt.Sprintf("p%d", w), codec.Ed25519, now)
 					return err
 				})
@@ -293,7 +294,7 @@ func TestConcurrentUpdatesLoseNothing(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	ks, err := s.Load()
+	ks, err := s.Load(context.Background())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -307,16 +308,45 @@ func TestLockTimeout(t *testing.T) {
 	release := make(chan struct{})
 	holding := make(chan struct{})
 	done := make(chan error)
-	go func() { done <- s.Update(func(*keygen.Keyset) error { close(holding); <-release; return nil }) }()
+	go func() {
+		done <- s.Update(context.Background(), func(*keygen.Keyset) error { close(holding); <-release; return nil })
+	}()
 	<-holding
 	other := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{LockTimeout: 200 * time.Millisecond})
-	err := other.Update(func(*keygen.Keyset) error { return nil })
+	err := other.Update(context.Background(), func(*keygen.Keyset) error { return nil })
 	close(release)
 	if herr := <-done; herr != nil {
 		t.Fatal(herr)
 	}
 	if !errors.Is(err, keygen.ErrLocked) {
 		t.Fatalf("got %v", err)
+	}
+}
+
+// TestCancelledContextStopsWaitingForTheLock: a change queued behind
+// another process's change gives up when its caller's context ends (an
+// HTTP request that was abandoned), long before the lock timeout.
+func TestCancelledContextStopsWaitingForTheLock(t *testing.T) {
+	s, id := newRecipientStore(t, keygen.StoreOptions{})
+	release := make(chan struct{})
+	holding := make(chan struct{})
+	done := make(chan error)
+	go func() {
+		done <- s.Update(context.Background(), func(*keygen.Keyset) error { close(holding); <-release; return nil })
+	}()
+	<-holding
+	other := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{LockTimeout: time.Minute})
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	start := time.Now()
+	err := other.Update(ctx, func(*keygen.Keyset) error { t.Error("ran without the lock"); return nil })
+	waited := time.Since(start)
+	close(release)
+	if herr := <-done; herr != nil {
+		t.Fatal(herr)
+	}
+	if !errors.Is(err, keygen.ErrLocked) || waited > 10*time.Second {
+		t.Fatalf("after %s: %v; want ErrLocked soon after the context ended", waited, err)
 	}
 }
 
@@ -328,7 +358,7 @@ func TestRotationAndRevocation(t *testing.T) {
 	oldCode, _ := codec.Sign(old, b, p)
 	rotated := addKey(t, s, "umenu", codec.Ed25519)
 	newCode, _ := codec.Sign(rotated, b, p)
-	ks, _ := s.Load()
+	ks, _ := s.Load(context.Background())
 	if a, _ := ks.Active("umenu"); a.ID != rotated.ID {
 		t.Fatal("the new key is not active")
 	}
@@ -345,10 +375,10 @@ func TestRotationAndRevocation(t *testing.T) {
 			t.Fatalf("after rotation: %v", err)
 		}
 	}
-	if err := s.Update(func(ks *keygen.Keyset) error { return ks.Revoke(old.ID) }); err != nil {
+	if err := s.Update(context.Background(), func(ks *keygen.Keyset) error { return ks.Revoke(old.ID) }); err != nil {
 		t.Fatal(err)
 	}
-	ks, _ = s.Load()
+	ks, _ = s.Load(context.Background())
 	kr, _ = ks.Export("umenu", false)
 	v, _ = verify.NewKeyring(kr)
 	if _, err := v.Verify(oldCode, b, now); !errors.Is(err, verify.ErrRevokedKey) {
@@ -357,7 +387,7 @@ func TestRotationAndRevocation(t *testing.T) {
 	if _, err := v.Verify(newCode, b, now); err != nil {
 		t.Fatal(err)
 	}
-	if err := s.Update(func(ks *keygen.Keyset) error { return ks.Retire(old.ID) }); err == nil {
+	if err := s.Update(context.Background(), func(ks *keygen.Keyset) error { return ks.Retire(old.ID) }); err == nil {
 		t.Fatal("a revoked key was brought back")
 	}
 }
@@ -365,7 +395,7 @@ func TestRotationAndRevocation(t *testing.T) {
 func TestExportRefusesHMACWithoutConsent(t *testing.T) {
 	s, _ := newRecipientStore(t, keygen.StoreOptions{})
 	h := addKey(t, s, "closed", codec.HMACSHA256)
-	ks, _ := s.Load()
+	ks, _ := s.Load(context.Background())
 	_, err := ks.Export("closed", false)
 	if !errors.Is(err, keygen.ErrHMACExport) {
 		t.Fatalf("got %v", err)
@@ -385,18 +415,18 @@ func TestExportRefusesHMACWithoutConsent(t *testing.T) {
 func TestChangeProtection(t *testing.T) {
 	s := newPassStore(t, false)
 	k := addKey(t, s, "umenu", codec.Ed25519)
-	if err := s.ChangeProtection(keygen.Protection{Passphrase: "new passphrase", Armor: true}); err != nil {
+	if err := s.ChangeProtection(context.Background(), keygen.Protection{Passphrase: "new passphrase", Armor: true}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := keygen.NewStore(s.Path(), passphrase("correct horse"), keygen.StoreOptions{}).Load(); !errors.Is(err, keygen.ErrIncorrectPassword) {
+	if _, err := keygen.NewStore(s.Path(), passphrase("correct horse"), keygen.StoreOptions{}).Load(context.Background()); !errors.Is(err, keygen.ErrIncorrectPassword) {
 		t.Fatalf("old passphrase: %v", err)
 	}
 	id, _ := age.GenerateX25519Identity()
-	if err := keygen.NewStore(s.Path(), passphrase("new passphrase"), keygen.StoreOptions{}).ChangeProtection(
+	if err := keygen.NewStore(s.Path(), passphrase("new passphrase"), keygen.StoreOptions{}).ChangeProtection(context.Background(),
 		keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
 		t.Fatal(err)
 	}
-	ks, err := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load()
+	ks, err := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load(context.Background())
 	if err != nil || ks.Keys()[0].ID != k.ID {
 		t.Fatalf("after switching to recipients: %v", err)
 	}

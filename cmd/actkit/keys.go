@@ -63,7 +63,7 @@ Examples:
 						return err
 					}
 					s := keygen.NewStore(keystorePath(home), keygen.Unlock{}, storeOptions(e))
-					if err := s.Init(p); err != nil {
+					if err := s.Init(c.Context, p); err != nil {
 						return keystoreError(err)
 					}
 					fmt.Fprintf(e.stderr, "created %s\n", s.Path())
@@ -97,7 +97,7 @@ Examples:
 						return err
 					}
 					var k *keygen.SigningKey
-					err = s.Update(func(ks *keygen.Keyset) error {
+					err = s.Update(c.Context, func(ks *keygen.Keyset) error {
 						k, err = ks.Add(rand.Reader, c.String("product"), alg, e.now())
 						return err
 					})
@@ -128,7 +128,7 @@ Examples:
 					if err != nil {
 						return err
 					}
-					ks, err := s.Load()
+					ks, err := s.Load(c.Context)
 					if err != nil {
 						return keystoreError(err)
 					}
@@ -171,7 +171,7 @@ Example:
 					if err != nil {
 						return err
 					}
-					ks, err := s.Load()
+					ks, err := s.Load(c.Context)
 					if err != nil {
 						return keystoreError(err)
 					}
@@ -229,14 +229,14 @@ Examples:
 					if err != nil {
 						return err
 					}
-					if _, err := s.Load(); err != nil { // unlock before asking for the new one
+					if _, err := s.Load(c.Context); err != nil { // unlock before asking for the new one
 						return keystoreError(err)
 					}
 					p, err := protectionFromFlags(c, e, "new-passphrase-file", "ACTKIT_NEW_PASSPHRASE")
 					if err != nil {
 						return err
 					}
-					if err := s.ChangeProtection(p); err != nil {
+					if err := s.ChangeProtection(c.Context, p); err != nil {
 						return keystoreError(err)
 					}
 					fmt.Fprintf(e.stderr, "re-encrypted %s; the previous version is %s\n", s.Path(), s.BackupPath())
@@ -268,7 +268,7 @@ func statusCommand(e *env, name, usage string, set func(*keygen.Keyset, codec.Ke
 				return err
 			}
 			var k *keygen.SigningKey
-			err = s.Update(func(ks *keygen.Keyset) error {
+			err = s.Update(c.Context, func(ks *keygen.Keyset) error {
 				if err := set(ks, id); err != nil {
 					return err
 				}

@@ -63,7 +63,7 @@ func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
 	if err != nil {
 		return nil, err
 	}
-	ks, err := s.Load()
+	ks, err := s.Load(c.Context)
 	if err != nil {
 		return nil, keystoreError(err)
 	}
