@@ -1,6 +1,12 @@
 package main
 
 import (
+	"bytes"
+	"io"
+	"regexp"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/urfave/cli/v2"
 	"os"
 	"strconv"
 	"strings"
@@ -53,4 +59,50 @@ func TestScripts(t *testing.T) {
 			},
 		},
 	})
+}
+
+// TestHelpExamplesAreValid: every licence key and machine UID shown in a
+// command's --help is a value the command accepts, so that a user who
+// copies an example gets a refusal about their data, never about ours.
+func TestHelpExamplesAreValid(t *testing.T) {
+	keyRe := regexp.MustCompile(`\b[A-Z0-9]{1,10}(-[0-9A-Z]{5}){4}\b`)
+	uidRe := regexp.MustCompile(`\b[0-9A-Z]{5}(-[0-9A-Z]{5}){3}\b`)
+	var walk func(path []string, cmds []*cli.Command)
+	seen := 0
+	walk = func(path []string, cmds []*cli.Command) {
+		for _, c := range cmds {
+			p := append(append([]string{}, path...), c.Name)
+			var out, errb bytes.Buffer
+			run(append(append([]string{"actkit"}, p...), "--help"), strings.NewReader(""), &out, &errb)
+			help := out.String() + errb.String()
+			for _, k := range keyRe.FindAllString(help, -1) {
+				seen++
+				if _, _, err := codec.ParseLicenceKey(k); err != nil {
+					t.Errorf("actkit %s --help shows licence key %s: %v", strings.Join(p, " "), k, err)
+				}
+			}
+			for _, u := range uidRe.FindAllString(keyRe.ReplaceAllString(help, ""), -1) {
+				seen++
+				if _, err := codec.ParseMachineUID(u); err != nil {
+					t.Errorf("actkit %s --help shows machine UID %s: %v", strings.Join(p, " "), u, err)
+				}
+			}
+			walk(p, c.Subcommands)
+		}
+	}
+	walk(nil, newApp(&env{stdout: io.Discard, stderr: io.Discard, now: time.Now}).Commands)
+	// The README is the other place users copy from.
+	readme, err := os.ReadFile("../../README.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range keyRe.FindAllString(string(readme), -1) {
+		seen++
+		if _, _, err := codec.ParseLicenceKey(k); err != nil {
+			t.Errorf("README.md shows licence key %s: %v", k, err)
+		}
+	}
+	if seen < 5 {
+		t.Fatalf("only %d example values found in the help texts", seen)
+	}
 }
