@@ -231,3 +231,42 @@ func FuzzNormalFormsAgree(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseDay: an accepted day prints back as the same text, and its
+// JSON form reads back to the same day.
+func FuzzParseDay(f *testing.F) {
+	for _, s := range []string{"2027-03-01", "2024-01-01", "2203-06-05", "2203-06-06", "2023-12-31", "2027-02-29", "never", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		d, err := ParseDay(s)
+		if failed(t, err) {
+			return
+		}
+		if d.String() != s {
+			t.Fatalf("%q parses to %s", s, d)
+		}
+		text, _ := d.MarshalText()
+		var back Day
+		if err := back.UnmarshalText(text); err != nil || back != d {
+			t.Fatalf("%s does not round-trip through text: %v", d, err)
+		}
+	})
+}
+
+// FuzzParseKeyID: an accepted key ID is four hex digits that print back
+// as given, in lower case (people may type them in either case).
+func FuzzParseKeyID(f *testing.F) {
+	for _, s := range []string{"b7fd", "B7FD", "b7f", "b7fdd", "zzzz", ""} {
+		f.Add(s)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		id, err := ParseKeyID(s)
+		if failed(t, err) {
+			return
+		}
+		if id.String() != strings.ToLower(s) {
+			t.Fatalf("%q parses to %s", s, id)
+		}
+	})
+}

@@ -1,0 +1,49 @@
+package activation
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+)
+
+// FuzzStateFile: whatever bytes the state file holds, loading never
+// panics, and a file it accepts saves back to a file that loads to the
+// same state.
+func FuzzStateFile(f *testing.F) {
+	dir := f.TempDir()
+	good := filepath.Join(dir, "seed.json")
+	s := &stateFile{FirstRun: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), LatestSeen: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
+		LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
+	if err := save(good, s); err != nil {
+		f.Fatal(err)
+	}
+	data, err := os.ReadFile(good)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Add(data)
+	f.Add(data[:len(data)/2])
+	f.Add(bytes.Replace(data, []byte("2026-11-23"), []byte("2006-11-23"), 1))
+	f.Add([]byte("{}"))
+	f.Fuzz(func(t *testing.T, b []byte) {
+		path := filepath.Join(t.TempDir(), "state.json")
+		if err := os.WriteFile(path, b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := load(path)
+		if err != nil || st == nil {
+			return
+		}
+		again := filepath.Join(t.TempDir(), "again.json")
+		if err := save(again, st); err != nil {
+			t.Fatalf("accepted state does not save: %v", err)
+		}
+		back, err := load(again)
+		if err != nil || back == nil || !back.FirstRun.Equal(st.FirstRun) || !back.LatestSeen.Equal(st.LatestSeen) ||
+			back.LicenceKey != st.LicenceKey || back.Code != st.Code || back.MachineUID != st.MachineUID {
+			t.Fatalf("state does not round-trip: %+v -> %+v (%v)", st, back, err)
+		}
+	})
+}
