@@ -39,210 +39,230 @@ func keysCommand(e *env) *cli.Command {
 		Name:  "keys",
 		Usage: "create and manage signing keys in the encrypted keystore",
 		Subcommands: []*cli.Command{
-			{
-				Name:  "init",
-				Usage: "create the keystore",
-				Description: `Creates keystore.age in the actkit home, encrypted with a passphrase (asked
+			keysInitCommand(e, protFlags),
+			keysNewCommand(e),
+			keysListCommand(e),
+			keysExportCommand(e),
+			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
+			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
+			keysPasswdCommand(e, protFlags),
+		},
+	}
+}
+
+func keysInitCommand(e *env, protFlags []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "init",
+		Usage: "create the keystore",
+		Description: `Creates keystore.age in the actkit home, encrypted with a passphrase (asked
 twice; or ACTKIT_PASSPHRASE / --passphrase-file) or to age recipients. It
 never replaces an existing keystore.
 
 Examples:
    actkit keys init
    actkit keys init --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --armor`,
-				Flags: append(append([]cli.Flag{}, protFlags...), keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usageError("keys init takes no arguments")
-					}
-					home, err := homeDir(c, true)
-					if err != nil {
-						return err
-					}
-					p, err := protectionFromFlags(c, e, "passphrase-file", "ACTKIT_PASSPHRASE")
-					if err != nil {
-						return err
-					}
-					s := keygen.NewStore(keystorePath(home), keygen.Unlock{}, storeOptions(e))
-					if err := s.Init(c.Context, p); err != nil {
-						return keystoreError(err)
-					}
-					fmt.Fprintf(e.stderr, "created %s\n", s.Path())
-					return nil
-				},
-			},
-			{
-				Name:  "new",
-				Usage: "generate a signing key for a product and make it the product's active key",
-				Description: `Prints the new key ID. A product's previous active key is retired: it signs
+		Flags: append(append([]cli.Flag{}, protFlags...), keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("keys init takes no arguments")
+			}
+			home, err := homeDir(c, true)
+			if err != nil {
+				return err
+			}
+			p, err := protectionFromFlags(c, e, "passphrase-file", "ACTKIT_PASSPHRASE")
+			if err != nil {
+				return err
+			}
+			s := keygen.NewStore(keystorePath(home), keygen.Unlock{}, storeOptions(e))
+			if err := s.Init(c.Context, p); err != nil {
+				return keystoreError(err)
+			}
+			fmt.Fprintf(e.stderr, "created %s\n", s.Path())
+			return nil
+		},
+	}
+}
+
+func keysNewCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "new",
+		Usage: "generate a signing key for a product and make it the product's active key",
+		Description: `Prints the new key ID. A product's previous active key is retired: it signs
 nothing new, but stays in exported keyrings so its codes keep verifying.
 
 Examples:
    actkit keys new --product umenu
    actkit keys new --product plant-hmi --alg hmac`,
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "product", Usage: "product ID (lower case)"},
-					&cli.StringFlag{Name: "alg", Value: "ed25519", Usage: "ed25519, or hmac for very short codes where the verifier is trusted"},
-					jsonFlag,
-				}, keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					if c.String("product") == "" {
-						return usageError("--product is required")
-					}
-					alg, err := codec.ParseAlgorithm(c.String("alg"))
-					if err != nil {
-						return usageError("--alg: %v", err)
-					}
-					s, err := openStore(c, e)
-					if err != nil {
-						return err
-					}
-					var k *keygen.SigningKey
-					err = s.Update(c.Context, func(ks *keygen.Keyset) error {
-						k, err = ks.Add(rand.Reader, c.String("product"), alg, e.now())
-						return err
-					})
-					if err != nil {
-						return keystoreError(err)
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, fieldsOf(k))
-					}
-					fmt.Fprintln(e.stdout, k.ID)
-					if alg == codec.HMACSHA256 {
-						fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
-					}
-					return nil
-				},
-			},
-			{
-				Name:  "list",
-				Usage: "list keys (never secret material)",
-				Description: `Example:
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "product", Usage: "product ID (lower case)"},
+			&cli.StringFlag{Name: "alg", Value: "ed25519", Usage: "ed25519, or hmac for very short codes where the verifier is trusted"},
+			jsonFlag,
+		}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.String("product") == "" {
+				return usageError("--product is required")
+			}
+			alg, err := codec.ParseAlgorithm(c.String("alg"))
+			if err != nil {
+				return usageError("--alg: %v", err)
+			}
+			s, err := openStore(c, e)
+			if err != nil {
+				return err
+			}
+			var k *keygen.SigningKey
+			err = s.Update(c.Context, func(ks *keygen.Keyset) error {
+				k, err = ks.Add(rand.Reader, c.String("product"), alg, e.now())
+				return err
+			})
+			if err != nil {
+				return keystoreError(err)
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, fieldsOf(k))
+			}
+			fmt.Fprintln(e.stdout, k.ID)
+			if alg == codec.HMACSHA256 {
+				fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
+			}
+			return nil
+		},
+	}
+}
+
+func keysListCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "list",
+		Usage: "list keys (never secret material)",
+		Description: `Example:
    actkit keys list --json`,
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "product", Usage: "only this product's keys"},
-					jsonFlag,
-				}, keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					s, err := openStore(c, e)
-					if err != nil {
-						return err
-					}
-					ks, err := s.Load(c.Context)
-					if err != nil {
-						return keystoreError(err)
-					}
-					out := []keyFields{}
-					for _, k := range ks.Keys() {
-						if p := c.String("product"); p == "" || p == k.Product {
-							out = append(out, fieldsOf(k))
-						}
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, out)
-					}
-					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "KEY ID\tPRODUCT\tALGORITHM\tSTATUS\tCREATED")
-					for _, k := range out {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Product, k.Algorithm, k.Status, k.Created.Format(time.DateOnly))
-					}
-					return tw.Flush()
-				},
-			},
-			{
-				Name:  "export",
-				Usage: "write a product's keyring, the file the product embeds",
-				Description: `Writes active and retired keys and the IDs of revoked ones. For a product
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "product", Usage: "only this product's keys"},
+			jsonFlag,
+		}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			s, err := openStore(c, e)
+			if err != nil {
+				return err
+			}
+			ks, err := s.Load(c.Context)
+			if err != nil {
+				return keystoreError(err)
+			}
+			out := []keyFields{}
+			for _, k := range ks.Keys() {
+				if p := c.String("product"); p == "" || p == k.Product {
+					out = append(out, fieldsOf(k))
+				}
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, out)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "KEY ID\tPRODUCT\tALGORITHM\tSTATUS\tCREATED")
+			for _, k := range out {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Product, k.Algorithm, k.Status, k.Created.Format(time.DateOnly))
+			}
+			return tw.Flush()
+		},
+	}
+}
+
+func keysExportCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "export",
+		Usage: "write a product's keyring, the file the product embeds",
+		Description: `Writes active and retired keys and the IDs of revoked ones. For a product
 with HMAC keys it refuses unless --include-secret is given: anyone holding
 that keyring can mint codes.
 
 Example:
    actkit keys export --product umenu -o umenu.keyring`,
-				Flags: append([]cli.Flag{
-					&cli.StringFlag{Name: "product", Usage: "product ID"},
-					&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
-					&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
-				}, keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					if c.String("product") == "" {
-						return usageError("--product is required")
-					}
-					s, err := openStore(c, e)
-					if err != nil {
-						return err
-					}
-					ks, err := s.Load(c.Context)
-					if err != nil {
-						return keystoreError(err)
-					}
-					kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
-					if errors.Is(err, keygen.ErrHMACExport) {
-						return refused(err, "add --include-secret if this keyring goes only to verifiers you trust")
-					}
-					if err != nil {
-						return keystoreError(err)
-					}
-					secret := false
-					for _, k := range kr.Keys {
-						secret = secret || k.Alg == codec.HMACSHA256
-					}
-					if secret {
-						fmt.Fprintln(e.stderr, "actkit: warning: this keyring contains HMAC secrets: anyone who holds it can mint activation codes")
-					}
-					text := fmt.Sprintf("# actkit keyring for %s, exported %s\n", kr.Product, e.now().UTC().Format(time.DateOnly)) + kr.String()
-					out := c.String("output")
-					if out == "" {
-						_, err := io.WriteString(e.stdout, text)
-						return err
-					}
-					perm := os.FileMode(0o644)
-					if secret {
-						perm = 0o600
-					}
-					if err := atomicfile.Write(atomicfile.OS, out, perm, func(w io.Writer) error {
-						_, err := io.WriteString(w, text)
-						return err
-					}); err != nil {
-						return refused(fmt.Errorf("writing %s: %w", out, err))
-					}
-					fmt.Fprintf(e.stderr, "wrote %s (%d keys, %d revoked)\n", out, len(kr.Keys), len(kr.Revoked))
-					return nil
-				},
-			},
-			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
-			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
-			{
-				Name:  "passwd",
-				Usage: "change the keystore's passphrase or recipients",
-				Description: `Re-encrypts the keystore atomically. With --recipient or --recipients-file
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "product", Usage: "product ID"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
+			&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
+		}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.String("product") == "" {
+				return usageError("--product is required")
+			}
+			s, err := openStore(c, e)
+			if err != nil {
+				return err
+			}
+			ks, err := s.Load(c.Context)
+			if err != nil {
+				return keystoreError(err)
+			}
+			kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
+			if errors.Is(err, keygen.ErrHMACExport) {
+				return refused(err, "add --include-secret if this keyring goes only to verifiers you trust")
+			}
+			if err != nil {
+				return keystoreError(err)
+			}
+			secret := false
+			for _, k := range kr.Keys {
+				secret = secret || k.Alg == codec.HMACSHA256
+			}
+			if secret {
+				fmt.Fprintln(e.stderr, "actkit: warning: this keyring contains HMAC secrets: anyone who holds it can mint activation codes")
+			}
+			text := fmt.Sprintf("# actkit keyring for %s, exported %s\n", kr.Product, e.now().UTC().Format(time.DateOnly)) + kr.String()
+			out := c.String("output")
+			if out == "" {
+				_, err := io.WriteString(e.stdout, text)
+				return err
+			}
+			perm := os.FileMode(0o644)
+			if secret {
+				perm = 0o600
+			}
+			if err := atomicfile.Write(atomicfile.OS, out, perm, func(w io.Writer) error {
+				_, err := io.WriteString(w, text)
+				return err
+			}); err != nil {
+				return refused(fmt.Errorf("writing %s: %w", out, err))
+			}
+			fmt.Fprintf(e.stderr, "wrote %s (%d keys, %d revoked)\n", out, len(kr.Keys), len(kr.Revoked))
+			return nil
+		},
+	}
+}
+
+func keysPasswdCommand(e *env, protFlags []cli.Flag) *cli.Command {
+	return &cli.Command{
+		Name:  "passwd",
+		Usage: "change the keystore's passphrase or recipients",
+		Description: `Re-encrypts the keystore atomically. With --recipient or --recipients-file
 it switches to those recipients; otherwise it asks for a new passphrase
 (or reads --new-passphrase-file / ACTKIT_NEW_PASSPHRASE).
 
 Examples:
    actkit keys passwd
    actkit keys passwd --recipients-file team.txt --armor`,
-				Flags: append(append([]cli.Flag{
-					&cli.StringFlag{Name: "new-passphrase-file", Usage: "read the new passphrase from this file"},
-				}, protFlags...), keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					s, err := openStore(c, e)
-					if err != nil {
-						return err
-					}
-					if _, err := s.Load(c.Context); err != nil { // unlock before asking for the new one
-						return keystoreError(err)
-					}
-					p, err := protectionFromFlags(c, e, "new-passphrase-file", "ACTKIT_NEW_PASSPHRASE")
-					if err != nil {
-						return err
-					}
-					if err := s.ChangeProtection(c.Context, p); err != nil {
-						return keystoreError(err)
-					}
-					fmt.Fprintf(e.stderr, "re-encrypted %s; the previous version is %s\n", s.Path(), s.BackupPath())
-					return nil
-				},
-			},
+		Flags: append(append([]cli.Flag{
+			&cli.StringFlag{Name: "new-passphrase-file", Usage: "read the new passphrase from this file"},
+		}, protFlags...), keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			s, err := openStore(c, e)
+			if err != nil {
+				return err
+			}
+			if _, err := s.Load(c.Context); err != nil { // unlock before asking for the new one
+				return keystoreError(err)
+			}
+			p, err := protectionFromFlags(c, e, "new-passphrase-file", "ACTKIT_NEW_PASSPHRASE")
+			if err != nil {
+				return err
+			}
+			if err := s.ChangeProtection(c.Context, p); err != nil {
+				return keystoreError(err)
+			}
+			fmt.Fprintf(e.stderr, "re-encrypted %s; the previous version is %s\n", s.Path(), s.BackupPath())
+			return nil
 		},
 	}
 }

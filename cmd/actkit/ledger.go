@@ -12,136 +12,152 @@ func ledgerCommand(e *env) *cli.Command {
 		Name:  "ledger",
 		Usage: "check, checkpoint and back up the seat ledger",
 		Subcommands: []*cli.Command{
-			{
-				Name:  "verify",
-				Usage: "check the audit chain (and, given one, a recorded checkpoint)",
-				Description: `Walks the hash chain of the audit trail and names the first entry that was
+			ledgerVerifyCommand(e),
+			ledgerCheckpointCommand(e),
+			ledgerBackupCommand(e),
+			ledgerAuditCommand(e),
+		},
+	}
+}
+
+func ledgerVerifyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "verify",
+		Usage: "check the audit chain (and, given one, a recorded checkpoint)",
+		Description: `Walks the hash chain of the audit trail and names the first entry that was
 changed, deleted or reordered. With --checkpoint it also proves that the
 chain was not cut back below a checkpoint recorded earlier.
 
 Example:
    actkit ledger verify --checkpoint "actkit-checkpoint v1 size=42 head=..."`,
-				Flags: append([]cli.Flag{&cli.StringFlag{Name: "checkpoint", Usage: "a line printed by 'actkit ledger checkpoint'"}, jsonFlag}, keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					if err := integrityCheck(c, e); err != nil {
-						return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
-					}
-					n, head, err := svc.VerifyChain(c.Context)
-					if err != nil {
-						return refused(err, "compare with your latest backup and checkpoint to find what was changed")
-					}
-					if cp := c.String("checkpoint"); cp != "" {
-						parsed, err := ledger.ParseCheckpoint(cp)
-						if err != nil {
-							return usageError("--checkpoint: %v", err)
-						}
-						ks, err := loadKeys(c, e)
-						if err != nil {
-							return err
-						}
-						key, err := ks.Key(parsed.KeyID)
-						if err != nil {
-							return refused(fmt.Errorf("the checkpoint was signed by key %s, which the keystore does not have", parsed.KeyID))
-						}
-						if err := svc.VerifyCheckpoint(c.Context, parsed, key.VerificationKey()); err != nil {
-							return refused(err)
-						}
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, map[string]any{"ok": true, "entries": n, "head": fmt.Sprintf("%x", head)})
-					}
-					fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %x\n", n, head)
-					return nil
-				},
-			},
-			{
-				Name:  "checkpoint",
-				Usage: "print the audit chain's size and head, signed",
-				Description: `Record the line somewhere else (print it, mail it to yourself): 'ledger
+		Flags: append([]cli.Flag{&cli.StringFlag{Name: "checkpoint", Usage: "a line printed by 'actkit ledger checkpoint'"}, jsonFlag}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			if err := integrityCheck(c, e); err != nil {
+				return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
+			}
+			n, head, err := svc.VerifyChain(c.Context)
+			if err != nil {
+				return refused(err, "compare with your latest backup and checkpoint to find what was changed")
+			}
+			if cp := c.String("checkpoint"); cp != "" {
+				parsed, err := ledger.ParseCheckpoint(cp)
+				if err != nil {
+					return usageError("--checkpoint: %v", err)
+				}
+				ks, err := loadKeys(c, e)
+				if err != nil {
+					return err
+				}
+				key, err := ks.Key(parsed.KeyID)
+				if err != nil {
+					return refused(fmt.Errorf("the checkpoint was signed by key %s, which the keystore does not have", parsed.KeyID))
+				}
+				if err := svc.VerifyCheckpoint(c.Context, parsed, key.VerificationKey()); err != nil {
+					return refused(err)
+				}
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, map[string]any{"ok": true, "entries": n, "head": fmt.Sprintf("%x", head)})
+			}
+			fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %x\n", n, head)
+			return nil
+		},
+	}
+}
+
+func ledgerCheckpointCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "checkpoint",
+		Usage: "print the audit chain's size and head, signed",
+		Description: `Record the line somewhere else (print it, mail it to yourself): 'ledger
 verify --checkpoint LINE' later proves nothing up to it was changed or cut.
 Signed with the product's active key under the ledger-checkpoint label.
 
 Example:
    actkit ledger checkpoint --product umenu >> checkpoints.txt`,
-				Flags: append([]cli.Flag{&cli.StringFlag{Name: "product", Usage: "sign with this product's active key"}, jsonFlag}, keystoreFlags()...),
-				Action: func(c *cli.Context) error {
-					if c.String("product") == "" {
-						return usageError("--product is required")
-					}
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					ks, err := loadKeys(c, e)
-					if err != nil {
-						return err
-					}
-					key, err := ks.Active(c.String("product"))
-					if err != nil {
-						return keystoreError(err)
-					}
-					cp, err := svc.Checkpoint(c.Context, key)
-					if err != nil {
-						return refused(err)
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, map[string]any{"checkpoint": cp.String(), "size": cp.Size, "head": fmt.Sprintf("%x", cp.Head), "key": cp.KeyID.String()})
-					}
-					fmt.Fprintln(e.stdout, cp)
-					return nil
-				},
-			},
-			{
-				Name:        "backup",
-				Usage:       "write a consistent copy of the ledger while issuing goes on",
-				ArgsUsage:   "FILE",
-				Description: "Example:\n   actkit ledger backup /media/usb/ledger-2026-11-23.db",
-				Action: func(c *cli.Context) error {
-					path, err := oneArg(c, "FILE")
-					if err != nil {
-						return err
-					}
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					if err := svc.Backup(c.Context, path); err != nil {
-						return ledgerError(err)
-					}
-					fmt.Fprintf(e.stderr, "backed up to %s\n", path)
-					return nil
-				},
-			},
-			{
-				Name:        "audit",
-				Usage:       "print audit entries",
-				Description: "Example:\n   actkit ledger audit --since 100 --json",
-				Flags:       []cli.Flag{&cli.Int64Flag{Name: "since", Usage: "entries after this sequence number"}, &cli.IntFlag{Name: "limit", Value: 100}, jsonFlag},
-				Action: func(c *cli.Context) error {
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					entries, err := svc.Audit(c.Context, c.Int64("since"), c.Int("limit"))
-					if err != nil {
-						return refused(err)
-					}
-					if c.Bool("json") {
-						if entries == nil {
-							entries = []ledger.Entry{}
-						}
-						return writeJSON(e.stdout, entries)
-					}
-					for _, en := range entries {
-						fmt.Fprintf(e.stdout, "%d  %s  %-16s %s  %s\n", en.Seq, en.At, en.Action, en.Subject, en.Detail)
-					}
-					return nil
-				},
-			},
+		Flags: append([]cli.Flag{&cli.StringFlag{Name: "product", Usage: "sign with this product's active key"}, jsonFlag}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.String("product") == "" {
+				return usageError("--product is required")
+			}
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			ks, err := loadKeys(c, e)
+			if err != nil {
+				return err
+			}
+			key, err := ks.Active(c.String("product"))
+			if err != nil {
+				return keystoreError(err)
+			}
+			cp, err := svc.Checkpoint(c.Context, key)
+			if err != nil {
+				return refused(err)
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, map[string]any{"checkpoint": cp.String(), "size": cp.Size, "head": fmt.Sprintf("%x", cp.Head), "key": cp.KeyID.String()})
+			}
+			fmt.Fprintln(e.stdout, cp)
+			return nil
+		},
+	}
+}
+
+func ledgerBackupCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "backup",
+		Usage:       "write a consistent copy of the ledger while issuing goes on",
+		ArgsUsage:   "FILE",
+		Description: "Example:\n   actkit ledger backup /media/usb/ledger-2026-11-23.db",
+		Action: func(c *cli.Context) error {
+			path, err := oneArg(c, "FILE")
+			if err != nil {
+				return err
+			}
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			if err := svc.Backup(c.Context, path); err != nil {
+				return ledgerError(err)
+			}
+			fmt.Fprintf(e.stderr, "backed up to %s\n", path)
+			return nil
+		},
+	}
+}
+
+func ledgerAuditCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "audit",
+		Usage:       "print audit entries",
+		Description: "Example:\n   actkit ledger audit --since 100 --json",
+		Flags:       []cli.Flag{&cli.Int64Flag{Name: "since", Usage: "entries after this sequence number"}, &cli.IntFlag{Name: "limit", Value: 100}, jsonFlag},
+		Action: func(c *cli.Context) error {
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			entries, err := svc.Audit(c.Context, c.Int64("since"), c.Int("limit"))
+			if err != nil {
+				return refused(err)
+			}
+			if c.Bool("json") {
+				if entries == nil {
+					entries = []ledger.Entry{}
+				}
+				return writeJSON(e.stdout, entries)
+			}
+			for _, en := range entries {
+				fmt.Fprintf(e.stdout, "%d  %s  %-16s %s  %s\n", en.Seq, en.At, en.Action, en.Subject, en.Detail)
+			}
+			return nil
 		},
 	}
 }

@@ -83,79 +83,12 @@ func licenceCommand(e *env) *cli.Command {
 		Aliases: []string{"license"},
 		Usage:   "create, show and change licences",
 		Subcommands: []*cli.Command{
-			{
-				Name:  "new",
-				Usage: "create a licence and print its key",
-				Description: `Prints the new licence key on stdout (details on stderr, or all with --json).
-
-Example:
-   actkit licence new --product umenu --seats 2 --expires 2027-11-23 --features export,api --customer "ACME Plant 3"`,
-				Flags: []cli.Flag{
-					&cli.StringFlag{Name: "product", Usage: "product ID"},
-					&cli.IntFlag{Name: "seats", Value: 1, Usage: "number of machines"},
-					&cli.StringFlag{Name: "expires", Usage: "last valid day, YYYY-MM-DD (default: never)"},
-					&cli.StringFlag{Name: "features", Usage: "comma-separated feature names"},
-					&cli.StringFlag{Name: "customer", Usage: "free text: who the licence is for"},
-					jsonFlag,
-				},
-				Action: func(c *cli.Context) error {
-					if c.String("product") == "" {
-						return usageError("--product is required")
-					}
-					exp, err := parseExpiry(c.String("expires"))
-					if err != nil {
-						return err
-					}
-					var feats []string
-					if f := c.String("features"); f != "" {
-						feats = strings.Split(f, ",")
-					}
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					li, err := svc.NewLicence(c.Context, rand.Reader, licensing.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
-						Expires: exp, Features: feats, Customer: c.String("customer")})
-					if err != nil {
-						return ledgerError(err)
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, li)
-					}
-					fmt.Fprintln(e.stdout, li.Display)
-					fmt.Fprintf(e.stderr, "licence for %s: %d seats, expires %s, features %s\n", li.Product, li.Seats, li.Expires, strings.Join(li.Features, ","))
-					return nil
-				},
-			},
+			licenceNewCommand(e),
 			licenceChange(e, "show", "show a licence: terms, seats in use, machines", nil,
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
 					return svc.Licence(c.Context, key)
 				}),
-			{
-				Name:        "list",
-				Usage:       "list licences",
-				Description: "Example:\n   actkit licence list --product umenu",
-				Flags:       []cli.Flag{&cli.StringFlag{Name: "product", Usage: "only this product's"}, jsonFlag},
-				Action: func(c *cli.Context) error {
-					svc, err := openService(c, e, nil)
-					if err != nil {
-						return err
-					}
-					list, err := svc.Licences(c.Context, c.String("product"))
-					if err != nil {
-						return ledgerError(err)
-					}
-					if c.Bool("json") {
-						return writeJSON(e.stdout, list)
-					}
-					tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-					fmt.Fprintln(tw, "LICENCE\tPRODUCT\tSTATUS\tSEATS\tEXPIRES\tCUSTOMER")
-					for _, li := range list {
-						fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", li.Display, li.Product, li.Status, li.InUse, li.Seats, li.Expires, li.Customer)
-					}
-					return tw.Flush()
-				},
-			},
+			licenceListCommand(e),
 			licenceChange(e, "suspend", "stop issuing for a licence until resumed", []cli.Flag{reason},
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
 					return svc.Suspend(c.Context, key, c.String("reason"))
@@ -186,6 +119,81 @@ Example:
 					}
 					return svc.SetSeats(c.Context, key, c.Int("set"))
 				}),
+		},
+	}
+}
+
+func licenceNewCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "new",
+		Usage: "create a licence and print its key",
+		Description: `Prints the new licence key on stdout (details on stderr, or all with --json).
+
+Example:
+   actkit licence new --product umenu --seats 2 --expires 2027-11-23 --features export,api --customer "ACME Plant 3"`,
+		Flags: []cli.Flag{
+			&cli.StringFlag{Name: "product", Usage: "product ID"},
+			&cli.IntFlag{Name: "seats", Value: 1, Usage: "number of machines"},
+			&cli.StringFlag{Name: "expires", Usage: "last valid day, YYYY-MM-DD (default: never)"},
+			&cli.StringFlag{Name: "features", Usage: "comma-separated feature names"},
+			&cli.StringFlag{Name: "customer", Usage: "free text: who the licence is for"},
+			jsonFlag,
+		},
+		Action: func(c *cli.Context) error {
+			if c.String("product") == "" {
+				return usageError("--product is required")
+			}
+			exp, err := parseExpiry(c.String("expires"))
+			if err != nil {
+				return err
+			}
+			var feats []string
+			if f := c.String("features"); f != "" {
+				feats = strings.Split(f, ",")
+			}
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			li, err := svc.NewLicence(c.Context, rand.Reader, licensing.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
+				Expires: exp, Features: feats, Customer: c.String("customer")})
+			if err != nil {
+				return ledgerError(err)
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, li)
+			}
+			fmt.Fprintln(e.stdout, li.Display)
+			fmt.Fprintf(e.stderr, "licence for %s: %d seats, expires %s, features %s\n", li.Product, li.Seats, li.Expires, strings.Join(li.Features, ","))
+			return nil
+		},
+	}
+}
+
+func licenceListCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:        "list",
+		Usage:       "list licences",
+		Description: "Example:\n   actkit licence list --product umenu",
+		Flags:       []cli.Flag{&cli.StringFlag{Name: "product", Usage: "only this product's"}, jsonFlag},
+		Action: func(c *cli.Context) error {
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return err
+			}
+			list, err := svc.Licences(c.Context, c.String("product"))
+			if err != nil {
+				return ledgerError(err)
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, list)
+			}
+			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
+			fmt.Fprintln(tw, "LICENCE\tPRODUCT\tSTATUS\tSEATS\tEXPIRES\tCUSTOMER")
+			for _, li := range list {
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", li.Display, li.Product, li.Status, li.InUse, li.Seats, li.Expires, li.Customer)
+			}
+			return tw.Flush()
 		},
 	}
 }
