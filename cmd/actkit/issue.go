@@ -1,7 +1,6 @@
 package main
 
 import (
-	"errors"
 	"fmt"
 	"io"
 	"os"
@@ -54,27 +53,11 @@ Examples:
 			}
 			is, err := svc.Issue(c.Context, req)
 			if err != nil {
-				if c.Bool("json") {
-					writeJSON(e.stdout, refusalJSON(err))
-					return &cliError{status: exitRefused, err: errSilent}
-				}
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			return issuedOut(c, e, is)
 		},
 	}
-}
-
-func refusalJSON(err error) map[string]any {
-	out := map[string]any{"ok": false, "error": err.Error(), "code": licensing.ReasonCode(err)}
-	if h := refusalHints(err); len(h) > 0 {
-		out["hint"] = strings.Join(h, "; ")
-	}
-	var r *licensing.Refusal
-	if errors.As(err, &r) && r.Holders != nil {
-		out["holders"] = r.Holders
-	}
-	return out
 }
 
 func issuedOut(c *cli.Context, e *env, is signer.Issued) error {
@@ -174,7 +157,7 @@ Example:
 			}
 			serial, err := svc.Release(c.Context, c.String("licence"), c.String("machine"))
 			if err != nil {
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, map[string]any{"released": serial})
@@ -210,7 +193,7 @@ Example:
 			}
 			is, released, err := svc.Transfer(c.Context, c.String("licence"), c.String("from"), c.String("to"))
 			if err != nil {
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			fmt.Fprintf(e.stderr, "released serial %d\n", released)
 			return issuedOut(c, e, is)

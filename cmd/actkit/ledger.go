@@ -125,7 +125,7 @@ func ledgerBackupCommand(e *env) *cli.Command {
 				return err
 			}
 			if err := svc.Backup(c.Context, path); err != nil {
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			fmt.Fprintf(e.stderr, "backed up to %s\n", path)
 			return nil

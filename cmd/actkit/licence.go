@@ -69,7 +69,7 @@ func licenceChange(e *env, name, usage string, flags []cli.Flag, apply func(c *c
 				if errors.As(err, &ce) {
 					return err
 				}
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			return licenceOut(c, e, li)
 		},
@@ -158,7 +158,7 @@ Example:
 			li, err := svc.NewLicence(c.Context, rand.Reader, licensing.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
 				Expires: exp, Features: feats, Customer: c.String("customer")})
 			if err != nil {
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, li)
@@ -183,7 +183,7 @@ func licenceListCommand(e *env) *cli.Command {
 			}
 			list, err := svc.Licences(c.Context, c.String("product"))
 			if err != nil {
-				return ledgerError(err)
+				return failed(c, e, err)
 			}
 			if c.Bool("json") {
 				return writeJSON(e.stdout, list)

@@ -44,7 +44,7 @@ Example:
 					}
 					p, err := svc.AddProduct(c.Context, id, c.String("licence-prefix"), feats)
 					if err != nil {
-						return ledgerError(err)
+						return failed(c, e, err)
 					}
 					if c.Bool("json") {
 						return writeJSON(e.stdout, p)
@@ -65,7 +65,7 @@ Example:
 					}
 					ps, err := svc.Products(c.Context)
 					if err != nil {
-						return ledgerError(err)
+						return failed(c, e, err)
 					}
 					if c.Bool("json") {
 						return writeJSON(e.stdout, ps)

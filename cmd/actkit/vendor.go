@@ -3,6 +3,7 @@ package main
 import (
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/actkit/actkit/home"
 	"github.com/actkit/actkit/keygen"
@@ -84,6 +85,34 @@ func integrityCheck(c *cli.Context, e *env) error {
 		return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
 	}
 	return nil
+}
+
+// failed reports a failed vendor command: with --json a licensing refusal
+// goes to stdout as JSON (exit status 1, nothing on stderr), so that
+// scripts read every command's refusals the same way; otherwise as
+// ledgerError says.
+func failed(c *cli.Context, e *env, err error) error {
+	if c.Bool("json") && licensing.ReasonCode(err) != "" {
+		if werr := writeJSON(e.stdout, refusalJSON(err)); werr != nil {
+			return werr
+		}
+		return &cliError{status: exitRefused, err: errSilent}
+	}
+	return ledgerError(err)
+}
+
+// refusalJSON is the one JSON shape of a refusal: {"ok": false, "error",
+// "code", "hint", "holders"}.
+func refusalJSON(err error) map[string]any {
+	out := map[string]any{"ok": false, "error": err.Error(), "code": licensing.ReasonCode(err)}
+	if h := refusalHints(err); len(h) > 0 {
+		out["hint"] = strings.Join(h, "; ")
+	}
+	var r *licensing.Refusal
+	if errors.As(err, &r) && r.Holders != nil {
+		out["holders"] = r.Holders
+	}
+	return out
 }
 
 // ledgerError turns a refusal into its message and hints; the stable code
