@@ -18,6 +18,7 @@ import (
 	"fmt"
 	"net/url"
 	"os"
+	"path/filepath"
 	"strings"
 	"sync"
 	"time"
@@ -77,7 +78,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		for _, p := range opts.pragmas {
 			q.Add("_pragma", p)
 		}
-		return "file:" + path + "?" + q.Encode()
+		return fileURI(path, q.Encode())
 	}
 	db, err := sql.Open("sqlite", dsn(true))
 	if err != nil {
@@ -94,6 +95,18 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// fileURI builds the SQLite URI of a file path: the path is escaped, so
+// that '?', '#' and '%' in a folder name stay part of the name instead of
+// starting the query (which would open an in-memory database that loses
+// everything), a fragment, or an escape.
+func fileURI(path, query string) string {
+	u := url.URL{Scheme: "file", OmitHost: true, Path: filepath.ToSlash(path), RawQuery: query}
+	if filepath.IsAbs(path) && !strings.HasPrefix(u.Path, "/") {
+		u.Path = "/" + u.Path // Windows: file:/C:/...
+	}
+	return u.String()
 }
 
 // Path returns the ledger file's path.
