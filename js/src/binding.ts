@@ -1,0 +1,81 @@
+/**
+ * The binding of a code (docs/format.md section 4): product ID, licence key
+ * and machine UID, validated and normalized, and the signed message and
+ * diagnostic tags built from it.
+ */
+import { ascii } from "./chars.js";
+import { fields, sha256, utf8 } from "./crypto.js";
+import { ParseError } from "./errors.js";
+import { normalizeLicenceKey } from "./licencekey.js";
+import { normalizeMachineUID } from "./uid.js";
+
+/** What a code must be bound to, as the product knows it. */
+export interface Binding {
+  /** Product ID, exactly as in the keyring: "umenu". */
+  product: string;
+  /** The licence key as the user entered it (case, spaces and hyphens do not matter). */
+  licenceKey: string;
+  /** The machine's current UID. */
+  machineUID: string;
+}
+
+export interface NormalizedBinding {
+  product: string;
+  licence: string;
+  machine: string;
+}
+
+export const LABEL_CODE = utf8("actkit/v1/activation-code");
+const LABEL_LICENCE_TAG = "actkit/v1/licence-tag";
+const LABEL_MACHINE_TAG = "actkit/v1/machine-tag";
+const LABEL_PRODUCT_TAG = "actkit/v1/product-tag";
+
+/** Checks a product ID: 1 to 64 characters from a-z 0-9 . _ -, starting with a letter or digit. Throws ParseError "invalid-binding". */
+export function validateProduct(p: string, what = "product ID"): void {
+  if (p.length === 0 || p.length > 64) throw new ParseError("invalid-binding", what, "must be 1 to 64 characters");
+  for (let i = 0; i < p.length; i++) {
+    const c = p.charCodeAt(i);
+    const ok = (c >= 0x61 && c <= 0x7a) || (c >= 0x30 && c <= 0x39) || (i > 0 && (c === 0x2e || c === 0x5f || c === 0x2d));
+    if (!ok) throw new ParseError("invalid-binding", what, "use lower-case letters, digits, '.', '_' and '-'", { position: i + 1 });
+  }
+}
+
+/** Validates and normalizes a binding; any failure is ParseError "invalid-binding". */
+export function normalizeBinding(b: Binding): NormalizedBinding {
+  if (typeof b !== "object" || b === null) throw new TypeError("binding must be {product, licenceKey, machineUID}");
+  const str = (v: unknown, name: string) => {
+    if (typeof v !== "string") throw new TypeError(`binding.${name} must be a string`);
+    return v;
+  };
+  const product = str(b.product, "product");
+  validateProduct(product);
+  return {
+    product,
+    licence: asBinding(() => normalizeLicenceKey(str(b.licenceKey, "licenceKey"))),
+    machine: asBinding(() => normalizeMachineUID(str(b.machineUID, "machineUID"))),
+  };
+}
+
+/** To the verifier, a bad licence key or UID is a bad binding, not a typo in the code. */
+function asBinding(f: () => string): string {
+  try {
+    return f();
+  } catch (e) {
+    if (!(e instanceof ParseError)) throw e;
+    throw new ParseError("invalid-binding", e.what, e.message.slice(e.what.length + 2));
+  }
+}
+
+/** The message a code's signature or MAC covers: label, product, licence key, machine UID, payload, each length-prefixed. */
+export function message(nb: NormalizedBinding, payload: Uint8Array): Uint8Array {
+  return fields(LABEL_CODE, ascii(nb.product), ascii(nb.licence), ascii(nb.machine), payload);
+}
+
+/** First byte of SHA-256(lp(label) || lp(value)). */
+export async function tag(label: string, value: string): Promise<number> {
+  return (await sha256(fields(utf8(label), utf8(value))))[0]!;
+}
+
+export const licenceTag = (nb: NormalizedBinding) => tag(LABEL_LICENCE_TAG, nb.licence);
+export const machineTag = (nb: NormalizedBinding) => tag(LABEL_MACHINE_TAG, nb.machine);
+export const productTag = (product: string) => tag(LABEL_PRODUCT_TAG, product);

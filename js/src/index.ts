@@ -1,0 +1,15 @@
+/**
+ * @actkit/verify: verifies actkit activation codes (docs/format.md) with
+ * WebCrypto, in Node 20+, browsers and Office add-ins. No dependencies, no
+ * globals, no network, no clock: the caller passes the time.
+ *
+ *     const keyring = await parseKeyring(KEYRING_TEXT);
+ *     const terms = await keyring.verify(code, { product, licenceKey, machineUID }, new Date());
+ */
+export { parseKeyring, parseKeyringWithHMACSecrets, Keyring, type Algorithm } from "./keyring.js";
+export { hasFeature, CLOCK_SKEW_MS, type Terms } from "./verify.js";
+export type { Binding } from "./binding.js";
+export { VerifyError, ParseError, REASONS, type Reason, type ParseReason } from "./errors.js";
+export { normalizeLicenceKey } from "./licencekey.js";
+export { parseMachineUID, normalizeMachineUID, type MachineUID } from "./uid.js";
+export { parseRequestCode, type RequestCode } from "./request.js";
