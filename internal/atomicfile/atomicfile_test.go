@@ -1,9 +1,9 @@
 package atomicfile_test
 
 import (
+	"errors"
 	"github.com/actkit/actkit/internal/atomicfile"
 	"github.com/actkit/actkit/internal/atomicfile/atomicfiletest"
-	"errors"
 	"io"
 	"os"
 	"path/filepath"
