@@ -4,11 +4,11 @@ import (
 	"bytes"
 	"encoding/hex"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/boundedfile"
 	"github.com/digitalocean/go-smbios/smbios"
 	"github.com/jaypipes/ghw"
 )
@@ -29,15 +29,9 @@ func readDMI(root string) dmiInfo {
 	var data []byte
 	if root != "" {
 		path := filepath.Join(root, "sys", "firmware", "dmi", "tables", "DMI")
-		st, err := os.Stat(path)
-		if err != nil {
-			return dmiInfo{err: fmt.Errorf("no DMI table: %w", err)}
-		}
-		if st.Size() > maxDMITable {
-			return dmiInfo{err: fmt.Errorf("DMI table is too large")}
-		}
-		if data, err = os.ReadFile(path); err != nil {
-			return dmiInfo{err: err}
+		var err error
+		if data, err = boundedfile.ReadFile(path, maxDMITable); err != nil {
+			return dmiInfo{err: fmt.Errorf("no usable DMI table: %w", err)}
 		}
 	} else {
 		rc, _, err := smbios.Stream()

@@ -25,17 +25,50 @@ type BatchRow struct {
 	Err     error
 }
 
-// Bulk-issue limits, checked while reading.
+// Bulk-issue limits, checked while reading, before the data is kept.
 const (
 	MaxBatchRows  = 1_000_000
+	MaxBatchBytes = 256 << 20
+	maxBatchLine  = 4096
 	maxBatchField = 512
 )
+
+// ErrBatchTooLarge is returned for a batch file over MaxBatchBytes or with
+// a line longer than any request can be.
+var ErrBatchTooLarge = errors.New("batch file too large")
+
+// boundedLines fails a read once the input passes MaxBatchBytes or a line
+// passes maxBatchLine, so that a huge file or one endless line is refused
+// after reading at most that much, instead of being held in memory.
+type boundedLines struct {
+	r     io.Reader
+	total int64
+	line  int
+}
+
+func (b *boundedLines) Read(p []byte) (int, error) {
+	n, err := b.r.Read(p)
+	for _, c := range p[:n] {
+		b.line++
+		if c == '\n' {
+			b.line = 0
+		}
+		if b.line > maxBatchLine {
+			return 0, fmt.Errorf("%w: a line is longer than %d bytes", ErrBatchTooLarge, maxBatchLine)
+		}
+	}
+	b.total += int64(n)
+	if b.total > MaxBatchBytes {
+		return 0, fmt.Errorf("%w: more than %d MiB; split it", ErrBatchTooLarge, MaxBatchBytes>>20)
+	}
+	return n, err
+}
 
 // ReadBatch reads a CSV file of requests. The header names the columns:
 // "licence" and "machine", or "request"; "lease" (days) is optional; other
 // columns are carried through to the output.
 func ReadBatch(r io.Reader) (header []string, rows []BatchRow, err error) {
-	cr := csv.NewReader(r)
+	cr := csv.NewReader(&boundedLines{r: r})
 	cr.FieldsPerRecord = 0
 	cr.ReuseRecord = false
 	header, err = cr.Read()

@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/actkit/actkit/internal/atomicfile"
+	"github.com/actkit/actkit/internal/boundedfile"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 	"github.com/urfave/cli/v2"
@@ -75,16 +76,9 @@ func issuedOut(c *cli.Context, e *env, is signer.Issued) error {
 
 func issueBatch(c *cli.Context, e *env) error {
 	path := c.String("batch")
-	st, err := os.Stat(path)
+	f, err := boundedfile.Open(path)
 	if err != nil {
 		return refused(fmt.Errorf("batch file: %w", err))
-	}
-	if st.Size() > 256<<20 {
-		return refused(fmt.Errorf("batch file %s is larger than 256 MiB; split it", path))
-	}
-	f, err := os.Open(path)
-	if err != nil {
-		return refused(err)
 	}
 	defer f.Close()
 	header, rows, err := signer.ReadBatch(f)

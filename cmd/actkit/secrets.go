@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"fmt"
+	"github.com/actkit/actkit/internal/boundedfile"
 	"os"
 	"strings"
 
@@ -133,12 +134,5 @@ func protectionFromFlags(c *cli.Context, e *env, fileFlag, envVar string) (keyge
 // readSmallFile reads a file of at most 1 MiB (identities, passphrases,
 // recipients, keyrings): a wrong path must not make us read a disk image.
 func readSmallFile(path string) ([]byte, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, err
-	}
-	if st.Size() > 1<<20 {
-		return nil, fmt.Errorf("%s is too large", path)
-	}
-	return os.ReadFile(path)
+	return boundedfile.ReadFile(path, 1<<20)
 }

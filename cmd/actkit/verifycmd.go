@@ -3,9 +3,9 @@ package main
 import (
 	"errors"
 	"fmt"
-	"os"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/boundedfile"
 	"github.com/actkit/actkit/verify"
 	"github.com/urfave/cli/v2"
 )
@@ -118,14 +118,7 @@ func termsOf(t verify.Terms) *termsFields {
 // loadKeyring reads a keyring file. The CLI is the vendor's tool, so it
 // accepts keyrings with HMAC secrets (a product would not).
 func loadKeyring(path string) (*verify.Keyring, error) {
-	st, err := os.Stat(path)
-	if err != nil {
-		return nil, refused(fmt.Errorf("reading keyring: %w", err))
-	}
-	if st.Size() > codec.MaxKeyringText {
-		return nil, refused(fmt.Errorf("keyring %s is too large to be a keyring", path))
-	}
-	data, err := os.ReadFile(path)
+	data, err := boundedfile.ReadFile(path, codec.MaxKeyringText)
 	if err != nil {
 		return nil, refused(fmt.Errorf("reading keyring: %w", err))
 	}
