@@ -128,7 +128,9 @@ func ParseKeyring(text string) (*Keyring, error) {
 			}
 			kr.Revoked = append(kr.Revoked, id)
 		default:
-			return nil, malformed("keyring", fmt.Sprintf("line %d: unknown entry %s", i+1, quoteString(word, 16)))
+			// Never echo the line: a mangled key line can hold an HMAC
+			// secret, and errors end up in logs and support tickets.
+			return nil, malformed("keyring", fmt.Sprintf("line %d: unknown entry; want product, key or revoked", i+1))
 		}
 		if len(kr.Keys)+len(kr.Revoked) > MaxKeyringKeys {
 			return nil, malformed("keyring", fmt.Sprintf("more than %d keys", MaxKeyringKeys))

@@ -224,3 +224,28 @@ func TestDay(t *testing.T) {
 		t.Fatal("NoExpiry string")
 	}
 }
+
+// TestKeyringErrorsNeverEchoSecrets: a mangled line that holds an HMAC
+// secret is refused without quoting it.
+func TestKeyringErrorsNeverEchoSecrets(t *testing.T) {
+	secret := "SECRETsecretSECRETsecret"
+	for _, line := range []string{
+		"hmac:ab12:" + secret,
+		"hmac-sha256:b7fd:" + secret,
+		"key hmac-sha256:b7fd:" + secret,
+		"key hmac:b7fd:" + secret,
+		"key " + secret,
+		secret,
+		"key hmac-sha256:" + secret,
+	} {
+		_, err := ParseKeyring("actkit-keyring v1\nproduct umenu\n" + line + "\n")
+		if err == nil {
+			t.Fatalf("%q accepted", line)
+		}
+		for i := 0; i+6 <= len(secret); i++ {
+			if strings.Contains(err.Error(), secret[i:i+6]) {
+				t.Fatalf("error for %q quotes the secret: %v", line, err)
+			}
+		}
+	}
+}

@@ -19,6 +19,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"runtime"
 	"strings"
 	"sync"
 	"time"
@@ -80,6 +81,9 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		}
 		return fileURI(path, q.Encode())
 	}
+	if err := prepareFile(path); err != nil {
+		return nil, err
+	}
 	db, err := sql.Open("sqlite", dsn(true))
 	if err != nil {
 		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
@@ -95,6 +99,40 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		return nil, err
 	}
 	return s, nil
+}
+
+// ErrNotRegular is returned for a ledger path that is not a regular file
+// (a device, a FIFO, a directory, or a link to one): SQLite would create
+// its journal files beside it.
+var ErrNotRegular = errors.New("the ledger path is not a regular file")
+
+// prepareFile makes sure the ledger file exists as a regular file readable
+// only by its owner before SQLite opens it: it holds every licence key, and
+// SQLite would create it (and its -wal and -shm files, which copy its
+// mode) world-readable under the usual umask.
+func prepareFile(path string) error {
+	st, err := os.Stat(path)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
+		if err != nil && !errors.Is(err, os.ErrExist) {
+			return fmt.Errorf("creating ledger %s: %w", path, err)
+		}
+		if f != nil {
+			return f.Close()
+		}
+		return nil
+	case err != nil:
+		return fmt.Errorf("ledger %s: %w", path, err)
+	case !st.Mode().IsRegular():
+		return fmt.Errorf("%s: %w", path, ErrNotRegular)
+	case st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows":
+		// Ledgers made by earlier releases: tighten, never loosen.
+		if err := os.Chmod(path, st.Mode().Perm()&0o700); err != nil {
+			return fmt.Errorf("ledger %s: restricting its permissions: %w", path, err)
+		}
+	}
+	return nil
 }
 
 // fileURI builds the SQLite URI of a file path: the path is escaped, so
@@ -202,10 +240,19 @@ func (s *Store) storageError(doing string, err error) error {
 // Backup writes a consistent copy of the ledger to path (VACUUM INTO),
 // while issuing goes on. It refuses to overwrite an existing file.
 func (s *Store) Backup(ctx context.Context, path string) error {
-	if _, err := os.Lstat(path); err == nil {
+	// VACUUM INTO writes into an empty file, so the copy is created here,
+	// owner-only like the ledger; a failed copy is removed, so that a retry
+	// under the same name is not refused.
+	f, err := os.OpenFile(path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o600)
+	if errors.Is(err, os.ErrExist) {
 		return fmt.Errorf("backup %s: %w", path, ledger.ErrExists)
 	}
+	if err != nil {
+		return fmt.Errorf("backup %s: %w", path, err)
+	}
+	f.Close()
 	if _, err := s.rdb.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
+		os.Remove(path)
 		return s.storageError("backup to "+path, err)
 	}
 	return nil
