@@ -95,5 +95,22 @@ var ErrNewerSchema = errors.New("ledger belongs to a newer version of actkit")
 // transaction was recorded.
 var ErrFull = errors.New("ledger storage is full")
 
+// Storage failures a user can act on. Backends map their own error codes
+// to these, so nobody has to read "disk I/O error (4874)".
+var (
+	// ErrReadOnly: the ledger's file or folder cannot be written.
+	ErrReadOnly = errors.New("ledger is read-only")
+	// ErrBusy: another process holds the ledger's write lock and did not
+	// release it in time.
+	ErrBusy = errors.New("ledger is locked by another process")
+	// ErrNotLedger: the file is not a ledger (or is damaged beyond use).
+	ErrNotLedger = errors.New("file is not a ledger or is damaged")
+	// ErrCannotOpen: the ledger file cannot be opened (a missing folder,
+	// no permission).
+	ErrCannotOpen = errors.New("ledger cannot be opened")
+	// ErrIO: the operating system reported an I/O error.
+	ErrIO = errors.New("disk I/O error")
+)
+
 // ErrExists is returned by Backup when the target already exists.
 var ErrExists = errors.New("file already exists")

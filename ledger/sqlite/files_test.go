@@ -4,9 +4,11 @@ import (
 	"context"
 	"errors"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"runtime"
 	"testing"
+	"time"
 
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/ledger/sqlite"
@@ -99,5 +101,64 @@ func TestLedgerPathMustBeARegularFile(t *testing.T) {
 	entries, _ := os.ReadDir(dir)
 	if len(entries) != 1 {
 		t.Fatalf("files created beside the device: %v", entries)
+	}
+}
+
+// TestReadsNeedNoWriteAccess: a ledger whose file is read-only opens and
+// reads (licence show, ledger verify, audit), and a write is refused as
+// ErrReadOnly in words; a read does not wait behind a stalled writer.
+func TestReadsNeedNoWriteAccess(t *testing.T) {
+	if runtime.GOOS == "windows" {
+		t.Skip("POSIX permissions")
+	}
+	ctx := context.Background()
+	dir := t.TempDir()
+	path := filepath.Join(dir, "ledger.db")
+	s, err := sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	// A writer that stalls inside its transaction.
+	holding, release, done := make(chan struct{}), make(chan struct{}), make(chan error)
+	go func() {
+		done <- s.Update(ctx, func(ledger.Tx) error { close(holding); <-release; return nil })
+	}()
+	<-holding
+	rctx, cancel := context.WithTimeout(ctx, 5*time.Second)
+	err = s.View(rctx, func(r ledger.Reader) error { _, err := r.Products(); return err })
+	cancel()
+	close(release)
+	if werr := <-done; werr != nil {
+		t.Fatal(werr)
+	}
+	if err != nil {
+		t.Fatalf("a read behind a stalled writer: %v", err)
+	}
+	if _, _, err := ledger.VerifyChain(ctx, s); err != nil {
+		t.Fatal(err)
+	}
+	s.Close()
+
+	if err := os.Chmod(path, 0o400); err != nil {
+		t.Fatal(err)
+	}
+	if os.Geteuid() == 0 {
+		// Root writes read-only files anyway; an immutable file it cannot.
+		if out, err := exec.Command("chattr", "+i", path).CombinedOutput(); err != nil {
+			t.Skipf("running as root and chattr +i failed (%v: %s): cannot make the file read-only", err, out)
+		}
+		t.Cleanup(func() { exec.Command("chattr", "-i", path).Run() })
+	}
+	s, err = sqlite.Open(ctx, path, sqlite.Options{})
+	if err != nil {
+		t.Fatalf("opening a read-only ledger: %v", err)
+	}
+	defer s.Close()
+	if _, _, err := ledger.VerifyChain(ctx, s); err != nil {
+		t.Fatalf("reading a read-only ledger: %v", err)
+	}
+	err = s.Update(ctx, func(tx ledger.Tx) error { return tx.Append(time.Now(), "x", "y", []byte("{}")) })
+	if !errors.Is(err, ledger.ErrReadOnly) {
+		t.Fatalf("writing a read-only ledger: %v", err)
 	}
 }

@@ -162,6 +162,19 @@ func (s *Store) Close() error {
 }
 
 func (s *Store) migrate(ctx context.Context) error {
+	// Read the version first: a current ledger is opened without a write
+	// transaction, so that reading works on a read-only copy or mount and
+	// does not wait behind another process's writer.
+	var v int
+	if err := s.rdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return s.storageError("reading its schema version", err)
+	}
+	if v == len(migrations) {
+		return nil
+	}
+	if v > len(migrations) {
+		return fmt.Errorf("%s: %w (schema %d, this build knows %d)", s.path, ledger.ErrNewerSchema, v, len(migrations))
+	}
 	return s.write(ctx, func(tx *sql.Tx) error {
 		var v int
 		if err := tx.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
@@ -228,13 +241,29 @@ func (s *Store) storageError(doing string, err error) error {
 		return nil
 	}
 	var se *sqlite.Error
-	if errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_FULL {
-		return fmt.Errorf("ledger %s: %w: nothing was recorded", s.path, ledger.ErrFull)
+	if errors.As(err, &se) {
+		if sentinel, ok := sqliteErrors[se.Code()&0xff]; ok {
+			return fmt.Errorf("ledger %s: %w", s.path, sentinel)
+		}
 	}
 	if doing == "" {
 		return err
 	}
 	return fmt.Errorf("ledger %s: %s: %w", s.path, doing, err)
+}
+
+// sqliteErrors maps SQLite's primary result codes to the ledger's words.
+var sqliteErrors = map[int]error{
+	sqlite3.SQLITE_FULL:     ledger.ErrFull,
+	sqlite3.SQLITE_READONLY: ledger.ErrReadOnly,
+	sqlite3.SQLITE_BUSY:     ledger.ErrBusy,
+	sqlite3.SQLITE_LOCKED:   ledger.ErrBusy,
+	sqlite3.SQLITE_NOTADB:   ledger.ErrNotLedger,
+	sqlite3.SQLITE_CORRUPT:  ledger.ErrNotLedger,
+	sqlite3.SQLITE_CANTOPEN: ledger.ErrCannotOpen,
+	sqlite3.SQLITE_PERM:     ledger.ErrReadOnly,
+	sqlite3.SQLITE_AUTH:     ledger.ErrReadOnly,
+	sqlite3.SQLITE_IOERR:    ledger.ErrIO,
 }
 
 // Backup writes a consistent copy of the ledger to path (VACUUM INTO),
