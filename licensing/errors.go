@@ -18,6 +18,7 @@ var (
 	ErrNoActiveKey    = errors.New("no active signing key for the product")
 	ErrSeatLimit      = errors.New("no free seat")
 	ErrNotActivated   = errors.New("machine holds no seat on the licence")
+	ErrActivated      = errors.New("machine already holds a seat on the licence")
 	ErrInvalidMachine = errors.New("invalid machine UID")
 	ErrInvalidRequest = errors.New("invalid request code")
 	ErrUnknownProduct = errors.New("no such product")
@@ -89,6 +90,7 @@ var reasonCodes = []struct {
 	{ErrNoActiveKey, "no-active-key"},
 	{ErrSeatLimit, "seat-limit"},
 	{ErrNotActivated, "not-activated"},
+	{ErrActivated, "already-activated"},
 	{ErrInvalidMachine, "invalid-machine"},
 	{ErrInvalidRequest, "invalid-request"},
 	{ErrUnknownProduct, "unknown-product"},

@@ -201,9 +201,23 @@ func (s *Service) Transfer(ctx context.Context, licence, from, to string) (Issue
 	if err != nil {
 		return Issued{}, 0, err
 	}
+	if f == t.Machine {
+		return Issued{}, 0, &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "the machine to move the seat to is the one it is on"}
+	}
 	var r recorded
 	var released uint64
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		// A machine that already holds a seat cannot receive another:
+		// releasing first would free a seat and move nothing.
+		if _, holds, err := tx.LiveActivation(t.Licence, t.Machine.String()); err != nil {
+			return err
+		} else if holds {
+			li, err := tx.LicenceForUpdate(t.Licence)
+			if err != nil {
+				return err
+			}
+			return &licensing.Refusal{Reason: licensing.ErrActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + t.Machine.String()}
+		}
 		if released, err = s.releaseTx(tx, t.Licence, f.String(), "transferred"); err != nil {
 			return err
 		}

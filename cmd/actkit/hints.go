@@ -42,6 +42,8 @@ func refusalHints(err error) []string {
 		return []string{fmt.Sprintf("free one with 'actkit release --licence %s --machine UID', move one with 'actkit transfer', or add seats with 'actkit licence seats %s --set N'", key, key)}
 	case licensing.ErrNotActivated:
 		return []string{fmt.Sprintf("see the machines holding seats with 'actkit licence show %s'", key)}
+	case licensing.ErrActivated:
+		return []string{fmt.Sprintf("it needs no transfer: 'actkit issue --licence %s --machine UID' gives it its code again", key)}
 	case licensing.ErrInvalidMachine:
 		return []string{"compare it with what 'actkit machine-id' shows on the machine"}
 	case licensing.ErrInvalidRequest:
