@@ -306,12 +306,29 @@ func (s *Store) ChangeProtection(ctx context.Context, p Protection) error {
 		return err
 	}
 	defer unlock()
-	ks, prev, err := s.load()
+	s.removeStaleTemps()
+	ks, _, err := s.load()
 	if err != nil {
 		return err
 	}
+	// After a change of protection no file may open with the old secret
+	// (a rotated passphrase, a recipient that was removed): the backup is
+	// the previous version re-encrypted under the new protection, written
+	// first, so that a crash leaves the keystore under the old protection
+	// (still openable) or both files under the new one.
 	ks.recipients = p.Recipients
-	if err := s.replace(ks, prev, p.Passphrase, p.Armor); err != nil {
+	prevPlain, err := ks.marshal()
+	if err != nil {
+		return err
+	}
+	err = atomicfile.Write(s.opts.fs, s.BackupPath(), 0o600, func(w io.Writer) error {
+		return encrypt(w, prevPlain, p.Passphrase, p.Recipients, p.Armor, s.opts.ScryptWorkFactor)
+	})
+	if err != nil {
+		return s.fail(err, "writing the backup under the new protection; the keystore was not changed")
+	}
+	ks.generation++
+	if err := s.write(ks, p.Passphrase, p.Armor, false); err != nil {
 		return err
 	}
 	s.remember(p.Passphrase)

@@ -431,3 +431,54 @@ func TestChangeProtection(t *testing.T) {
 		t.Fatalf("after switching to recipients: %v", err)
 	}
 }
+
+// TestNoFileOpensWithTheOldSecret: after a change of protection, neither
+// the keystore nor its backup (nor a temp file) opens with the old
+// passphrase; the backup opens with the new one and holds the keys.
+func TestNoFileOpensWithTheOldSecret(t *testing.T) {
+	ctx := context.Background()
+	s := newPassStore(t, false)
+	k := addKey(t, s, "umenu", codec.Ed25519)
+	addKey(t, s, "other", codec.Ed25519) // a .bak exists under the old passphrase
+	dir := filepath.Dir(s.Path())
+	os.WriteFile(filepath.Join(dir, ".keystore.age.tmp-crashed"), []byte("left by a crash"), 0o600)
+	if err := s.ChangeProtection(ctx, keygen.Protection{Passphrase: "new passphrase"}); err != nil {
+		t.Fatal(err)
+	}
+	files, _ := os.ReadDir(dir)
+	for _, f := range files {
+		if strings.HasSuffix(f.Name(), ".lock") {
+			continue
+		}
+		path := filepath.Join(dir, f.Name())
+		if strings.Contains(f.Name(), ".tmp-") {
+			t.Errorf("temp file %s survived the change", f.Name())
+			continue
+		}
+		if _, err := keygen.NewStore(path, passphrase("correct horse"), keygen.StoreOptions{}).Load(ctx); err == nil {
+			t.Errorf("%s still opens with the old passphrase", f.Name())
+		}
+		ks, err := keygen.NewStore(path, passphrase("new passphrase"), keygen.StoreOptions{}).Load(ctx)
+		if err != nil {
+			t.Errorf("%s does not open with the new passphrase: %v", f.Name(), err)
+			continue
+		}
+		if _, err := ks.Key(k.ID); err != nil {
+			t.Errorf("%s lost key %s", f.Name(), k.ID)
+		}
+	}
+	// Switching to recipients: the passphrase opens nothing any more.
+	id, _ := age.GenerateX25519Identity()
+	st := keygen.NewStore(s.Path(), passphrase("new passphrase"), keygen.StoreOptions{})
+	if err := st.ChangeProtection(ctx, keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+		t.Fatal(err)
+	}
+	for _, path := range []string{s.Path(), s.BackupPath()} {
+		if _, err := keygen.NewStore(path, passphrase("new passphrase"), keygen.StoreOptions{}).Load(ctx); err == nil {
+			t.Errorf("%s opens with the passphrase after switching to recipients", filepath.Base(path))
+		}
+		if _, err := keygen.NewStore(path, keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load(ctx); err != nil {
+			t.Errorf("%s does not open with the identity: %v", filepath.Base(path), err)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/actkit/actkit/internal/atomicfile"
@@ -85,6 +86,17 @@ func issueBatch(c *cli.Context, e *env) error {
 	if err != nil {
 		return refused(err, "the first line names the columns: licence,machine or request")
 	}
+	out := c.String("output")
+	if out != "" {
+		// Find out now, before anything is issued, whether the results
+		// can be written where they are asked for.
+		probe, err := os.CreateTemp(filepath.Dir(out), ".actkit-probe-*")
+		if err != nil {
+			return refused(fmt.Errorf("cannot write the results next to %s: %w", out, err), "choose another -o path; nothing was issued")
+		}
+		probe.Close()
+		os.Remove(probe.Name())
+	}
 	svc, err := openForSigning(c, e)
 	if err != nil {
 		return err
@@ -102,22 +114,31 @@ func issueBatch(c *cli.Context, e *env) error {
 	}
 	batchErr := svc.IssueBatch(c.Context, rows, 200, progress)
 	write := func(w io.Writer) error { return signer.WriteBatch(w, header, rows) }
-	if out := c.String("output"); out != "" {
-		if err := atomicfile.Write(atomicfile.OS, out, 0o644, write); err != nil {
-			return refused(fmt.Errorf("writing %s: %w", out, err))
+	issued, refusedN, skipped := 0, 0, 0
+	for _, r := range rows {
+		switch {
+		case r.Issued != nil:
+			issued++
+		case r.Err != nil:
+			refusedN++
+		default:
+			skipped++
+		}
+	}
+	if out != "" {
+		// The output holds licence keys: owner-only, like the ledger.
+		if err := atomicfile.Write(atomicfile.OS, out, 0o600, write); err != nil {
+			return refused(fmt.Errorf("writing %s: %w; the %d codes are recorded in the ledger", out, err, issued),
+				"run the same file again with another -o path: recorded rows get their codes again, without new seats")
 		}
 	} else if err := write(e.stdout); err != nil {
 		return err
 	}
-	issued, refusedN := 0, 0
-	for _, r := range rows {
-		if r.Issued != nil {
-			issued++
-		} else {
-			refusedN++
-		}
+	summary := fmt.Sprintf("%d rows: %d codes, %d refused", len(rows), issued, refusedN)
+	if skipped > 0 {
+		summary += fmt.Sprintf(", %d not processed", skipped)
 	}
-	fmt.Fprintf(e.stderr, "%d rows: %d codes, %d refused\n", len(rows), issued, refusedN)
+	fmt.Fprintln(e.stderr, summary)
 	if batchErr != nil {
 		return refused(batchErr, "run the same file again: rows already issued are not issued twice")
 	}
