@@ -35,6 +35,10 @@ var (
 	// ErrCheckpointSignature: the signature does not verify with the key
 	// the checkpoint names.
 	ErrCheckpointSignature = errors.New("checkpoint signature does not verify: the checkpoint was altered")
+	// ErrCheckpointKey: the key cannot vouch for a checkpoint. Only
+	// Ed25519 keys can: an HMAC key's secret ships inside products, so
+	// anyone holding a product could forge a checkpoint with it.
+	ErrCheckpointKey = errors.New("checkpoints are signed and checked only with Ed25519 keys")
 )
 
 // Message is what a checkpoint's signature covers: the label, the size,
@@ -50,6 +54,9 @@ func (c Checkpoint) Message() []byte {
 
 // SignCheckpoint verifies the chain and signs its current head with key.
 func SignCheckpoint(ctx context.Context, s Store, key codec.Signer, now time.Time) (Checkpoint, error) {
+	if key.Algorithm() != codec.Ed25519 {
+		return Checkpoint{}, ErrCheckpointKey
+	}
 	size, head, err := VerifyChain(ctx, s)
 	if err != nil {
 		return Checkpoint{}, err
@@ -63,6 +70,9 @@ func SignCheckpoint(ctx context.Context, s Store, key codec.Signer, now time.Tim
 // names) and that the ledger's chain is intact and still holds entry Size
 // with that head hash.
 func VerifyCheckpoint(ctx context.Context, s Store, c Checkpoint, key codec.Key) error {
+	if key.Alg != codec.Ed25519 {
+		return ErrCheckpointKey
+	}
 	if key.ID != c.KeyID || !verify.CheckMessage(key, c.Message(), c.Sig) {
 		return ErrCheckpointSignature
 	}

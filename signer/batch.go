@@ -207,16 +207,16 @@ func (s *Service) IssueBatch(ctx context.Context, rows []BatchRow, batchSize int
 // code, status and error.
 func WriteBatch(w io.Writer, header []string, rows []BatchRow) error {
 	cw := csv.NewWriter(w)
-	cw.Write(append(append([]string{}, header...), "serial", "code", "status", "error"))
+	cw.Write(append(neutralize(header), "serial", "code", "status", "error"))
 	for _, r := range rows {
-		rec := append([]string{}, r.Fields...)
+		rec := neutralize(r.Fields)
 		switch {
 		case r.Err != nil:
 			code := licensing.ReasonCode(r.Err)
 			if code == "" {
 				code = "error"
 			}
-			rec = append(rec, "", "", code, r.Err.Error())
+			rec = append(rec, "", "", code, neutralizeField(r.Err.Error()))
 		case r.Issued != nil:
 			status := "issued"
 			if r.Issued.Reissued {
@@ -230,4 +230,24 @@ func WriteBatch(w io.Writer, header []string, rows []BatchRow) error {
 	}
 	cw.Flush()
 	return cw.Error()
+}
+
+// neutralize returns the fields with spreadsheet formulas defused: a
+// field from a customer's file (a customer name, a comment) that starts
+// with =, +, -, @, a tab or a carriage return would run as a formula when
+// the vendor opens the results in a spreadsheet; a leading apostrophe
+// makes it text (the OWASP advice for CSV injection).
+func neutralize(fields []string) []string {
+	out := make([]string, len(fields))
+	for i, f := range fields {
+		out[i] = neutralizeField(f)
+	}
+	return out
+}
+
+func neutralizeField(f string) string {
+	if f != "" && strings.ContainsRune("=+-@\t\r", rune(f[0])) {
+		return "'" + f
+	}
+	return f
 }

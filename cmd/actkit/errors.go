@@ -54,12 +54,12 @@ func report(stderr io.Writer, err error) int {
 	if errors.Is(err, errSilent) {
 		return status
 	}
-	fmt.Fprintf(stderr, "actkit: error: %s\n", err)
+	fmt.Fprintf(stderr, "actkit: error: %s\n", printable(err.Error()))
 	if status == exitUsage && len(hints) == 0 {
 		hints = []string{"run 'actkit --help' or 'actkit COMMAND --help'"}
 	}
 	for _, h := range hints {
-		fmt.Fprintf(stderr, "actkit: hint: %s\n", h)
+		fmt.Fprintf(stderr, "actkit: hint: %s\n", printable(h))
 	}
 	return status
 }

@@ -31,3 +31,20 @@ func TestExitStatus(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomerTextCannotDriveTheTerminal: escape sequences and
+// bidirectional overrides in customer text are printed escaped.
+func TestCustomerTextCannotDriveTheTerminal(t *testing.T) {
+	for in, want := range map[string]string{
+		"ACME Plant 3":         "ACME Plant 3",
+		"evil\x1b]0;pwned\x07": `evil\x1b]0;pwned\x07`,
+		"a\u202eb":             `a\u202eb`,
+		"line\nbreak\r":        `line\x0abreak\x0d`,
+		"Müller GmbH":          "Müller GmbH",
+		"del\x7f":              `del\x7f`,
+	} {
+		if got := printable(in); got != want {
+			t.Errorf("printable(%q) = %q, want %q", in, got, want)
+		}
+	}
+}

@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 
+	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
 	"github.com/urfave/cli/v2"
 )
@@ -55,6 +56,9 @@ Example:
 				key, err := ks.Key(parsed.KeyID)
 				if err != nil {
 					return refused(fmt.Errorf("the checkpoint was signed by key %s, which the keystore does not have", parsed.KeyID))
+				}
+				if key.Status == keygen.Revoked {
+					return refused(fmt.Errorf("the checkpoint was signed by key %s, which is revoked: it proves nothing", key.ID))
 				}
 				if err := svc.VerifyCheckpoint(c.Context, parsed, key.VerificationKey()); err != nil {
 					return refused(err)
@@ -155,7 +159,7 @@ func ledgerAuditCommand(e *env) *cli.Command {
 				return writeJSON(e.stdout, entries)
 			}
 			for _, en := range entries {
-				fmt.Fprintf(e.stdout, "%d  %s  %-16s %s  %s\n", en.Seq, en.At, en.Action, en.Subject, en.Detail)
+				fmt.Fprintf(e.stdout, "%d  %s  %-16s %s  %s\n", en.Seq, en.At, en.Action, printable(en.Subject), printable(string(en.Detail)))
 			}
 			return nil
 		},

@@ -18,7 +18,7 @@ import (
 func printLicence(w io.Writer, li licensing.Licence) {
 	fmt.Fprintf(w, "licence   %s\n", li.Display)
 	fmt.Fprintf(w, "product   %s\n", li.Product)
-	fmt.Fprintf(w, "customer  %s\n", li.Customer)
+	fmt.Fprintf(w, "customer  %s\n", printable(li.Customer))
 	fmt.Fprintf(w, "status    %s\n", li.Status)
 	fmt.Fprintf(w, "expires   %s\n", li.Expires)
 	fmt.Fprintf(w, "features  %s\n", strings.Join(li.Features, ","))
@@ -191,7 +191,7 @@ func licenceListCommand(e *env) *cli.Command {
 			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
 			fmt.Fprintln(tw, "LICENCE\tPRODUCT\tSTATUS\tSEATS\tEXPIRES\tCUSTOMER")
 			for _, li := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", li.Display, li.Product, li.Status, li.InUse, li.Seats, li.Expires, li.Customer)
+				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", li.Display, li.Product, li.Status, li.InUse, li.Seats, li.Expires, printable(li.Customer))
 			}
 			return tw.Flush()
 		},
