@@ -110,7 +110,7 @@ func (s *Store) fail(err error, detail string) *KeystoreError {
 // ctx ends, so that two processes changing the keystore never lose an
 // update.
 func (s *Store) lock(ctx context.Context) (func(), error) {
-	l := flock.New(s.path + ".lock")
+	l := flock.New(s.path+".lock", flock.SetFlag(os.O_CREATE|os.O_RDONLY|oNoFollow), flock.SetPermissions(0o600))
 	lctx, cancel := context.WithTimeout(ctx, s.opts.LockTimeout)
 	defer cancel()
 	ok, err := l.TryLockContext(lctx, 50*time.Millisecond)
