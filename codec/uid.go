@@ -50,6 +50,26 @@ func (c Component) Key() string {
 	return componentKeys[c]
 }
 
+// PerMachine reports whether the component tells one machine from another
+// of the same model: the network adapter, OS machine ID, system UUID and
+// product value do; the processor (a model's ID or signature) and the
+// product version do not.
+func (c Component) PerMachine() bool {
+	return c == SlotNetwork || c == SlotOSID || c == SlotSystemUUID || c == SlotCustom
+}
+
+// HasMachineComponent reports whether the UID has at least one
+// per-machine component. A UID without one is the same on every machine
+// of a model: vendors refuse to issue for it.
+func (u MachineUID) HasMachineComponent() bool {
+	for c := range Component(NumSlots) {
+		if c.PerMachine() && u.Slots[c] != 0 {
+			return true
+		}
+	}
+	return false
+}
+
 // UIDVersion is the UID format version this package writes.
 const UIDVersion = 1
 

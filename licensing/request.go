@@ -45,6 +45,9 @@ func Resolve(req IssueRequest) (Target, error) {
 			return t, &Refusal{Reason: ErrInvalidRequest, Detail: "request code: " + err.Error(), Err: err}
 		}
 		t.Licence, t.Machine, t.Product, t.Version = r.LicenceKey, r.MachineUID, r.Product, r.ProductVersion
+		if !t.Machine.HasMachineComponent() {
+			return t, &Refusal{Reason: ErrInvalidMachine, Detail: "the request's machine UID has no per-machine component: the product must send one"}
+		}
 		return t, nil
 	}
 	norm, err := ParseLicenceKey(req.Licence)
@@ -60,6 +63,11 @@ func Resolve(req IssueRequest) (Target, error) {
 // ErrInvalidMachine.
 func ParseMachineUID(typed string) (codec.MachineUID, error) {
 	u, err := codec.ParseMachineUID(typed)
+	if err == nil && !u.HasMachineComponent() {
+		// Processor and version alone: the same on every machine of a
+		// model, so one code would activate all of them.
+		return u, &Refusal{Reason: ErrInvalidMachine, Detail: quote(typed) + " has no per-machine component (network adapter, OS machine ID, system UUID or product value): the product must send one"}
+	}
 	if err == nil {
 		return u, nil
 	}

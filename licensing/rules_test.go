@@ -125,6 +125,17 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve(IssueRequest{Licence: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", Machine: uid, LeaseDays: -1}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("negative lease: %v", err)
 	}
+	// A UID of the processor and version alone is the same on every
+	// machine of a model: refused, typed or inside a request code.
+	weak := codec.MachineUID{Version: codec.UIDVersion}
+	weak.Slots[codec.SlotCPU], weak.Slots[codec.SlotVersion] = 200, 300
+	if _, err := Resolve(IssueRequest{Licence: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", Machine: weak.String()}); !errors.Is(err, ErrInvalidMachine) {
+		t.Errorf("processor-only UID: %v", err)
+	}
+	wr, _ := codec.RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: weak, ProductVersion: "4.2.17"}.Text()
+	if _, err := Resolve(IssueRequest{Request: wr}); !errors.Is(err, ErrInvalidMachine) {
+		t.Errorf("processor-only UID in a request code: %v", err)
+	}
 	// Look-alikes resolve to the one normal form.
 	tg, err := Resolve(IssueRequest{Licence: "umenu 7kq2x m4rta 9vwce h3npm", Machine: uid})
 	if err != nil || tg.Licence != "UMENU7KQ2XM4RTA9VWCEH3NPM" {

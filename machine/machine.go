@@ -60,9 +60,13 @@ type Identity struct {
 	Components []ComponentInfo
 }
 
-// ErrNoComponent is returned when no hardware component can be read: a
-// UID from the version alone would be the same on every machine.
-var ErrNoComponent = errors.New("no usable machine component")
+// ErrNoComponent is returned when no per-machine component can be read:
+// a network adapter's MAC, the OS machine ID, the system UUID or a value
+// the product supplies. The processor slot does not count: an SMBIOS
+// processor ID or CPU signature names a processor model, shared by every
+// machine of a fleet, so a UID of the processor and version alone would
+// let one code activate any number of machines.
+var ErrNoComponent = errors.New("no per-machine component")
 
 // ErrBadOptions is returned for a missing product or version.
 var ErrBadOptions = errors.New("invalid machine UID options")
@@ -117,19 +121,19 @@ func Collect(opts Options) (*Identity, error) {
 	} else {
 		add(ComponentInfo{Component: codec.SlotCustom, State: Off})
 	}
-	hardware := 0
+	perMachine := 0
 	var looked []string
 	for _, c := range id.Components {
-		if c.Component == codec.SlotVersion || c.State == Off {
+		if !c.Component.PerMachine() || c.State == Off {
 			continue
 		}
 		looked = append(looked, c.Component.String()+" ("+c.Source+")")
 		if c.State != Missing {
-			hardware++
+			perMachine++
 		}
 	}
-	if hardware == 0 {
-		return nil, fmt.Errorf("%w: looked for %s; give the product a value of its own (ProductValue) on machines like this",
+	if perMachine == 0 {
+		return nil, fmt.Errorf("%w: looked for %s; switch on the OS machine ID or the system UUID, or give the product a value of its own (ProductValue), on machines like this",
 			ErrNoComponent, strings.Join(looked, "; "))
 	}
 	return id, nil

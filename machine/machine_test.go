@@ -98,8 +98,8 @@ func TestFixtureMachines(t *testing.T) {
 		{"bare metal, two NICs", bareMetal, Options{}, "eno1", Found, "19DSX-5JRR5-00000-0000E"},
 		{"bare metal with all extras", bareMetal, Options{OSMachineID: true, SystemUUID: true, ProductValue: "site-7"}, "eno1", Found, "19DSX-5JRR5-0BSDM-DRNKF"},
 		{"VM with virtio", virtioVM, Options{}, "ens3", Found, "18J8C-GJRR5-00000-0000R"},
-		{"container with only veth", containerVeth, Options{}, "", Fallback, "1000P-SQRR5-00000-0000N"},
-		{"laptop with randomized Wi-Fi MAC", laptopRandomWiFi, Options{}, "", Found, "1000X-5JRR5-00000-00006"},
+		{"container with only veth", containerVeth, Options{ProductValue: "container-42"}, "", Fallback, "1000P-SQRR5-00000-0DT9J"},
+		{"laptop with randomized Wi-Fi MAC", laptopRandomWiFi, Options{ProductValue: "laptop-7"}, "", Found, "1000X-5JRR5-00000-0RVS6"},
 		{"no DMI table", noDMI, Options{}, "eth0", Fallback, "1MDG3-YTRR5-00000-0000Z"},
 		{"interfaces in another order", reordered, Options{}, "eth1", Found, "19DSX-5JRR5-00000-0000E"},
 		{"first interface down", firstDown, Options{}, "eno2", Found, "1BA0X-5JRR5-00000-0000G"},
@@ -165,7 +165,7 @@ func TestNoUsableComponent(t *testing.T) {
 	if !errors.Is(err, ErrNoComponent) {
 		t.Fatalf("got %v", err)
 	}
-	for _, want := range []string{"network adapter", "processor", "ProductValue"} {
+	for _, want := range []string{"network adapter", "OS machine ID", "ProductValue"} {
 		if !strings.Contains(err.Error(), want) {
 			t.Errorf("error %q does not name %q", err, want)
 		}
@@ -174,6 +174,20 @@ func TestNoUsableComponent(t *testing.T) {
 	id, err := Collect(Options{Product: "umenu", Version: "1.0", Root: f.build(t), ProductValue: "container-42"})
 	if err != nil || component(id, codec.SlotCustom).State != Found {
 		t.Fatalf("with a product value: %v", err)
+	}
+}
+
+// TestProcessorAloneIsNoIdentity: machines without a usable network
+// adapter (a container, a laptop whose Wi-Fi MAC is randomized) used to
+// get a UID of the processor model and the version alone, the same on
+// every such machine: one code, one seat, any number of machines. Such a
+// machine now needs a per-machine component.
+func TestProcessorAloneIsNoIdentity(t *testing.T) {
+	for name, f := range map[string]fixture{"container with only veth": containerVeth, "laptop with randomized Wi-Fi MAC": laptopRandomWiFi} {
+		_, err := Collect(Options{Product: "umenu", Version: "4.2.17", Root: f.build(t)})
+		if !errors.Is(err, ErrNoComponent) {
+			t.Errorf("%s: got %v, want ErrNoComponent", name, err)
+		}
 	}
 }
 
