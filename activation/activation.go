@@ -32,6 +32,12 @@ type Config struct {
 	// Policy decides whether a changed machine is still the same one; the
 	// zero value is exact match.
 	Policy MatchPolicy
+	// StateKey is a secret of the product's own (a few random bytes
+	// compiled in) that keys the state file's MAC, so that its first-run
+	// time cannot be edited by someone who reads actkit's source. Optional:
+	// without it the MAC still stops hand edits and copies between
+	// machines. Changing it makes existing state files read as damaged.
+	StateKey []byte
 }
 
 func (c *Config) defaults() error {
@@ -50,8 +56,9 @@ func (c *Config) defaults() error {
 // open loads the state, starting it on first run, and moves the latest
 // time seen forward. It returns the effective time (the later of now and
 // the latest time seen), or a ClockTampering status.
-func (c *Config) open(now time.Time) (*stateFile, time.Time, *Status, error) {
-	s, err := load(c.StatePath)
+func (c *Config) open(now time.Time, current codec.MachineUID) (*stateFile, time.Time, *Status, error) {
+	key := newStateKey(c.StateKey, c.Keyring.Product(), current)
+	s, err := load(c.StatePath, key)
 	var note error
 	switch {
 	case errors.Is(err, errDamaged):
@@ -74,7 +81,7 @@ func (c *Config) open(now time.Time) (*stateFile, time.Time, *Status, error) {
 		eff = s.LatestSeen // the latest time seen only moves forward
 	}
 	s.LatestSeen = eff
-	if err := save(c.StatePath, s); err != nil {
+	if err := save(c.StatePath, s, key); err != nil {
 		return nil, now, nil, fmt.Errorf("activation: writing %s: %w", c.StatePath, err)
 	}
 	if note != nil {
@@ -90,7 +97,7 @@ func Check(cfg Config, current codec.MachineUID, now time.Time) (Status, error) 
 	if err := cfg.defaults(); err != nil {
 		return Status{}, err
 	}
-	s, eff, early, err := cfg.open(now)
+	s, eff, early, err := cfg.open(now, current)
 	if err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
@@ -140,16 +147,29 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 	if err := cfg.defaults(); err != nil {
 		return Status{}, err
 	}
-	s, eff, early, err := cfg.open(now)
+	s, eff, early, err := cfg.open(now, current)
 	if err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
-	if early != nil && early.State == ClockTampering {
-		return *early, early.Reason
+	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
+		licenceKey = norm // keys typed with look-alikes (O for 0) are read correctly
 	}
-	// Keys typed with Crockford look-alikes (O for 0) are read correctly.
-	if _, norm, err := codec.ParseLicenceKey(licenceKey); err == nil {
-		licenceKey = norm
+	if early != nil && early.State == ClockTampering {
+		// The clock is behind the latest time seen. A code the vendor
+		// issued after every code this product stored is evidence of
+		// today's date: if it verifies at the clock's reading and was
+		// issued within FreshCodeWindow of it, the clock is believed and
+		// the latest time seen moves back to it. An old code kept from
+		// before cannot do this: its issue day is not after the stored
+		// one's.
+		st := status(cfg, licenceKey, code, current, now)
+		if st.State != Activated || !cfg.fresh(st.Terms.Issued, s.IssuedSeen, now) {
+			return *early, early.Reason
+		}
+		s.LatestSeen, eff = now, now
+		if s.FirstRun.After(now) {
+			s.FirstRun = now
+		}
 	}
 	st := status(cfg, licenceKey, code, current, eff)
 	if st.State != Activated {
@@ -157,10 +177,22 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 	}
 	canon, _ := codec.CanonicalText(code)
 	s.LicenceKey, s.Code, s.MachineUID = licenceKey, canon, current.String()
-	if err := save(cfg.StatePath, s); err != nil {
+	s.IssuedSeen = max(s.IssuedSeen, st.Terms.Issued)
+	if err := save(cfg.StatePath, s, newStateKey(cfg.StateKey, cfg.Keyring.Product(), current)); err != nil {
 		return Status{State: ActivationRequired, Reason: err}, fmt.Errorf("activation: writing %s: %w", cfg.StatePath, err)
 	}
 	return st, nil
+}
+
+// FreshCodeWindow is how long after its issue day a code can still move a
+// product out of ClockTampering: a code issued today, typed in this week.
+const FreshCodeWindow = 7 * 24 * time.Hour
+
+// fresh reports whether a code issued on day issued is fresh evidence of
+// the date at now: issued after every code stored before, and now within
+// FreshCodeWindow of its issue day.
+func (c *Config) fresh(issued, seen codec.Day, now time.Time) bool {
+	return issued > seen && !now.After(issued.End().Add(FreshCodeWindow))
 }
 
 // RequestCode returns the request code the user sends to the vendor.
@@ -168,7 +200,7 @@ func RequestCode(cfg Config, licenceKey string, current codec.MachineUID, produc
 	if cfg.Keyring == nil {
 		return "", errors.New("activation: Config needs a Keyring")
 	}
-	if _, norm, err := codec.ParseLicenceKey(licenceKey); err == nil {
+	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm
 	}
 	return codec.RequestCode{Product: cfg.Keyring.Product(), LicenceKey: licenceKey, MachineUID: current, ProductVersion: productVersion}.Text()

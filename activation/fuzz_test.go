@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"testing"
 	"time"
+
+	"github.com/actkit/actkit/codec"
 )
 
 // FuzzStateFile: whatever bytes the state file holds, loading never
@@ -16,7 +18,8 @@ func FuzzStateFile(f *testing.F) {
 	good := filepath.Join(dir, "seed.json")
 	s := &stateFile{FirstRun: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), LatestSeen: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
 		LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
-	if err := save(good, s); err != nil {
+	key := newStateKey([]byte("product secret"), "umenu", codec.MachineUID{Version: 1, Slots: [codec.NumSlots]uint16{1, 2, 3}})
+	if err := save(good, s, key); err != nil {
 		f.Fatal(err)
 	}
 	data, err := os.ReadFile(good)
@@ -32,15 +35,15 @@ func FuzzStateFile(f *testing.F) {
 		if err := os.WriteFile(path, b, 0o600); err != nil {
 			t.Fatal(err)
 		}
-		st, err := load(path)
+		st, err := load(path, key)
 		if err != nil || st == nil {
 			return
 		}
 		again := filepath.Join(t.TempDir(), "again.json")
-		if err := save(again, st); err != nil {
+		if err := save(again, st, key); err != nil {
 			t.Fatalf("accepted state does not save: %v", err)
 		}
-		back, err := load(again)
+		back, err := load(again, key)
 		if err != nil || back == nil || !back.FirstRun.Equal(st.FirstRun) || !back.LatestSeen.Equal(st.LatestSeen) ||
 			back.LicenceKey != st.LicenceKey || back.Code != st.Code || back.MachineUID != st.MachineUID {
 			t.Fatalf("state does not round-trip: %+v -> %+v (%v)", st, back, err)

@@ -2,6 +2,7 @@ package activation
 
 import (
 	"bytes"
+	"crypto/hmac"
 	"crypto/sha256"
 	"encoding/hex"
 	"encoding/json"
@@ -15,9 +16,14 @@ import (
 	"github.com/actkit/actkit/internal/atomicfile"
 )
 
-// stateFile is the product's state, stored as JSON with a checksum that
-// catches a damaged (truncated, half-written by another tool) file. It is
-// not a secret and not tamper-proof: see docs/security.md.
+// stateFile is the product's state, stored as JSON with a MAC (version 2)
+// keyed from the product's own secret (Config.StateKey), the keyring and
+// the machine's UID: an edit (a first run moved forward for endless
+// grace) or a file copied from another machine does not verify. Without
+// a StateKey the MAC key is derived from public values only, so the MAC
+// then stops edits by hand and copies, not a determined attacker who
+// reads this code: see docs/security.md. Impossible states (a first run
+// after the latest time seen) count as damaged whatever the MAC says.
 type stateFile struct {
 	Format     string    `json:"format"`
 	Version    int       `json:"version"`
@@ -26,28 +32,66 @@ type stateFile struct {
 	LicenceKey string    `json:"licenceKey,omitempty"`
 	Code       string    `json:"code,omitempty"`
 	MachineUID string    `json:"machineUid,omitempty"`
+	// IssuedSeen is the latest issue day of a code this product stored:
+	// only a code issued later is fresh evidence of today's date.
+	IssuedSeen codec.Day `json:"issuedSeen,omitempty"`
 	Checksum   string    `json:"checksum"`
 }
 
 const (
-	stateFormat  = "actkit-product-state"
-	stateVersion = 1
+	stateFormat = "actkit-product-state"
+	// stateVersion 2 carries a MAC; version 1 files (an unkeyed checksum)
+	// are read once and written back as version 2.
+	stateVersion = 2
 	maxStateFile = 64 << 10
 )
 
-func (s *stateFile) sum() string {
+// stateKey derives a state file's MAC key from the product's secret, its
+// keyring's product and a machine UID, each length-prefixed under the
+// product-state label: the UID the stored code was issued for, or before
+// activation the machine's current one (a tolerant match policy may
+// accept a changed machine; its state must still open).
+type stateKey func(s *stateFile) []byte
+
+func newStateKey(secret []byte, product string, current codec.MachineUID) stateKey {
+	return func(s *stateFile) []byte {
+		uid := current.String()
+		if s.MachineUID != "" {
+			uid = s.MachineUID
+		}
+		b := codec.AppendField(nil, []byte(codec.LabelProductState))
+		b = codec.AppendField(b, secret)
+		b = codec.AppendField(b, []byte(product))
+		b = codec.AppendField(b, []byte(uid))
+		k := sha256.Sum256(b)
+		return k[:]
+	}
+}
+
+func (s *stateFile) sum(key stateKey) string {
 	c := *s
 	c.Checksum = ""
 	b, _ := json.Marshal(c)
-	h := sha256.Sum256(append([]byte(codec.LabelProductState+"\x00"), b...))
-	return hex.EncodeToString(h[:8])
+	if s.Version == 1 {
+		h := sha256.Sum256(append([]byte(codec.LabelProductState+"\x00"), b...))
+		return hex.EncodeToString(h[:8])
+	}
+	m := hmac.New(sha256.New, key(s))
+	m.Write(b)
+	return hex.EncodeToString(m.Sum(nil))
+}
+
+// possible reports whether the state could have been written by this
+// code: times in order, a grace period not longer than the configured one.
+func (s *stateFile) possible() bool {
+	return !s.FirstRun.IsZero() && !s.LatestSeen.IsZero() && !s.FirstRun.After(s.LatestSeen)
 }
 
 // errDamaged marks a state file that exists but cannot be trusted.
 var errDamaged = errors.New("the activation state file is damaged")
 
 // load reads the state; a missing file is (nil, nil).
-func load(path string) (*stateFile, error) {
+func load(path string, key stateKey) (*stateFile, error) {
 	f, err := os.Open(path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
@@ -63,17 +107,17 @@ func load(path string) (*stateFile, error) {
 	var s stateFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	if len(data) > maxStateFile || dec.Decode(&s) != nil || s.Format != stateFormat || s.Version != stateVersion ||
-		s.Checksum != s.sum() || s.FirstRun.IsZero() || s.LatestSeen.IsZero() {
+	if len(data) > maxStateFile || dec.Decode(&s) != nil || s.Format != stateFormat || (s.Version != 1 && s.Version != stateVersion) ||
+		!hmac.Equal([]byte(s.Checksum), []byte(s.sum(key))) || !s.possible() {
 		return nil, errDamaged
 	}
 	return &s, nil
 }
 
-func save(path string, s *stateFile) error {
+func save(path string, s *stateFile, key stateKey) error {
 	s.Format, s.Version = stateFormat, stateVersion
 	s.FirstRun, s.LatestSeen = s.FirstRun.UTC(), s.LatestSeen.UTC()
-	s.Checksum = s.sum()
+	s.Checksum = s.sum(key)
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {
 		return err
