@@ -21,6 +21,10 @@ const (
 	LabelMachineUIDSlot = "actkit/v1/machine-uid/"
 	// LabelAuditEntry separates the vendor ledger's audit-chain hashes.
 	LabelAuditEntry = "actkit/v1/audit-entry"
+	// LabelKeystoreMAC and LabelKeystorePin separate the vendor
+	// keystore's content MAC and its per-identity pins (docs/keystore.md).
+	LabelKeystoreMAC = "actkit/v1/keystore-mac"
+	LabelKeystorePin = "actkit/v1/keystore-pin"
 	// LabelProductState separates the product-side state file's checksum.
 	// Unlike every other label it is followed by a NUL byte and the raw
 	// JSON rather than length-prefixed fields, a construction kept so that

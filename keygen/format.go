@@ -2,6 +2,9 @@ package keygen
 
 import (
 	"bytes"
+	"crypto/hmac"
+	"crypto/sha256"
+	"encoding/hex"
 	"encoding/base64"
 	"encoding/json"
 	"fmt"
@@ -13,8 +16,10 @@ import (
 // The keystore plaintext, documented in docs/keystore.md. It only ever
 // exists in memory and inside the age-encrypted file.
 const (
-	keystoreFormat  = "actkit-keystore"
-	keystoreVersion = 1
+	keystoreFormat = "actkit-keystore"
+	// keystoreVersion 2 adds the authentication of recipient keystores
+	// (auth.go); version 1 files are read and written back as version 2.
+	keystoreVersion = 2
 	// maxPlaintext caps what Load reads after decryption.
 	maxPlaintext = 4 << 20
 )
@@ -25,6 +30,14 @@ type fileV1 struct {
 	Generation uint64   `json:"generation"`
 	Recipients []string `json:"recipients,omitempty"`
 	Keys       []keyV1  `json:"keys"`
+	// Auth authenticates a recipient keystore (version 2).
+	Auth *authV2 `json:"auth,omitempty"`
+}
+
+type authV2 struct {
+	Key  string   `json:"key"`  // base64, 32 bytes
+	Pins []string `json:"pins"` // hex MACs
+	MAC  string   `json:"mac"`  // hex MAC of the content with MAC ""
 }
 
 type keyV1 struct {
@@ -43,7 +56,31 @@ func (ks *Keyset) marshal() ([]byte, error) {
 		f.Keys = append(f.Keys, keyV1{ID: k.ID.String(), Product: k.Product, Algorithm: k.Alg.String(),
 			Status: k.Status, Created: k.Created.UTC(), Secret: base64.StdEncoding.EncodeToString(k.secret)})
 	}
+	if ks.auth == nil {
+		return json.MarshalIndent(f, "", "  ")
+	}
+	f.Auth = &authV2{Key: base64.StdEncoding.EncodeToString(ks.auth.key), Pins: hexAll(ks.auth.pins)}
+	content, err := json.MarshalIndent(f, "", "  ")
+	if err != nil {
+		return nil, err
+	}
+	f.Auth.MAC = hex.EncodeToString(ks.auth.mac(content))
 	return json.MarshalIndent(f, "", "  ")
+}
+
+// authenticate checks the content MAC of a plaintext that carries auth
+// data, against the same plaintext re-marshalled with an empty MAC.
+func authenticate(f *fileV1, a *keystoreAuth) bool {
+	mac, err := hex.DecodeString(f.Auth.MAC)
+	if err != nil {
+		return false
+	}
+	g := *f
+	auth := *f.Auth
+	auth.MAC = ""
+	g.Auth = &auth
+	content, err := json.MarshalIndent(g, "", "  ")
+	return err == nil && hmac.Equal(mac, a.mac(content))
 }
 
 // unmarshalKeyset parses and validates the plaintext. Errors say what is
@@ -56,7 +93,7 @@ func unmarshalKeyset(data []byte) (*Keyset, error) {
 	if err := json.Unmarshal(data, &head); err != nil || head.Format != keystoreFormat {
 		return nil, &KeystoreError{Err: ErrDamaged, Detail: "the decrypted content is not an actkit keystore"}
 	}
-	if head.Version != keystoreVersion {
+	if head.Version != 1 && head.Version != keystoreVersion {
 		return nil, &KeystoreError{Err: ErrUnsupportedVersion,
 			Detail: fmt.Sprintf("version %d; this build reads version %d", head.Version, keystoreVersion)}
 	}
@@ -67,6 +104,24 @@ func unmarshalKeyset(data []byte) (*Keyset, error) {
 		return nil, &KeystoreError{Err: ErrDamaged, Detail: "keystore content does not parse"}
 	}
 	ks := &Keyset{generation: f.Generation, recipients: f.Recipients}
+	if f.Auth != nil {
+		key, err := base64.StdEncoding.Strict().DecodeString(f.Auth.Key)
+		if err != nil || len(key) != 32 {
+			return nil, &KeystoreError{Err: ErrDamaged, Detail: "bad authentication key"}
+		}
+		a := &keystoreAuth{key: key}
+		for _, p := range f.Auth.Pins {
+			b, err := hex.DecodeString(p)
+			if err != nil || len(b) != sha256.Size {
+				return nil, &KeystoreError{Err: ErrDamaged, Detail: "bad authentication pin"}
+			}
+			a.pins = append(a.pins, b)
+		}
+		if !authenticate(&f, a) {
+			return nil, &KeystoreError{Err: ErrUnauthenticated, Detail: "its content MAC does not verify: it was not written by actkit from a genuine keystore"}
+		}
+		ks.auth = a
+	}
 	active := map[string]bool{}
 	for i, e := range f.Keys {
 		bad := func(what string) error {

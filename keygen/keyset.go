@@ -17,6 +17,9 @@ type Keyset struct {
 	// re-encrypted to on every write (public values).
 	recipients []string
 	generation uint64
+	// auth authenticates a recipient keystore (auth.go); nil for a
+	// passphrase keystore.
+	auth *keystoreAuth
 }
 
 // Keys returns the keys, oldest first.

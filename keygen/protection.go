@@ -3,6 +3,7 @@ package keygen
 import (
 	"bufio"
 	"bytes"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"io"
@@ -24,6 +25,10 @@ type Protection struct {
 	// ("ssh-ed25519 ...", "ssh-rsa ..."), one per entry.
 	Recipients []string
 	Armor      bool
+	// Identities are the caller's identities among the recipients: they
+	// vouch for the keystore from the start (auth.go). A recipient whose
+	// identity is not given confirms the keystore once with Store.Trust.
+	Identities []age.Identity
 }
 
 func (p Protection) validate() error {
@@ -95,7 +100,16 @@ func ParseIdentityFile(data []byte) ([]age.Identity, error) {
 		}
 		return nil, errors.New("identity file: not an age identity or unencrypted SSH private key")
 	}
-	return []age.Identity{id}, nil
+	secret := sha256.Sum256(bytes.TrimSpace(data))
+	return []age.Identity{&sshIdentity{Identity: id, secret: secret[:]}}, nil
+}
+
+// sshIdentity is an SSH identity with a secret to key its keystore pin
+// from (a hash of the private key file: age's SSH identities do not expose
+// their key).
+type sshIdentity struct {
+	age.Identity
+	secret []byte
 }
 
 // header is what a keystore file's age header says about its protection.

@@ -137,6 +137,12 @@ func (s *Store) Init(ctx context.Context, p Protection) error {
 	}
 	defer unlock()
 	ks := &Keyset{recipients: p.Recipients}
+	if len(p.Recipients) > 0 {
+		if ks.auth, err = newAuth(randReader); err != nil {
+			return err
+		}
+		ks.auth.addPins(append(append([]age.Identity{}, p.Identities...), s.unlock.Identities...))
+	}
 	err = s.write(ks, p.Passphrase, p.Armor, true)
 	if errors.Is(err, atomicfile.ErrExists) {
 		return s.fail(ErrKeystoreExists, "remove it first if you really mean to start over (its keys would be lost)")
@@ -158,7 +164,12 @@ func (s *Store) Load(ctx context.Context) (*Keyset, error) {
 
 // load reads and decrypts the file, returning the keyset and the raw file
 // (for the backup) and remembering whether it is armored.
-func (s *Store) load() (*Keyset, *loaded, error) {
+func (s *Store) load() (*Keyset, *loaded, error) { return s.loadChecked(true) }
+
+// loadChecked is load; with checkAuth false a recipient keystore that
+// cannot authenticate itself is returned anyway (Trust, which the user
+// confirms).
+func (s *Store) loadChecked(checkAuth bool) (*Keyset, *loaded, error) {
 	f, err := os.Open(s.path)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil, s.fail(ErrKeystoreNotFound, "")
@@ -229,6 +240,14 @@ func (s *Store) load() (*Keyset, *loaded, error) {
 		return nil, nil, s.damaged("the encrypted content is truncated or was altered")
 	}
 	ks, err := unmarshalKeyset(plain)
+	if err == nil && !h.scrypt && checkAuth {
+		switch {
+		case ks.auth == nil:
+			err = &KeystoreError{Err: ErrUnauthenticated, Detail: "it carries no authentication: it was written before keystores were authenticated, or forged by someone holding only its public recipient"}
+		case !ks.auth.vouches(s.unlock.Identities):
+			err = &KeystoreError{Err: ErrUnauthenticated, Detail: "no identity given vouches for it: it was forged, or its recipients changed since this identity last confirmed it"}
+		}
+	}
 	if err != nil {
 		var ke *KeystoreError
 		if errors.As(err, &ke) {
@@ -295,6 +314,51 @@ func (s *Store) removeStaleTemps() {
 	}
 }
 
+// Trust makes the caller's identities vouch for a recipient keystore that
+// cannot authenticate itself to them: one written before keystores were
+// authenticated, or one whose recipients were changed by another team
+// member. Call it only after the user has seen what the keystore holds
+// (Inspect) and confirmed it is theirs: a forged keystore is exactly one
+// that would ask for this.
+func (s *Store) Trust(ctx context.Context) error {
+	unlock, err := s.lock(ctx)
+	if err != nil {
+		return err
+	}
+	defer unlock()
+	s.removeStaleTemps()
+	ks, prev, err := s.loadChecked(false)
+	if err != nil {
+		return err
+	}
+	if len(ks.recipients) == 0 {
+		return s.fail(ErrWrongProtection, "a passphrase keystore needs no trust")
+	}
+	if ks.auth == nil {
+		if ks.auth, err = newAuth(randReader); err != nil {
+			return err
+		}
+	}
+	if !ks.auth.addPins(s.unlock.Identities) {
+		return s.fail(ErrUnauthenticated, "none of the identities given can vouch for a keystore (use an age or SSH identity file)")
+	}
+	return s.replace(ks, prev, "", prev.armored)
+}
+
+// Inspect returns the keystore's keys without checking its
+// authentication, so that a user can see what Trust would vouch for.
+func (s *Store) Inspect(ctx context.Context) (*Keyset, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	ks, _, err := s.loadChecked(false)
+	return ks, err
+}
+
+// Recipients returns the recipients a keystore is encrypted to (none for
+// a passphrase keystore).
+func (ks *Keyset) Recipients() []string { return append([]string(nil), ks.recipients...) }
+
 // ChangeProtection re-encrypts the keystore with new protection (a new
 // passphrase, or new recipients), atomically.
 func (s *Store) ChangeProtection(ctx context.Context, p Protection) error {
@@ -317,6 +381,15 @@ func (s *Store) ChangeProtection(ctx context.Context, p Protection) error {
 	// first, so that a crash leaves the keystore under the old protection
 	// (still openable) or both files under the new one.
 	ks.recipients = p.Recipients
+	ks.auth = nil
+	if len(p.Recipients) > 0 {
+		// New recipients, new authentication key: pins made for the old
+		// recipient list vouch for nothing any more.
+		if ks.auth, err = newAuth(randReader); err != nil {
+			return err
+		}
+		ks.auth.addPins(append(append([]age.Identity{}, p.Identities...), s.unlock.Identities...))
+	}
 	prevPlain, err := ks.marshal()
 	if err != nil {
 		return err

@@ -423,7 +423,7 @@ func TestChangeProtection(t *testing.T) {
 	}
 	id, _ := age.GenerateX25519Identity()
 	if err := keygen.NewStore(s.Path(), passphrase("new passphrase"), keygen.StoreOptions{}).ChangeProtection(context.Background(),
-		keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+		keygen.Protection{Recipients: []string{id.Recipient().String()}, Identities: []age.Identity{id}}); err != nil {
 		t.Fatal(err)
 	}
 	ks, err := keygen.NewStore(s.Path(), keygen.Unlock{Identities: []age.Identity{id}}, keygen.StoreOptions{}).Load(context.Background())
@@ -470,7 +470,7 @@ func TestNoFileOpensWithTheOldSecret(t *testing.T) {
 	// Switching to recipients: the passphrase opens nothing any more.
 	id, _ := age.GenerateX25519Identity()
 	st := keygen.NewStore(s.Path(), passphrase("new passphrase"), keygen.StoreOptions{})
-	if err := st.ChangeProtection(ctx, keygen.Protection{Recipients: []string{id.Recipient().String()}}); err != nil {
+	if err := st.ChangeProtection(ctx, keygen.Protection{Recipients: []string{id.Recipient().String()}, Identities: []age.Identity{id}}); err != nil {
 		t.Fatal(err)
 	}
 	for _, path := range []string{s.Path(), s.BackupPath()} {

@@ -111,7 +111,7 @@ func (d *demo) story() error {
 	k := append(append([]string{}, h...), "--identity", idFile)
 	with := func(base []string, more ...string) []string { return append(append([]string{}, more...), base...) }
 
-	if _, err := d.run("Create the keystore", 0, with(h, "keys", "init", "--recipient", id.Recipient().String())...); err != nil {
+	if _, err := d.run("Create the keystore", 0, with(k, "keys", "init", "--recipient", id.Recipient().String())...); err != nil {
 		return err
 	}
 	if _, err := d.run("Create the product's signing key (Ed25519)", 0, with(k, "keys", "new", "--product", "demo-app")...); err != nil {

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -42,6 +43,7 @@ func keysCommand(e *env) *cli.Command {
 			keysInitCommand(e, protFlags),
 			keysNewCommand(e),
 			keysListCommand(e),
+			keysTrustCommand(e),
 			keysExportCommand(e),
 			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
 			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
@@ -126,6 +128,51 @@ Examples:
 			if alg == codec.HMACSHA256 {
 				fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
 			}
+			return nil
+		},
+	}
+}
+
+func keysTrustCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "trust",
+		Usage: "confirm a recipient keystore once, so that your identity vouches for it",
+		Description: `A keystore encrypted to age recipients is authenticated: anyone holding a
+public recipient could write one that your identity decrypts. Your identity
+vouches for a keystore it made; a keystore made by an earlier actkit, or
+one a team member re-encrypted to add you, must be confirmed once. This
+shows its keys and recipients and asks; confirm only if they are yours.
+
+Example:
+   actkit keys trust --identity identity.txt`,
+		Flags: append([]cli.Flag{yesFlag}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("keys trust takes no arguments")
+			}
+			s, err := openStore(c, e)
+			if err != nil {
+				return err
+			}
+			ks, err := s.Inspect(c.Context)
+			if err != nil {
+				return keystoreError(err)
+			}
+			fmt.Fprintf(e.stderr, "%s is encrypted to:\n", s.Path())
+			for _, r := range ks.Recipients() {
+				fmt.Fprintf(e.stderr, "  %s\n", printable(r))
+			}
+			fmt.Fprintf(e.stderr, "and holds %d keys:\n", len(ks.Keys()))
+			for _, k := range ks.Keys() {
+				fmt.Fprintf(e.stderr, "  %s  %s  %s  %s  created %s\n", k.ID, printable(k.Product), k.Alg, k.Status, k.Created.Format(time.DateOnly))
+			}
+			if err := confirm(c, e, "Are these recipients and keys yours?"); err != nil {
+				return err
+			}
+			if err := s.Trust(c.Context); err != nil {
+				return keystoreError(err)
+			}
+			fmt.Fprintln(e.stderr, "confirmed: your identity now vouches for this keystore")
 			return nil
 		},
 	}
@@ -242,21 +289,45 @@ it switches to those recipients; otherwise it asks for a new passphrase
 
 Examples:
    actkit keys passwd
-   actkit keys passwd --recipients-file team.txt --armor`,
+   actkit keys passwd --recipients-file team.txt --armor --identity me.txt`,
 		Flags: append(append([]cli.Flag{
 			&cli.StringFlag{Name: "new-passphrase-file", Usage: "read the new passphrase from this file"},
+			yesFlag,
 		}, protFlags...), keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			s, err := openStore(c, e)
 			if err != nil {
 				return err
 			}
-			if _, err := s.Load(c.Context); err != nil { // unlock before asking for the new one
+			cur, err := s.Load(c.Context) // unlock before asking for the new one
+			if err != nil {
 				return keystoreError(err)
 			}
 			p, err := protectionFromFlags(c, e, "new-passphrase-file", "ACTKIT_NEW_PASSPHRASE")
 			if err != nil {
 				return err
+			}
+			if len(p.Recipients) > 0 {
+				// Whoever holds a recipient's identity reads every key from
+				// now on: a change of recipients is shown and confirmed.
+				fmt.Fprintln(e.stderr, "the keystore will be readable by exactly these recipients:")
+				for _, r := range p.Recipients {
+					mark := "  (new)"
+					for _, old := range cur.Recipients() {
+						if old == r {
+							mark = ""
+						}
+					}
+					fmt.Fprintf(e.stderr, "  %s%s\n", printable(r), mark)
+				}
+				for _, old := range cur.Recipients() {
+					if !slices.Contains(p.Recipients, old) {
+						fmt.Fprintf(e.stderr, "  removed: %s\n", printable(old))
+					}
+				}
+				if err := confirm(c, e, "Re-encrypt the keystore to these recipients?"); err != nil {
+					return err
+				}
 			}
 			if err := s.ChangeProtection(c.Context, p); err != nil {
 				return keystoreError(err)
@@ -320,6 +391,10 @@ func keystoreError(err error) error {
 			return refused(err, "give the identity file with --identity or ACTKIT_IDENTITY")
 		}
 		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file")
+	case errors.Is(err, keygen.ErrUnauthenticated):
+		return refused(err,
+			"if you made this keystore with an earlier actkit, or a team member added you as a recipient, check its keys and confirm it once with 'actkit keys trust --identity FILE'",
+			"otherwise someone replaced it: do not use it; restore your own copy")
 	case errors.Is(err, keygen.ErrNoMatchingIdentity):
 		return refused(err)
 	case errors.Is(err, keygen.ErrKeystoreNotFound):

@@ -3,6 +3,7 @@ package main
 import (
 	"bytes"
 	"errors"
+	"filippo.io/age"
 	"fmt"
 	"github.com/actkit/actkit/internal/boundedfile"
 	"os"
@@ -29,19 +30,28 @@ func openStore(c *cli.Context, e *env) (*keygen.Store, error) {
 		return nil, err
 	}
 	var u keygen.Unlock
-	if path := c.String("identity"); path != "" {
-		data, err := readSmallFile(path)
-		if err != nil {
-			return nil, refused(fmt.Errorf("identity file: %w", err))
-		}
-		ids, err := keygen.ParseIdentityFile(data)
-		if err != nil {
-			return nil, refused(err)
-		}
-		u.Identities = ids
+	if u.Identities, err = identities(c); err != nil {
+		return nil, err
 	}
 	u.Passphrase = func() (string, error) { return passphrase(c, e, "Keystore passphrase: ", false) }
 	return keygen.NewStore(keystorePath(home), u, storeOptions(e)), nil
+}
+
+// identities reads --identity, if given.
+func identities(c *cli.Context) ([]age.Identity, error) {
+	path := c.String("identity")
+	if path == "" {
+		return nil, nil
+	}
+	data, err := readSmallFile(path)
+	if err != nil {
+		return nil, refused(fmt.Errorf("identity file: %w", err))
+	}
+	ids, err := keygen.ParseIdentityFile(data)
+	if err != nil {
+		return nil, refused(err)
+	}
+	return ids, nil
 }
 
 func keystorePath(home string) string { return home + string(os.PathSeparator) + "keystore.age" }
@@ -121,7 +131,11 @@ func protectionFromFlags(c *cli.Context, e *env, fileFlag, envVar string) (keyge
 		p.Recipients = append(p.Recipients, rs...)
 	}
 	if len(p.Recipients) > 0 {
-		return p, nil
+		// The caller's own identity vouches for the keystore from the
+		// start; other recipients confirm it once ('keys trust').
+		var err error
+		p.Identities, err = identities(c)
+		return p, err
 	}
 	var err error
 	p.Passphrase, err = secret(c, e, fileFlag, envVar, "New keystore passphrase: ", true)
