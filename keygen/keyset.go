@@ -28,6 +28,22 @@ func (ks *Keyset) Keys() []*SigningKey { return slices.Clone(ks.keys) }
 // Generation counts the writes of the keystore; it only increases.
 func (ks *Keyset) Generation() uint64 { return ks.generation }
 
+// AdvanceGeneration raises the generation to at least gen, so that a
+// keystore restored from a backup and accepted again is not older than
+// what was recorded of it.
+func (ks *Keyset) AdvanceGeneration(gen uint64) { ks.generation = max(ks.generation, gen) }
+
+// RevokedIDs lists the IDs of the revoked keys.
+func (ks *Keyset) RevokedIDs() []codec.KeyID {
+	var out []codec.KeyID
+	for _, k := range ks.keys {
+		if k.Status == Revoked {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}
+
 // Key returns the key with the given ID.
 func (ks *Keyset) Key(id codec.KeyID) (*SigningKey, error) {
 	for _, k := range ks.keys {

@@ -17,6 +17,7 @@ import (
 	"errors"
 	"time"
 
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/licensing"
 )
 
@@ -62,6 +63,17 @@ type Reader interface {
 	// Chain calls fn for every audit entry in storage order, for
 	// VerifyChain; it stops at the first error fn returns.
 	Chain(fn func(Entry) error) error
+	// KeystoreState returns what the ledger last recorded of the vendor's
+	// keystore (zero values before anything was recorded).
+	KeystoreState() (KeystoreState, error)
+}
+
+// KeystoreState is what the ledger remembers of the keystore, so that a
+// keystore restored from an old backup (which would un-revoke a revoked
+// key) is noticed: the highest generation seen and every key revoked.
+type KeystoreState struct {
+	Generation uint64
+	Revoked    []codec.KeyID
 }
 
 // Tx is a write transaction.
@@ -85,6 +97,9 @@ type Tx interface {
 	// Append adds an entry to the audit chain, linked to the previous
 	// one (see Link).
 	Append(at time.Time, action, subject string, detail []byte) error
+	// RecordKeystore stores the keystore's state: the generation only
+	// grows and revocations are only added.
+	RecordKeystore(s KeystoreState) error
 }
 
 // ErrNewerSchema is returned when the ledger was written by a newer

@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/home"
 	"github.com/actkit/actkit/internal/atomicfile"
 	"github.com/actkit/actkit/keygen"
 	"github.com/urfave/cli/v2"
@@ -44,6 +45,7 @@ func keysCommand(e *env) *cli.Command {
 			keysNewCommand(e),
 			keysListCommand(e),
 			keysTrustCommand(e),
+			keysReconcileCommand(e),
 			keysExportCommand(e),
 			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
 			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
@@ -109,12 +111,12 @@ Examples:
 			if err != nil {
 				return usageError("--alg: %v", err)
 			}
-			s, err := openStore(c, e)
+			h, err := openExistingHome(c, e)
 			if err != nil {
 				return err
 			}
 			var k *keygen.SigningKey
-			err = s.Update(c.Context, func(ks *keygen.Keyset) error {
+			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
 				k, err = ks.Add(rand.Reader, c.String("product"), alg, e.now())
 				return err
 			})
@@ -128,6 +130,53 @@ Examples:
 			if alg == codec.HMACSHA256 {
 				fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
 			}
+			return nil
+		},
+	}
+}
+
+func keysReconcileCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "reconcile",
+		Usage: "accept a keystore restored from a backup, revoking again what the ledger recorded as revoked",
+		Description: `The ledger remembers the keystore's generation and every revoked key, so a
+keystore restored from an old backup is refused: it would un-revoke keys,
+and the next keyring export would trust them again. If you restored it on
+purpose, this revokes again every key the ledger recorded as revoked and
+accepts the keystore.
+
+Example:
+   actkit keys reconcile --yes`,
+		Flags: append([]cli.Flag{yesFlag}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("keys reconcile takes no arguments")
+			}
+			h, err := openExistingHome(c, e)
+			if err != nil {
+				return err
+			}
+			_, err = h.Keys(c.Context)
+			var rb *home.RollbackError
+			if err == nil {
+				fmt.Fprintln(e.stderr, "the keystore matches the ledger: nothing to reconcile")
+				return nil
+			}
+			if !errors.As(err, &rb) {
+				return keystoreError(err)
+			}
+			fmt.Fprintln(e.stderr, printable(rb.Error()))
+			if err := confirm(c, e, "Accept this keystore and revoke again the keys the ledger recorded as revoked?"); err != nil {
+				return err
+			}
+			again, err := h.AcceptRestoredKeys(c.Context)
+			if err != nil {
+				return keystoreError(err)
+			}
+			for _, id := range again {
+				fmt.Fprintf(e.stdout, "%s revoked again\n", id)
+			}
+			fmt.Fprintln(e.stderr, "accepted; export the keyrings again if any key was revoked again")
 			return nil
 		},
 	}
@@ -189,13 +238,9 @@ func keysListCommand(e *env) *cli.Command {
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			s, err := openStore(c, e)
+			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
-			}
-			ks, err := s.Load(c.Context)
-			if err != nil {
-				return keystoreError(err)
 			}
 			out := []keyFields{}
 			for _, k := range ks.Keys() {
@@ -235,13 +280,9 @@ Example:
 			if c.String("product") == "" {
 				return usageError("--product is required")
 			}
-			s, err := openStore(c, e)
+			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
-			}
-			ks, err := s.Load(c.Context)
-			if err != nil {
-				return keystoreError(err)
 			}
 			kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
 			if errors.Is(err, keygen.ErrHMACExport) {
@@ -332,6 +373,11 @@ Examples:
 			if err := s.ChangeProtection(c.Context, p); err != nil {
 				return keystoreError(err)
 			}
+			if h, err := openExistingHome(c, e); err == nil {
+				if err := h.RecordKeys(c.Context, cur.Generation()+1, cur.RevokedIDs()); err != nil {
+					return ledgerError(err)
+				}
+			}
 			fmt.Fprintf(e.stderr, "re-encrypted %s; the previous version is %s\n", s.Path(), s.BackupPath())
 			return nil
 		},
@@ -354,12 +400,12 @@ func statusCommand(e *env, name, usage string, set func(*keygen.Keyset, codec.Ke
 			if err != nil {
 				return usageError("%v", err)
 			}
-			s, err := openStore(c, e)
+			h, err := openExistingHome(c, e)
 			if err != nil {
 				return err
 			}
 			var k *keygen.SigningKey
-			err = s.Update(c.Context, func(ks *keygen.Keyset) error {
+			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
 				if err := set(ks, id); err != nil {
 					return err
 				}
@@ -391,6 +437,10 @@ func keystoreError(err error) error {
 			return refused(err, "give the identity file with --identity or ACTKIT_IDENTITY")
 		}
 		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file")
+	case errors.Is(err, home.ErrKeystoreRollback):
+		return refused(err,
+			"if you restored the keystore from a backup on purpose, 'actkit keys reconcile' revokes again the keys the ledger recorded as revoked and accepts it",
+			"otherwise an old copy replaced it: restore your current keystore")
 	case errors.Is(err, keygen.ErrUnauthenticated):
 		return refused(err,
 			"if you made this keystore with an earlier actkit, or a team member added you as a recipient, check its keys and confirm it once with 'actkit keys trust --identity FILE'",

@@ -25,16 +25,23 @@ func keystoreFlags() []cli.Flag {
 // openStore returns the keystore in the actkit home, unlocked by the
 // identity file or a passphrase (file, ACTKIT_PASSPHRASE, or a prompt).
 func openStore(c *cli.Context, e *env) (*keygen.Store, error) {
-	home, err := homeDir(c, false)
+	h, err := openExistingHome(c, e)
 	if err != nil {
 		return nil, err
 	}
+	return h.Keystore(), nil
+}
+
+// unlockFromFlags is how the keystore is opened: --identity, or a
+// passphrase asked for only if the keystore needs one.
+func unlockFromFlags(c *cli.Context, e *env) (keygen.Unlock, error) {
 	var u keygen.Unlock
+	var err error
 	if u.Identities, err = identities(c); err != nil {
-		return nil, err
+		return u, err
 	}
 	u.Passphrase = func() (string, error) { return passphrase(c, e, "Keystore passphrase: ", false) }
-	return keygen.NewStore(keystorePath(home), u, storeOptions(e)), nil
+	return u, nil
 }
 
 // identities reads --identity, if given.

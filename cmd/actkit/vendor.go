@@ -13,17 +13,26 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// openHome opens the actkit home once per run; run closes it when the
-// command returns.
-func openHome(c *cli.Context, e *env) (*home.Home, error) {
+// openHome opens the actkit home once per run, creating it if needed;
+// run closes it when the command returns.
+func openHome(c *cli.Context, e *env) (*home.Home, error) { return openHomeAt(c, e, true) }
+
+// openExistingHome opens a home that must exist (the keystore's).
+func openExistingHome(c *cli.Context, e *env) (*home.Home, error) { return openHomeAt(c, e, false) }
+
+func openHomeAt(c *cli.Context, e *env, create bool) (*home.Home, error) {
 	if e.home != nil {
 		return e.home, nil
 	}
-	dir, err := homeDir(c, true)
+	dir, err := homeDir(c, create)
 	if err != nil {
 		return nil, err
 	}
-	h, err := home.Open(dir, home.Options{Create: true, Now: e.now})
+	u, err := unlockFromFlags(c, e)
+	if err != nil {
+		return nil, err
+	}
+	h, err := home.Open(dir, home.Options{Create: create, Now: e.now, Unlock: u, Store: storeOptions(e)})
 	if err != nil {
 		return nil, refused(err)
 	}
@@ -58,13 +67,15 @@ func openForSigning(c *cli.Context, e *env) (*signer.Service, error) {
 	return openService(c, e, ks)
 }
 
-// loadKeys opens the keystore for signing.
+// loadKeys opens the keystore for signing, checked against what the
+// ledger recorded of it (a keystore restored from an old backup is
+// refused).
 func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
-	s, err := openStore(c, e)
+	h, err := openExistingHome(c, e)
 	if err != nil {
 		return nil, err
 	}
-	ks, err := s.Load(c.Context)
+	ks, err := h.Keys(c.Context)
 	if err != nil {
 		return nil, keystoreError(err)
 	}

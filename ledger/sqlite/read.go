@@ -218,3 +218,29 @@ func (r reader) scanAudit(query string, fn func(ledger.Entry) error, args ...any
 	}
 	return rows.Err()
 }
+
+func (r reader) KeystoreState() (ledger.KeystoreState, error) {
+	var st ledger.KeystoreState
+	var gen int64
+	var revoked string
+	err := r.q.QueryRowContext(r.ctx, "SELECT generation, revoked FROM keystore_state WHERE id = 1").Scan(&gen, &revoked)
+	if errors.Is(err, sql.ErrNoRows) {
+		return st, nil
+	}
+	if err != nil {
+		return st, err
+	}
+	st.Generation = uint64(gen)
+	var ids []string
+	if err := json.Unmarshal([]byte(revoked), &ids); err != nil {
+		return st, fmt.Errorf("keystore state: %w", err)
+	}
+	for _, s := range ids {
+		id, err := codec.ParseKeyID(s)
+		if err != nil {
+			return st, fmt.Errorf("keystore state: %w", err)
+		}
+		st.Revoked = append(st.Revoked, id)
+	}
+	return st, nil
+}

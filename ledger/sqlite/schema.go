@@ -66,4 +66,13 @@ CREATE TABLE audit (
 	hash    BLOB NOT NULL
 ) STRICT;
 `,
+	`
+-- What the ledger remembers of the vendor's keystore: a keystore restored
+-- from an old backup has a lower generation or an un-revoked key.
+CREATE TABLE keystore_state (
+	id         INTEGER PRIMARY KEY CHECK (id = 1),
+	generation INTEGER NOT NULL,
+	revoked    TEXT NOT NULL           -- JSON array of key IDs
+) STRICT;
+`,
 }

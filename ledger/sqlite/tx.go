@@ -189,3 +189,26 @@ func (t *tx) Append(at time.Time, action, subject string, detail []byte) error {
 	t.head = &e
 	return nil
 }
+
+func (t *tx) RecordKeystore(st ledger.KeystoreState) error {
+	cur, err := t.KeystoreState()
+	if err != nil {
+		return err
+	}
+	ids := []string{}
+	seen := map[codec.KeyID]bool{}
+	for _, id := range append(cur.Revoked, st.Revoked...) {
+		if !seen[id] {
+			seen[id] = true
+			ids = append(ids, id.String())
+		}
+	}
+	revoked, err := json.Marshal(ids)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO keystore_state(id, generation, revoked) VALUES (1, ?, ?)
+		ON CONFLICT(id) DO UPDATE SET generation = max(generation, excluded.generation), revoked = excluded.revoked`,
+		int64(st.Generation), string(revoked))
+	return err
+}
