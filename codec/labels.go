@@ -19,8 +19,11 @@ const (
 	// LabelMachineUIDSlot is followed by the component's key
 	// ("actkit/v1/machine-uid/network"): one label per UID slot.
 	LabelMachineUIDSlot = "actkit/v1/machine-uid/"
-	// LabelAuditEntry separates the vendor ledger's audit-chain hashes.
-	LabelAuditEntry = "actkit/v1/audit-entry"
+	// LabelAuditEntry separates the hashes of the vendor ledger's legacy
+	// single audit chain; LabelAuditChainEntry those of its per-licence
+	// chains.
+	LabelAuditEntry      = "actkit/v1/audit-entry"
+	LabelAuditChainEntry = "actkit/v1/audit-chain-entry"
 	// LabelKeystoreMAC and LabelKeystorePin separate the vendor
 	// keystore's content MAC and its per-identity pins (docs/keystore.md).
 	LabelKeystoreMAC = "actkit/v1/keystore-mac"

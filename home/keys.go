@@ -121,15 +121,15 @@ func (h *Home) RecordKeys(ctx context.Context, generation uint64, revoked []code
 		if err := tx.RecordKeystore(st); err != nil {
 			return err
 		}
-		ids := []string{}
+		ev := ledger.KeystoreEvent{Generation: generation, Revoked: []string{}}
 		for _, id := range revoked {
-			ids = append(ids, id.String())
+			ev.Revoked = append(ev.Revoked, id.String())
 		}
-		detail, err := json.Marshal(map[string]any{"generation": generation, "revoked": ids})
+		detail, err := json.Marshal(ev)
 		if err != nil {
 			return err
 		}
-		return tx.Append(h.opts.Now(), "keystore.state", "keystore", detail)
+		return tx.Append(h.opts.Now(), ledger.KeystoreChain(), ledger.ActionKeystoreState, "keystore", detail)
 	})
 }
 

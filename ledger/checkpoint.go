@@ -16,10 +16,14 @@ import (
 	"github.com/mr-tron/base58"
 )
 
-// Checkpoint is the audit chain's size and head hash, signed with a vendor
-// key under the ledger-checkpoint label. Recorded somewhere else (printed,
-// mailed to oneself), it proves later that no entry up to Size was changed
-// and that the chain was not cut back below it.
+// Checkpoint commits to every audit chain's head at one moment, signed
+// with a vendor key under the ledger-checkpoint label. Recorded somewhere
+// else (printed, mailed to oneself), it proves later that no entry it
+// covers was changed and that no chain was cut back below it. Size is the
+// number of entries covered; Head is the root of all chain heads
+// (Heads.Root), whose list the ledger keeps, so that the line stays short.
+// A checkpoint of a ledger from before chains were split has Head equal to
+// its single chain's head.
 type Checkpoint struct {
 	Size  int64
 	Head  []byte
@@ -39,6 +43,10 @@ var (
 	// Ed25519 keys can: an HMAC key's secret ships inside products, so
 	// anyone holding a product could forge a checkpoint with it.
 	ErrCheckpointKey = errors.New("checkpoints are signed and checked only with Ed25519 keys")
+	// ErrCheckpointUnknown: the ledger has no record of the chain heads
+	// the checkpoint signed: they were deleted, or the checkpoint is of
+	// another ledger.
+	ErrCheckpointUnknown = errors.New("the ledger holds no record of this checkpoint's chain heads (deleted, or another ledger's checkpoint)")
 )
 
 // Message is what a checkpoint's signature covers: the label, the size,
@@ -52,23 +60,27 @@ func (c Checkpoint) Message() []byte {
 	return codec.AppendField(b, []byte(c.At.UTC().Format(time.RFC3339)))
 }
 
-// SignCheckpoint verifies the chain and signs its current head with key.
+// SignCheckpoint verifies every chain, records their heads in the ledger
+// and signs their root with key.
 func SignCheckpoint(ctx context.Context, s Store, key codec.Signer, now time.Time) (Checkpoint, error) {
 	if key.Algorithm() != codec.Ed25519 {
 		return Checkpoint{}, ErrCheckpointKey
 	}
-	size, head, err := VerifyChain(ctx, s)
+	size, heads, err := VerifyChain(ctx, s)
 	if err != nil {
 		return Checkpoint{}, err
 	}
-	c := Checkpoint{Size: size, Head: head, At: now.UTC().Truncate(time.Second), KeyID: key.KeyID()}
+	c := Checkpoint{Size: size, Head: heads.Root(), At: now.UTC().Truncate(time.Second), KeyID: key.KeyID()}
+	if err := s.Update(ctx, func(tx Tx) error { return tx.SaveCheckpoint(c.Head, heads) }); err != nil {
+		return Checkpoint{}, err
+	}
 	c.Sig, err = key.SignMessage(c.Message())
 	return c, err
 }
 
 // VerifyCheckpoint checks the checkpoint's signature with key (the key it
-// names) and that the ledger's chain is intact and still holds entry Size
-// with that head hash.
+// names), that every chain is intact, and that each chain still holds the
+// entry the checkpoint recorded as its head.
 func VerifyCheckpoint(ctx context.Context, s Store, c Checkpoint, key codec.Key) error {
 	if key.Alg != codec.Ed25519 {
 		return ErrCheckpointKey
@@ -77,19 +89,70 @@ func VerifyCheckpoint(ctx context.Context, s Store, c Checkpoint, key codec.Key)
 		return ErrCheckpointSignature
 	}
 	return s.View(ctx, func(r Reader) error {
-		size, _, h, err := verifyChain(r, c.Size)
+		now, err := verifyChains(r)
 		if err != nil {
 			return err
 		}
-		if size < c.Size {
-			return &ChainError{Seq: size + 1, Problem: fmt.Sprintf("missing: the chain has %d entries, the checkpoint recorded %d (entries were deleted from the end)", size, c.Size)}
+		then, found, err := r.CheckpointHeads(c.Head)
+		if err != nil {
+			return err
 		}
-		if c.Size > 0 && !bytes.Equal(h, c.Head) {
-			return &ChainError{Seq: c.Size, Problem: "differs from the checkpoint: the chain was rewritten"}
+		if !found {
+			// A checkpoint from before chains were split signs the single
+			// chain's head itself.
+			then = Heads{{Chain: LegacyChain, Seq: c.Size, Hash: c.Head}}
+			if c.Size == 0 {
+				then = nil
+			}
+			if c.Size > 0 && !hasChain(now, LegacyChain) {
+				return ErrCheckpointUnknown
+			}
+		} else if !bytes.Equal(then.Root(), c.Head) || then.Entries() != c.Size {
+			return ErrCheckpointUnknown
+		}
+		type pos struct {
+			chain string
+			seq   int64
+		}
+		recorded := map[pos][]byte{}
+		for _, h := range then {
+			cur, ok := find(now, h.Chain)
+			if !ok || cur.Seq < h.Seq {
+				have := int64(0)
+				if ok {
+					have = cur.Seq
+				}
+				return &ChainError{Chain: h.Chain, Seq: have + 1, Problem: fmt.Sprintf("missing: the chain has %d entries, the checkpoint recorded %d (entries were deleted from the end)", have, h.Seq)}
+			}
+			recorded[pos{h.Chain, h.Seq}] = nil
+		}
+		if err := r.Chain(func(e Entry) error {
+			if _, ok := recorded[pos{e.Chain, e.Seq}]; ok {
+				recorded[pos{e.Chain, e.Seq}] = e.Hash
+			}
+			return nil
+		}); err != nil {
+			return err
+		}
+		for _, h := range then {
+			if !bytes.Equal(recorded[pos{h.Chain, h.Seq}], h.Hash) {
+				return &ChainError{Chain: h.Chain, Seq: h.Seq, Problem: "differs from the checkpoint: the chain was rewritten"}
+			}
 		}
 		return nil
 	})
 }
+
+func find(hs Heads, chain string) (Head, bool) {
+	for _, h := range hs {
+		if h.Chain == chain {
+			return h, true
+		}
+	}
+	return Head{}, false
+}
+
+func hasChain(hs Heads, chain string) bool { _, ok := find(hs, chain); return ok }
 
 // String renders a checkpoint as one line.
 func (c Checkpoint) String() string {

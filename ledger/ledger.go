@@ -60,9 +60,16 @@ type Reader interface {
 	// Audit returns up to limit audit entries after seq since, oldest
 	// first.
 	Audit(since int64, limit int) ([]Entry, error)
-	// Chain calls fn for every audit entry in storage order, for
-	// VerifyChain; it stops at the first error fn returns.
+	// Chain calls fn for every audit entry, grouped by chain and in
+	// storage order within a chain, for VerifyChain; it stops at the
+	// first error fn returns.
 	Chain(fn func(Entry) error) error
+	// CheckpointHeads returns the chain heads recorded for a checkpoint
+	// root (SaveCheckpoint), and whether there is such a record.
+	CheckpointHeads(root []byte) (Heads, bool, error)
+	// LiveActivations lists a licence's live activations with their
+	// terms, by serial.
+	LiveActivations(key string) ([]licensing.Activation, error)
 	// KeystoreState returns what the ledger last recorded of the vendor's
 	// keystore (zero values before anything was recorded).
 	KeystoreState() (KeystoreState, error)
@@ -94,9 +101,13 @@ type Tx interface {
 	InsertActivation(a licensing.Activation) (uint64, error)
 	// EndActivation releases a live activation and frees its seats.
 	EndActivation(a licensing.Activation, at time.Time, why string) error
-	// Append adds an entry to the audit chain, linked to the previous
-	// one (see Link).
-	Append(at time.Time, action, subject string, detail []byte) error
+	// Append adds an entry to a chain (LicenceChain, ProductChain,
+	// KeystoreChain), after that chain's head (see Next). A shared
+	// database locks that chain's head, not a global one.
+	Append(at time.Time, chain, action, subject string, detail []byte) error
+	// SaveCheckpoint records the chain heads a checkpoint signs, under
+	// their root.
+	SaveCheckpoint(root []byte, heads Heads) error
 	// RecordKeystore stores the keystore's state: the generation only
 	// grows and revocations are only added.
 	RecordKeystore(s KeystoreState) error

@@ -31,16 +31,6 @@ type Issued struct {
 	Replaced uint64 `json:"replaced,omitempty"`
 }
 
-// codeEvent is the audit detail of an issue, re-issue or release.
-type codeEvent struct {
-	Serial   uint64 `json:"serial"`
-	Replaces uint64 `json:"replaces,omitempty"`
-	Machine  string `json:"machine"`
-	Key      string `json:"key,omitempty"`
-	Expires  string `json:"expires,omitempty"`
-	Why      string `json:"why,omitempty"`
-}
-
 // recorded is an activation recorded in a transaction, to be signed once
 // the transaction is durable.
 type recorded struct {
@@ -105,7 +95,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	switch d.Kind {
 	case licensing.Reissue:
 		r.reissued = true
-		return r, audit(tx, now, "code.reissue", li.Display, codeEvent{Serial: cur.Serial, Machine: cur.Machine})
+		return r, audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeReissue, li.Display, ledger.CodeEvent{Serial: cur.Serial, Machine: cur.Machine})
 	case licensing.Supersede:
 		if err := tx.EndActivation(d.Replaces, now, "superseded"); err != nil {
 			return recorded{}, err
@@ -116,12 +106,11 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
 		return recorded{}, err
 	}
-	action := "code.issue"
+	action := ledger.ActionCodeIssue
 	if d.Kind == licensing.Supersede {
-		action = "code.reissue"
+		action = ledger.ActionCodeReissue
 	}
-	return r, audit(tx, now, action, li.Display, codeEvent{Serial: r.a.Serial, Replaces: r.replaced, Machine: r.a.Machine,
-		Key: r.a.KeyID.String(), Expires: r.a.Expires.String()})
+	return r, audit(tx, now, ledger.LicenceChain(li.Key), action, li.Display, ledger.NewCodeEvent(r.a, r.replaced))
 }
 
 // ErrKeyGone is returned when an activation was recorded with a key the
@@ -187,7 +176,7 @@ func (s *Service) releaseTx(tx ledger.Tx, norm, machine, why string) (uint64, er
 	if err := tx.EndActivation(cur, now, why); err != nil {
 		return 0, err
 	}
-	return cur.Serial, audit(tx, now, "code.release", li.Display, codeEvent{Serial: cur.Serial, Machine: machine, Why: why})
+	return cur.Serial, audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeRelease, li.Display, ledger.CodeEvent{Serial: cur.Serial, Machine: machine, Why: why})
 }
 
 // Transfer moves a seat from one machine to another in one transaction:

@@ -26,8 +26,7 @@ func (s *Service) NewLicence(ctx context.Context, rand io.Reader, spec licensing
 		if err := tx.InsertLicence(li); err != nil {
 			return err
 		}
-		if err := audit(tx, now, "licence.new", li.Display, map[string]any{
-			"product": p.ID, "seats": li.Seats, "expires": li.Expires.String(), "features": li.Features, "customer": li.Customer}); err != nil {
+		if err := audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionLicenceNew, li.Display, ledger.NewLicenceEvent(li, "")); err != nil {
 			return err
 		}
 		out, err = tx.Licence(li.Key)
@@ -61,8 +60,9 @@ func (s *Service) Licences(ctx context.Context, product string) ([]licensing.Lic
 	return out, err
 }
 
-// change applies one recorded change to a licence.
-func (s *Service) change(ctx context.Context, key, action string, detail map[string]any, fn func(li *licensing.Licence) error) (licensing.Licence, error) {
+// change applies one recorded change to a licence; the audit entry
+// records the licence's terms after it.
+func (s *Service) change(ctx context.Context, key, action, reason string, fn func(li *licensing.Licence) error) (licensing.Licence, error) {
 	norm, err := licensing.ParseLicenceKey(key)
 	if err != nil {
 		return licensing.Licence{}, err
@@ -82,7 +82,7 @@ func (s *Service) change(ctx context.Context, key, action string, detail map[str
 		if err := tx.UpdateLicence(li); err != nil {
 			return err
 		}
-		if err := audit(tx, s.now(), action, li.Display, detail); err != nil {
+		if err := audit(tx, s.now(), ledger.LicenceChain(li.Key), action, li.Display, ledger.NewLicenceEvent(li, reason)); err != nil {
 			return err
 		}
 		out, err = tx.Licence(norm)
@@ -108,7 +108,7 @@ func (s *Service) Revoke(ctx context.Context, key, reason string) (licensing.Lic
 }
 
 func (s *Service) setStatus(ctx context.Context, key string, status licensing.Status, action, reason string) (licensing.Licence, error) {
-	return s.change(ctx, key, action, map[string]any{"status": status, "reason": reason}, func(li *licensing.Licence) error {
+	return s.change(ctx, key, action, reason, func(li *licensing.Licence) error {
 		li.Status = status
 		return nil
 	})
@@ -116,7 +116,7 @@ func (s *Service) setStatus(ctx context.Context, key string, status licensing.St
 
 // Extend sets a new expiry day (or codec.NoExpiry).
 func (s *Service) Extend(ctx context.Context, key string, expires codec.Day) (licensing.Licence, error) {
-	return s.change(ctx, key, "licence.extend", map[string]any{"expires": expires.String()}, func(li *licensing.Licence) error {
+	return s.change(ctx, key, "licence.extend", "", func(li *licensing.Licence) error {
 		li.Expires = expires
 		return nil
 	})
@@ -125,7 +125,7 @@ func (s *Service) Extend(ctx context.Context, key string, expires codec.Day) (li
 // SetSeats changes the number of seats; it cannot go below the seats in
 // use.
 func (s *Service) SetSeats(ctx context.Context, key string, seats int) (licensing.Licence, error) {
-	return s.change(ctx, key, "licence.seats", map[string]any{"seats": seats}, func(li *licensing.Licence) error {
+	return s.change(ctx, key, "licence.seats", "", func(li *licensing.Licence) error {
 		if err := licensing.CheckSeats(seats, li.InUse); err != nil {
 			return err
 		}

@@ -20,7 +20,7 @@ func (s *Service) AddProduct(ctx context.Context, id, prefix string, features []
 		if err := tx.InsertProduct(p); err != nil {
 			return err
 		}
-		return audit(tx, now, "product.add", p.ID, p)
+		return audit(tx, now, ledger.ProductChain(p.ID), ledger.ActionProductAdd, p.ID, p)
 	})
 	return p, err
 }

@@ -46,13 +46,13 @@ func New(store ledger.Store, keys Keys, opts Options) *Service {
 // Store returns the service's ledger.
 func (s *Service) Store() ledger.Store { return s.store }
 
-// audit appends an audit entry with detail as JSON.
-func audit(tx ledger.Tx, at time.Time, action, subject string, detail any) error {
+// audit appends an entry with detail as JSON to a chain.
+func audit(tx ledger.Tx, at time.Time, chain, action, subject string, detail any) error {
 	d, err := json.Marshal(detail)
 	if err != nil {
 		return err
 	}
-	return tx.Append(at, action, subject, d)
+	return tx.Append(at, chain, action, subject, d)
 }
 
 // errNoKeys is returned by calls that sign on a service without keys.
@@ -69,9 +69,15 @@ func (s *Service) activeKey(product string) (codec.KeyID, error) {
 	return k.KeyID(), nil
 }
 
-// VerifyChain walks the whole audit trail; see ledger.VerifyChain.
-func (s *Service) VerifyChain(ctx context.Context) (int64, []byte, error) {
+// VerifyChain walks every audit chain; see ledger.VerifyChain.
+func (s *Service) VerifyChain(ctx context.Context) (int64, ledger.Heads, error) {
 	return ledger.VerifyChain(ctx, s.store)
+}
+
+// VerifyState rebuilds the ledger's state from the audit trail and
+// compares it with the tables; see ledger.VerifyState.
+func (s *Service) VerifyState(ctx context.Context) error {
+	return ledger.VerifyState(ctx, s.store)
 }
 
 // Checkpoint verifies the chain and signs its head with key.

@@ -40,9 +40,12 @@ Example:
 			if err := integrityCheck(c, e); err != nil {
 				return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
 			}
-			n, head, err := svc.VerifyChain(c.Context)
+			n, heads, err := svc.VerifyChain(c.Context)
 			if err != nil {
 				return refused(err, "compare with your latest backup and checkpoint to find what was changed")
+			}
+			if err := svc.VerifyState(c.Context); err != nil {
+				return refused(err, "the tables were changed outside actkit: compare with your latest backup to find what was changed")
 			}
 			if cp := c.String("checkpoint"); cp != "" {
 				parsed, err := ledger.ParseCheckpoint(cp)
@@ -65,9 +68,9 @@ Example:
 				}
 			}
 			if c.Bool("json") {
-				return writeJSON(e.stdout, map[string]any{"ok": true, "entries": n, "head": fmt.Sprintf("%x", head)})
+				return writeJSON(e.stdout, map[string]any{"ok": true, "entries": n, "chains": len(heads), "root": fmt.Sprintf("%x", heads.Root())})
 			}
-			fmt.Fprintf(e.stdout, "audit chain intact: %d entries, head %x\n", n, head)
+			fmt.Fprintf(e.stdout, "audit trail intact: %d entries in %d chains, root %x; the tables match it\n", n, len(heads), heads.Root())
 			return nil
 		},
 	}

@@ -157,7 +157,7 @@ func TestReadsNeedNoWriteAccess(t *testing.T) {
 	if _, _, err := ledger.VerifyChain(ctx, s); err != nil {
 		t.Fatalf("reading a read-only ledger: %v", err)
 	}
-	err = s.Update(ctx, func(tx ledger.Tx) error { return tx.Append(time.Now(), "x", "y", []byte("{}")) })
+	err = s.Update(ctx, func(tx ledger.Tx) error { return tx.Append(time.Now(), "test", "x", "y", []byte("{}")) })
 	if !errors.Is(err, ledger.ErrReadOnly) {
 		t.Fatalf("writing a read-only ledger: %v", err)
 	}

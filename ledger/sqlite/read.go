@@ -190,13 +190,13 @@ func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool,
 
 func (r reader) Audit(since int64, limit int) ([]ledger.Entry, error) {
 	var out []ledger.Entry
-	err := r.scanAudit("SELECT seq, at, action, subject, detail, prev, hash FROM audit WHERE seq > ? ORDER BY seq LIMIT ?",
+	err := r.scanAudit("SELECT id, chain, seq, at, action, subject, detail, prev, hash FROM audit WHERE id > ? ORDER BY id LIMIT ?",
 		func(e ledger.Entry) error { out = append(out, e); return nil }, since, limit)
 	return out, err
 }
 
 func (r reader) Chain(fn func(ledger.Entry) error) error {
-	return r.scanAudit("SELECT seq, at, action, subject, detail, prev, hash FROM audit ORDER BY rowid", fn)
+	return r.scanAudit("SELECT id, chain, seq, at, action, subject, detail, prev, hash FROM audit ORDER BY chain, id", fn)
 }
 
 func (r reader) scanAudit(query string, fn func(ledger.Entry) error, args ...any) error {
@@ -208,7 +208,7 @@ func (r reader) scanAudit(query string, fn func(ledger.Entry) error, args ...any
 	for rows.Next() {
 		var e ledger.Entry
 		var d string
-		if err := rows.Scan(&e.Seq, &e.At, &e.Action, &e.Subject, &d, &e.Prev, &e.Hash); err != nil {
+		if err := rows.Scan(&e.ID, &e.Chain, &e.Seq, &e.At, &e.Action, &e.Subject, &d, &e.Prev, &e.Hash); err != nil {
 			return err
 		}
 		e.Detail = []byte(d)
@@ -217,6 +217,51 @@ func (r reader) scanAudit(query string, fn func(ledger.Entry) error, args ...any
 		}
 	}
 	return rows.Err()
+}
+
+func (r reader) CheckpointHeads(root []byte) (ledger.Heads, bool, error) {
+	var body string
+	err := r.q.QueryRowContext(r.ctx, "SELECT heads FROM checkpoints WHERE root = ?", root).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var hs ledger.Heads
+	if err := json.Unmarshal([]byte(body), &hs); err != nil {
+		return nil, false, fmt.Errorf("checkpoint record: %w", err)
+	}
+	return hs, true, nil
+}
+
+func (r reader) LiveActivations(key string) ([]licensing.Activation, error) {
+	rows, err := r.q.QueryContext(r.ctx, `SELECT a.serial, a.machine, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product
+		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.released IS NULL ORDER BY a.serial`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []licensing.Activation
+	for rows.Next() {
+		a := licensing.Activation{Licence: key}
+		var exp sql.NullInt64
+		var issued, feats int64
+		var keyID, created string
+		if err := rows.Scan(&a.Serial, &a.Machine, &a.Seats, &keyID, &issued, &exp, &feats, &created, &a.Product); err != nil {
+			return nil, err
+		}
+		if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
+			return nil, fmt.Errorf("activation %d: bad key ID: %w", a.Serial, err)
+		}
+		a.Issued, a.Features, a.Created = codec.Day(issued), uint64(feats), parseStamp(created)
+		a.Expires = codec.NoExpiry
+		if exp.Valid {
+			a.Expires = codec.Day(exp.Int64)
+		}
+		out = append(out, a)
+	}
+	return out, rows.Err()
 }
 
 func (r reader) KeystoreState() (ledger.KeystoreState, error) {

@@ -75,4 +75,32 @@ CREATE TABLE keystore_state (
 	revoked    TEXT NOT NULL           -- JSON array of key IDs
 ) STRICT;
 `,
+	`
+-- One audit chain per licence (and per product, and for the keystore), so
+-- that writers for different licences never wait on one chain head. The
+-- entries of the single chain of earlier ledgers stay as they were, in the
+-- legacy chain ''.
+ALTER TABLE audit RENAME TO audit_single;
+CREATE TABLE audit (
+	id      INTEGER PRIMARY KEY AUTOINCREMENT, -- storage order, for paging
+	chain   TEXT NOT NULL,
+	seq     INTEGER NOT NULL,                  -- position in its chain, from 1
+	at      TEXT NOT NULL,
+	action  TEXT NOT NULL,
+	subject TEXT NOT NULL,
+	detail  TEXT NOT NULL,                     -- JSON
+	prev    BLOB NOT NULL,
+	hash    BLOB NOT NULL,
+	UNIQUE (chain, seq)
+) STRICT;
+INSERT INTO audit(id, chain, seq, at, action, subject, detail, prev, hash)
+	SELECT seq, '', seq, at, action, subject, detail, prev, hash FROM audit_single ORDER BY seq;
+DROP TABLE audit_single;
+
+-- The chain heads each checkpoint signed, under the root it signed.
+CREATE TABLE checkpoints (
+	root  BLOB PRIMARY KEY,
+	heads TEXT NOT NULL                        -- JSON [{chain, seq, hash}]
+) STRICT;
+`,
 }

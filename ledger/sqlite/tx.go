@@ -19,8 +19,8 @@ type tx struct {
 	reader
 	s  *Store
 	tx *sql.Tx
-	// head is the audit chain's last entry, once read.
-	head *ledger.Entry
+	// heads are the chains' last entries, once read in this transaction.
+	heads map[string]*ledger.Entry
 	// licences caches the terms read in this transaction; the seat count
 	// is kept current as seats are taken and freed.
 	licences map[string]*licensing.Licence
@@ -31,7 +31,7 @@ type tx struct {
 var _ ledger.Tx = (*tx)(nil)
 
 func newTx(ctx context.Context, s *Store, sqlTx *sql.Tx) *tx {
-	t := &tx{s: s, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}}
+	t := &tx{s: s, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}, heads: map[string]*ledger.Entry{}}
 	t.reader = reader{ctx: ctx, q: t}
 	return t
 }
@@ -171,23 +171,34 @@ func (t *tx) EndActivation(a licensing.Activation, at time.Time, why string) err
 	return nil
 }
 
-func (t *tx) Append(at time.Time, action, subject string, detail []byte) error {
-	if t.head == nil {
-		t.head = &ledger.Entry{Hash: ledger.Genesis}
-		err := t.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit ORDER BY seq DESC LIMIT 1").Scan(&t.head.Seq, &t.head.Hash)
-		if err != nil && !errors.Is(err, sql.ErrNoRows) {
-			t.head = nil
+func (t *tx) Append(at time.Time, chain, action, subject string, detail []byte) error {
+	head, ok := t.heads[chain]
+	if !ok {
+		h := ledger.Entry{Chain: chain}
+		err := t.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", chain).Scan(&h.Seq, &h.Hash)
+		switch {
+		case err == nil:
+			head = &h
+		case !errors.Is(err, sql.ErrNoRows):
 			return err
 		}
 	}
-	e := ledger.Entry{Seq: t.head.Seq + 1, At: ledger.Stamp(at), Action: action, Subject: subject, Detail: detail, Prev: t.head.Hash}
-	e.Hash = ledger.Link(e.Prev, e.Seq, e.At, e.Action, e.Subject, e.Detail)
-	if _, err := t.exec("INSERT INTO audit(seq, at, action, subject, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?)",
-		e.Seq, e.At, e.Action, e.Subject, string(e.Detail), e.Prev, e.Hash); err != nil {
+	e := ledger.Next(head, chain, at, action, subject, detail)
+	if _, err := t.exec("INSERT INTO audit(chain, seq, at, action, subject, detail, prev, hash) VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+		e.Chain, e.Seq, e.At, e.Action, e.Subject, string(e.Detail), e.Prev, e.Hash); err != nil {
 		return err
 	}
-	t.head = &e
+	t.heads[chain] = &e
 	return nil
+}
+
+func (t *tx) SaveCheckpoint(root []byte, heads ledger.Heads) error {
+	body, err := json.Marshal(heads)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec("INSERT INTO checkpoints(root, heads) VALUES (?, ?) ON CONFLICT(root) DO NOTHING", root, string(body))
+	return err
 }
 
 func (t *tx) RecordKeystore(st ledger.KeystoreState) error {

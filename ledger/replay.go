@@ -1,0 +1,275 @@
+package ledger
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/licensing"
+)
+
+// ErrStateMismatch is returned when the ledger's tables disagree with
+// what the audit trail says happened: rows edited, added or deleted by
+// hand, outside actkit.
+var ErrStateMismatch = errors.New("the ledger's tables disagree with its audit trail")
+
+// StateError names the first disagreement.
+type StateError struct {
+	Licence string
+	Problem string
+}
+
+func (e *StateError) Error() string {
+	if e.Licence == "" {
+		return fmt.Sprintf("%v: %s", ErrStateMismatch, e.Problem)
+	}
+	return fmt.Sprintf("%v: licence %s: %s", ErrStateMismatch, e.Licence, e.Problem)
+}
+
+func (e *StateError) Unwrap() error { return ErrStateMismatch }
+
+// replayed is the state the audit trail describes.
+type replayed struct {
+	products map[string]licensing.Product
+	licences map[string]*licensing.Licence
+	live     map[string]map[uint64]licensing.Activation
+	order    []string
+}
+
+// VerifyState rebuilds the products, licences and live activations from
+// the audit trail and compares them with the tables, naming the first
+// disagreement. The chains themselves are verified first: a trail that
+// was rewritten proves nothing.
+func VerifyState(ctx context.Context, s Store) error {
+	return s.View(ctx, func(r Reader) error {
+		if _, err := verifyChains(r); err != nil {
+			return err
+		}
+		st := &replayed{products: map[string]licensing.Product{}, licences: map[string]*licensing.Licence{}, live: map[string]map[uint64]licensing.Activation{}}
+		if err := r.Chain(st.apply); err != nil {
+			return err
+		}
+		return st.compare(r)
+	})
+}
+
+func (st *replayed) apply(e Entry) error {
+	bad := func(what string) error {
+		return &ChainError{Chain: e.Chain, Seq: e.Seq, Problem: "cannot be replayed: " + what}
+	}
+	switch {
+	case e.Action == ActionProductAdd:
+		var p licensing.Product
+		if err := json.Unmarshal(e.Detail, &p); err != nil {
+			return bad("bad product detail")
+		}
+		st.products[p.ID] = p
+	case e.Action == ActionLicenceNew:
+		var ev LicenceEvent
+		if err := json.Unmarshal(e.Detail, &ev); err != nil {
+			return bad("bad licence detail")
+		}
+		key := ev.Key
+		if key == "" {
+			k, err := codec.NormalizeLicenceKey(e.Subject)
+			if err != nil {
+				return bad("subject is not a licence key")
+			}
+			key = k
+		}
+		li := &licensing.Licence{Key: key, Display: e.Subject, Product: ev.Product, Status: licensing.Active}
+		if err := st.applyTerms(li, ev); err != nil {
+			return bad(err.Error())
+		}
+		st.licences[key] = li
+		st.live[key] = map[uint64]licensing.Activation{}
+		st.order = append(st.order, key)
+	case strings.HasPrefix(e.Action, ActionLicenceChange):
+		li, err := st.licence(e.Subject)
+		if err != nil {
+			return bad(err.Error())
+		}
+		var ev LicenceEvent
+		if err := json.Unmarshal(e.Detail, &ev); err != nil {
+			return bad("bad licence detail")
+		}
+		if err := st.applyTerms(li, ev); err != nil {
+			return bad(err.Error())
+		}
+	case e.Action == ActionCodeIssue || e.Action == ActionCodeReissue:
+		li, err := st.licence(e.Subject)
+		if err != nil {
+			return bad(err.Error())
+		}
+		var ev CodeEvent
+		if err := json.Unmarshal(e.Detail, &ev); err != nil {
+			return bad("bad code detail")
+		}
+		if e.Action == ActionCodeReissue && ev.Key == "" {
+			return nil // the same code again: nothing changed
+		}
+		if ev.Replaces != 0 {
+			delete(st.live[li.Key], ev.Replaces)
+		}
+		a := licensing.Activation{Serial: ev.Serial, Licence: li.Key, Product: li.Product, Machine: ev.Machine, Seats: ev.Seats, Features: li.Bits}
+		if a.Seats == 0 {
+			a.Seats = 1 // every code before chains were split held one seat
+		}
+		if a.KeyID, err = codec.ParseKeyID(ev.Key); err != nil {
+			return bad("bad key ID")
+		}
+		var ok bool
+		if a.Expires, ok = parseDay(ev.Expires); !ok {
+			return bad("bad expiry")
+		}
+		if a.Issued, ok = parseDay(ev.Issued); !ok {
+			at, err := time.Parse(time.RFC3339Nano, e.At)
+			if err != nil {
+				return bad("bad time")
+			}
+			a.Issued = codec.DayOf(at) // codes are issued on the day they are recorded
+		}
+		if ev.Features != nil {
+			a.Features = *ev.Features
+		}
+		st.live[li.Key][a.Serial] = a
+	case e.Action == ActionCodeRelease:
+		li, err := st.licence(e.Subject)
+		if err != nil {
+			return bad(err.Error())
+		}
+		var ev CodeEvent
+		if err := json.Unmarshal(e.Detail, &ev); err != nil {
+			return bad("bad code detail")
+		}
+		if _, ok := st.live[li.Key][ev.Serial]; !ok {
+			return bad(fmt.Sprintf("releases serial %d, which holds no seat", ev.Serial))
+		}
+		delete(st.live[li.Key], ev.Serial)
+	}
+	return nil
+}
+
+func (st *replayed) licence(display string) (*licensing.Licence, error) {
+	key, err := codec.NormalizeLicenceKey(display)
+	if err != nil {
+		return nil, errors.New("subject is not a licence key")
+	}
+	li := st.licences[key]
+	if li == nil {
+		return nil, fmt.Errorf("licence %s was never created", display)
+	}
+	return li, nil
+}
+
+// applyTerms applies the fields an event carries.
+func (st *replayed) applyTerms(li *licensing.Licence, ev LicenceEvent) error {
+	if ev.Seats != 0 {
+		li.Seats = ev.Seats
+	}
+	if ev.Expires != "" {
+		d, ok := parseDay(ev.Expires)
+		if !ok {
+			return errors.New("bad expiry")
+		}
+		li.Expires = d
+	}
+	switch {
+	case ev.Bits != nil:
+		li.Bits = *ev.Bits
+	case ev.Features != nil:
+		p, ok := st.products[li.Product]
+		if !ok {
+			return fmt.Errorf("product %s was never added", li.Product)
+		}
+		bits, err := p.FeatureBits(ev.Features)
+		if err != nil {
+			return err
+		}
+		li.Bits = bits
+	}
+	if ev.Customer != nil {
+		li.Customer = *ev.Customer
+	}
+	if ev.Status != "" {
+		li.Status = licensing.Status(ev.Status)
+	}
+	return nil
+}
+
+// compare checks the tables against the replayed state.
+func (st *replayed) compare(r Reader) error {
+	tables, err := r.Licences("")
+	if err != nil {
+		return err
+	}
+	seen := map[string]bool{}
+	for _, t := range tables {
+		seen[t.Key] = true
+		want := st.licences[t.Key]
+		if want == nil {
+			return &StateError{Licence: t.Display, Problem: "is in the table but the audit trail never created it"}
+		}
+		mismatch := func(what string, table, trail any) error {
+			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("%s is %v in the table, the audit trail says %v", what, table, trail)}
+		}
+		switch {
+		case t.Product != want.Product:
+			return mismatch("product", t.Product, want.Product)
+		case t.Seats != want.Seats:
+			return mismatch("seats", t.Seats, want.Seats)
+		case t.Expires != want.Expires:
+			return mismatch("expiry", t.Expires, want.Expires)
+		case t.Bits != want.Bits:
+			return mismatch("feature bits", t.Bits, want.Bits)
+		case t.Customer != want.Customer:
+			return mismatch("customer", t.Customer, want.Customer)
+		case t.Status != want.Status:
+			return mismatch("status", t.Status, want.Status)
+		}
+		live, err := r.LiveActivations(t.Key)
+		if err != nil {
+			return err
+		}
+		wantLive := st.live[t.Key]
+		inUse := 0
+		for _, a := range wantLive {
+			inUse += a.Seats
+		}
+		if t.InUse != inUse {
+			return mismatch("the seats in use", t.InUse, inUse)
+		}
+		got := map[uint64]bool{}
+		for _, a := range live {
+			got[a.Serial] = true
+			w, ok := wantLive[a.Serial]
+			if !ok {
+				return &StateError{Licence: t.Display, Problem: fmt.Sprintf("activation %d (machine %s) holds a seat the audit trail never gave or already freed", a.Serial, a.Machine)}
+			}
+			if a.Machine != w.Machine || a.Seats != w.Seats || a.KeyID != w.KeyID || a.Expires != w.Expires || a.Issued != w.Issued || a.Features != w.Features {
+				return &StateError{Licence: t.Display, Problem: fmt.Sprintf("activation %d's terms in the table differ from the audit trail's", a.Serial)}
+			}
+		}
+		var missing []uint64
+		for s := range wantLive {
+			if !got[s] {
+				missing = append(missing, s)
+			}
+		}
+		if len(missing) > 0 {
+			sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
+			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("activation %d holds a seat in the audit trail but not in the table (released or deleted by hand)", missing[0])}
+		}
+	}
+	for _, key := range st.order {
+		if !seen[key] {
+			return &StateError{Licence: st.licences[key].Display, Problem: "was created in the audit trail but is missing from the table"}
+		}
+	}
+	return nil
+}
