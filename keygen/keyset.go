@@ -74,11 +74,16 @@ func (ks *Keyset) ActiveSigner(product string) (codec.Signer, error) {
 	return k, nil
 }
 
-// Signer returns the key with the given ID as a codec.Signer.
+// Signer returns the key with the given ID as a codec.Signer: active or
+// retired (a retired key still signs for releases that trust no newer
+// one), never revoked.
 func (ks *Keyset) Signer(id codec.KeyID) (codec.Signer, error) {
 	k, err := ks.Key(id)
 	if err != nil {
 		return nil, err
+	}
+	if k.Status == Revoked {
+		return nil, &KeystoreError{Err: ErrRevokedKey, Detail: "key " + id.String()}
 	}
 	return k, nil
 }

@@ -13,13 +13,14 @@ import (
 // alone (VerifyState). Details written by earlier releases carry fewer
 // fields; Replay fills in what they imply.
 const (
-	ActionProductAdd    = "product.add"
-	ActionLicenceNew    = "licence.new"
-	ActionLicenceChange = "licence." // + suspend, resume, revoke, extend, seats, ...
-	ActionCodeIssue     = "code.issue"
-	ActionCodeReissue   = "code.reissue"
-	ActionCodeRelease   = "code.release"
-	ActionKeystoreState = "keystore.state"
+	ActionProductAdd     = "product.add"
+	ActionProductRelease = "product.release"
+	ActionLicenceNew     = "licence.new"
+	ActionLicenceChange  = "licence." // + suspend, resume, revoke, extend, seats, ...
+	ActionCodeIssue      = "code.issue"
+	ActionCodeReissue    = "code.reissue"
+	ActionCodeRelease    = "code.release"
+	ActionKeystoreState  = "keystore.state"
 )
 
 // LicenceEvent is the detail of licence.new and of every licence change:

@@ -70,6 +70,10 @@ type Reader interface {
 	// LiveActivations lists a licence's live activations with their
 	// terms, by serial.
 	LiveActivations(key string) ([]licensing.Activation, error)
+	// ReleaseKeys returns the key IDs a product's release line (a minor
+	// version, "4.2") embeds in its keyring, oldest first, and whether
+	// the line was recorded.
+	ReleaseKeys(product, line string) ([]codec.KeyID, bool, error)
 	// KeystoreState returns what the ledger last recorded of the vendor's
 	// keystore (zero values before anything was recorded).
 	KeystoreState() (KeystoreState, error)
@@ -111,6 +115,9 @@ type Tx interface {
 	// RecordKeystore stores the keystore's state: the generation only
 	// grows and revocations are only added.
 	RecordKeystore(s KeystoreState) error
+	// RecordRelease stores the key IDs a product's release line embeds,
+	// replacing what was recorded for that line.
+	RecordRelease(product, line string, keys []codec.KeyID) error
 }
 
 // ErrNewerSchema is returned when the ledger was written by a newer

@@ -16,6 +16,7 @@ var (
 	ErrRevoked        = errors.New("licence is revoked")
 	ErrWrongProduct   = errors.New("licence is for another product")
 	ErrNoActiveKey    = errors.New("no active signing key for the product")
+	ErrNoTrustedKey   = errors.New("no key that the product release trusts can sign")
 	ErrSeatLimit      = errors.New("no free seat")
 	ErrNotActivated   = errors.New("machine holds no seat on the licence")
 	ErrActivated      = errors.New("machine already holds a seat on the licence")
@@ -88,6 +89,7 @@ var reasonCodes = []struct {
 	{ErrRevoked, "revoked"},
 	{ErrWrongProduct, "wrong-product"},
 	{ErrNoActiveKey, "no-active-key"},
+	{ErrNoTrustedKey, "no-trusted-key"},
 	{ErrSeatLimit, "seat-limit"},
 	{ErrNotActivated, "not-activated"},
 	{ErrActivated, "already-activated"},

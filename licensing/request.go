@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"errors"
+	"strings"
 
 	"github.com/actkit/actkit/codec"
 )
@@ -15,6 +16,13 @@ type IssueRequest struct {
 	// LeaseDays, if positive, makes the code expire that many days after
 	// its issue day, or at the licence's expiry if that is sooner.
 	LeaseDays int
+	// Release is the product release line ("4.2") the code is for, when
+	// there is no request code to say it; "" for the line of the request
+	// code, or the product's active key.
+	Release string
+	// Key, if set, is the key ID to sign with, overriding the choice by
+	// release line.
+	Key string
 }
 
 // Target is a parsed issue request: what to issue, for whom.
@@ -27,14 +35,36 @@ type Target struct {
 	// Version is the product version named by a request code, or "".
 	Version   string
 	LeaseDays int
+	// Release is the release line the code is for ("4.2"): given, or the
+	// minor version of the request code's product version; "" if unknown.
+	Release string
+	// Key is the key to sign with, if the request names one.
+	Key *codec.KeyID
+}
+
+// ReleaseLine returns the release line of a product version: its first
+// two components ("4.2" of "4.2.17", "4" of "4"), as machine UIDs use.
+func ReleaseLine(version string) string {
+	parts := strings.SplitN(strings.TrimPrefix(strings.TrimSpace(version), "v"), ".", 3)
+	if len(parts) >= 2 {
+		return parts[0] + "." + parts[1]
+	}
+	return parts[0]
 }
 
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
+	}
+	if req.Key != "" {
+		id, err := codec.ParseKeyID(req.Key)
+		if err != nil {
+			return t, &Refusal{Reason: ErrInvalid, Detail: "key ID: " + err.Error(), Err: err}
+		}
+		t.Key = &id
 	}
 	if req.Request != "" {
 		if req.Licence != "" || req.Machine != "" {
@@ -45,6 +75,9 @@ func Resolve(req IssueRequest) (Target, error) {
 			return t, &Refusal{Reason: ErrInvalidRequest, Detail: "request code: " + err.Error(), Err: err}
 		}
 		t.Licence, t.Machine, t.Product, t.Version = r.LicenceKey, r.MachineUID, r.Product, r.ProductVersion
+		if t.Release == "" && r.ProductVersion != "" {
+			t.Release = ReleaseLine(r.ProductVersion)
+		}
 		if !t.Machine.HasMachineComponent() {
 			return t, &Refusal{Reason: ErrInvalidMachine, Detail: "the request's machine UID has no per-machine component: the product must send one"}
 		}

@@ -1,6 +1,7 @@
 package licensing
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/actkit/actkit/codec"
@@ -50,6 +51,12 @@ func Decide(li Licence, cur *Activation, t Target, key codec.KeyID, keyErr error
 		return Decision{}, &Refusal{Reason: ErrLicenceExpired, Licence: li.Display, Product: li.Product,
 			Detail: "expired on " + li.Expires.String()}
 	case keyErr != nil:
+		var ref *Refusal
+		if errors.As(keyErr, &ref) {
+			r := *ref // the key choice's own refusal: no key the release trusts
+			r.Licence = li.Display
+			return Decision{}, &r
+		}
 		return Decision{}, &Refusal{Reason: ErrNoActiveKey, Licence: li.Display, Product: li.Product,
 			Detail: "product " + li.Product, Err: keyErr}
 	}

@@ -78,7 +78,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 		curp = &cur
 	}
 	now := s.now()
-	key, keyErr := s.activeKey(li.Product)
+	key, keyErr := s.signingKey(tx, li.Product, t)
 	d, err := licensing.Decide(li, curp, t, key, keyErr, codec.DayOf(now))
 	if errors.Is(err, licensing.ErrSeatLimit) {
 		var ref *licensing.Refusal

@@ -3,6 +3,8 @@ package signer
 import (
 	"context"
 	"encoding/json"
+	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -58,15 +60,67 @@ func audit(tx ledger.Tx, at time.Time, chain, action, subject string, detail any
 // errNoKeys is returned by calls that sign on a service without keys.
 var errNoKeys = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Detail: "the service was started without signing keys"}
 
-func (s *Service) activeKey(product string) (codec.KeyID, error) {
+// signingKey picks the key a code for t is signed with: the key the
+// request names; else, for a release line the vendor recorded, the newest
+// key of that line's keyring that can still sign (a release shipped
+// before a rotation keeps getting codes it verifies); else the product's
+// active key.
+func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, error) {
 	if s.keys == nil {
 		return codec.KeyID{}, errNoKeys
+	}
+	if t.Key != nil {
+		if t.Key[0] != codec.ProductTag(product) {
+			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrInvalid, Product: product, Detail: "key " + t.Key.String() + " belongs to another product"}
+		}
+		if _, err := s.keys.Signer(*t.Key); err != nil {
+			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product, Detail: "key " + t.Key.String() + " cannot sign", Err: err}
+		}
+		return *t.Key, nil
+	}
+	if t.Release != "" {
+		ids, found, err := r.ReleaseKeys(product, t.Release)
+		if err != nil {
+			return codec.KeyID{}, err
+		}
+		if found {
+			if k, err := s.keys.ActiveSigner(product); err == nil && slices.Contains(ids, k.KeyID()) {
+				return k.KeyID(), nil
+			}
+			for i := len(ids) - 1; i >= 0; i-- {
+				if _, err := s.keys.Signer(ids[i]); err == nil {
+					return ids[i], nil
+				}
+			}
+			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
+				Detail: fmt.Sprintf("release %s trusts keys %v, none of which can sign", t.Release, ids)}
+		}
 	}
 	k, err := s.keys.ActiveSigner(product)
 	if err != nil {
 		return codec.KeyID{}, err
 	}
 	return k.KeyID(), nil
+}
+
+// RecordRelease records the keys a product's release line embeds (the
+// keyring exported for it), so that issuing for that line signs with a
+// key it trusts.
+func (s *Service) RecordRelease(ctx context.Context, product, line string, keys []codec.KeyID) error {
+	if line == "" || len(line) > 32 {
+		return &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "a release line is a version like 4.2"}
+	}
+	line = licensing.ReleaseLine(line)
+	return s.store.Update(ctx, func(tx ledger.Tx) error {
+		if _, err := tx.Product(product); err != nil {
+			return err
+		}
+		if err := tx.RecordRelease(product, line, keys); err != nil {
+			return err
+		}
+		return audit(tx, s.now(), ledger.ProductChain(product), ledger.ActionProductRelease, product,
+			map[string]any{"line": line, "keys": keys})
+	})
 }
 
 // VerifyChain walks every audit chain; see ledger.VerifyChain.

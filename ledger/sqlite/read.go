@@ -289,3 +289,19 @@ func (r reader) KeystoreState() (ledger.KeystoreState, error) {
 	}
 	return st, nil
 }
+
+func (r reader) ReleaseKeys(product, line string) ([]codec.KeyID, bool, error) {
+	var body string
+	err := r.q.QueryRowContext(r.ctx, "SELECT keys FROM releases WHERE product = ? AND line = ?", product, line).Scan(&body)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, false, nil
+	}
+	if err != nil {
+		return nil, false, err
+	}
+	var ids []codec.KeyID
+	if err := json.Unmarshal([]byte(body), &ids); err != nil {
+		return nil, false, fmt.Errorf("release %s %s: %w", product, line, err)
+	}
+	return ids, true, nil
+}

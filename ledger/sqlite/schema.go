@@ -103,4 +103,14 @@ CREATE TABLE checkpoints (
 	heads TEXT NOT NULL                        -- JSON [{chain, seq, hash}]
 ) STRICT;
 `,
+	`
+-- The keys each product release line embeds in its keyring, so that a
+-- release shipped before a key rotation still gets codes it can verify.
+CREATE TABLE releases (
+	product TEXT NOT NULL REFERENCES products(id),
+	line    TEXT NOT NULL,                     -- minor version, "4.2"
+	keys    TEXT NOT NULL,                     -- JSON array of key IDs, oldest first
+	PRIMARY KEY (product, line)
+) STRICT;
+`,
 }

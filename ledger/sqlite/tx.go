@@ -223,3 +223,13 @@ func (t *tx) RecordKeystore(st ledger.KeystoreState) error {
 		int64(st.Generation), string(revoked))
 	return err
 }
+
+func (t *tx) RecordRelease(product, line string, keys []codec.KeyID) error {
+	body, err := json.Marshal(keys)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO releases(product, line, keys) VALUES (?, ?, ?)
+		ON CONFLICT(product, line) DO UPDATE SET keys = excluded.keys`, product, line, string(body))
+	return err
+}
