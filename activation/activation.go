@@ -30,7 +30,7 @@ type Config struct {
 	// suspected.
 	ClockTolerance time.Duration
 	// Policy decides whether a changed machine is still the same one; the
-	// zero value is exact match.
+	// zero value means DefaultPolicy (ExactPolicy for the classic recipe).
 	Policy MatchPolicy
 	// StateKey is a secret of the product's own (a few random bytes
 	// compiled in) that keys the state file's MAC, so that its first-run
@@ -49,6 +49,9 @@ func (c *Config) defaults() error {
 	}
 	if c.ClockTolerance == 0 {
 		c.ClockTolerance = DefaultClockTolerance
+	}
+	if c.Policy.isZero() {
+		c.Policy = DefaultPolicy
 	}
 	return nil
 }

@@ -109,7 +109,7 @@ func TestMachineChangedAndTolerantPolicy(t *testing.T) {
 	if st.State != activation.MachineChanged || !strings.Contains(st.String(), "network adapter changed; processor and version match") {
 		t.Fatalf("new NIC: %v", st)
 	}
-	f.cfg.Policy = activation.MatchPolicy{Tolerant: true, Required: []codec.Component{codec.SlotCPU}, MaxChanged: 1}
+	f.cfg.Policy = activation.MatchPolicy{Required: []codec.Component{codec.SlotCPU}, MaxChanged: 1}
 	if st := check(t, f, newNIC, t0); st.State != activation.Activated {
 		t.Fatalf("tolerant policy: %v", st)
 	}

@@ -15,6 +15,7 @@ const (
 	SlotChanged            // present in both, different
 	SlotAdded              // absent before, present now
 	SlotRemoved            // present before, absent now
+	SlotAbsent             // absent in both
 )
 
 // Diff compares the UID an activation was issued for with the machine's
@@ -28,6 +29,8 @@ func CompareUIDs(issued, now codec.MachineUID) Diff {
 	for i := range issued.Slots {
 		a, b := issued.Slots[i], now.Slots[i]
 		switch {
+		case a == 0 && b == 0:
+			d[i] = SlotAbsent
 		case a == b:
 			d[i] = SlotSame
 		case a == 0:
@@ -45,7 +48,7 @@ func CompareUIDs(issued, now codec.MachineUID) Diff {
 func (d Diff) Differing() []codec.Component {
 	var out []codec.Component
 	for i, c := range d {
-		if c != SlotSame {
+		if c != SlotSame && c != SlotAbsent {
 			out = append(out, codec.Component(i))
 		}
 	}
@@ -86,37 +89,69 @@ func (d Diff) String() string {
 }
 
 // MatchPolicy decides whether a machine whose UID changed is still the
-// machine an activation was issued for. The zero value is the classic
-// recipe's exact match.
+// machine an activation was issued for.
+//
+// The trade-off: the network slot comes from the first operational
+// adapter, so an unplugged cable at start-up or an added adapter changes
+// it on an honest machine; tolerating that change must not let another
+// machine of the same model (same processor, same version) pass. So a
+// tolerant policy also asks that MinMachineMatches per-machine components
+// (network adapter, OS machine ID, system UUID, product value) be present
+// in both UIDs and unchanged: a different machine passes only if one of
+// its 15-bit slot hashes collides with this machine's, about 1 in 32,768
+// per component (figures in docs/machine-uid.md).
 type MatchPolicy struct {
-	// Tolerant is false for the classic recipe: any change means
-	// re-activation.
-	Tolerant bool
-	// Required components must be unchanged (tolerant policy only).
+	// Exact refuses any change: the classic recipe.
+	Exact bool
+	// Required components must be unchanged.
 	Required []codec.Component
 	// MaxChanged is how many of the other components present when the
-	// code was issued may change or disappear (tolerant policy only).
+	// code was issued may change or disappear.
 	MaxChanged int
+	// MinMachineMatches is how many per-machine components must be
+	// present in both UIDs and unchanged.
+	MinMachineMatches int
+}
+
+// Policies.
+var (
+	// ExactPolicy: any change of the UID means re-activation.
+	ExactPolicy = MatchPolicy{Exact: true}
+	// DefaultPolicy, used when Config.Policy is the zero value: one
+	// component other than the version may change or disappear (an
+	// unplugged cable, a replaced adapter), as long as another
+	// per-machine component still matches. With machine.Options
+	// OSMachineID and SystemUUID switched on, an honest machine stays
+	// activated through a cable unplugged at start-up; with the network
+	// adapter as its only per-machine component, it needs re-activation,
+	// since nothing else tells it from another machine of its model.
+	DefaultPolicy = MatchPolicy{Required: []codec.Component{codec.SlotVersion}, MaxChanged: 1, MinMachineMatches: 1}
+)
+
+func (p MatchPolicy) isZero() bool {
+	return !p.Exact && p.Required == nil && p.MaxChanged == 0 && p.MinMachineMatches == 0
 }
 
 // Matches applies the policy to a comparison.
 func (p MatchPolicy) Matches(d Diff) bool {
-	if !p.Tolerant {
+	if p.Exact {
 		return d.Differing() == nil
 	}
-	changed := 0
+	changed, machineMatches := 0, 0
 	for i, c := range d {
-		required := false
-		for _, r := range p.Required {
-			required = required || int(r) == i
+		comp := codec.Component(i)
+		if c == SlotSame && comp.PerMachine() {
+			machineMatches++
 		}
-		if c == SlotSame || c == SlotAdded {
+		if c == SlotSame || c == SlotAdded || c == SlotAbsent {
 			continue
 		}
-		if required {
-			return false
+		for _, r := range p.Required {
+			if r == comp {
+				return false
+			}
 		}
 		changed++
 	}
-	return changed <= p.MaxChanged
+	return changed <= p.MaxChanged && machineMatches >= p.MinMachineMatches
 }

@@ -17,10 +17,10 @@ func TestCompareAndPolicy(t *testing.T) {
 	if got := d.String(); got != "network adapter changed; processor and version match" {
 		t.Fatalf("explanation %q", got)
 	}
-	if (activation.MatchPolicy{}).Matches(d) {
+	if activation.ExactPolicy.Matches(d) {
 		t.Fatal("exact policy accepted a changed NIC")
 	}
-	tolerant := activation.MatchPolicy{Tolerant: true, Required: []codec.Component{codec.SlotVersion}, MaxChanged: 1}
+	tolerant := activation.MatchPolicy{Required: []codec.Component{codec.SlotVersion}, MaxChanged: 1}
 	if !tolerant.Matches(d) {
 		t.Fatal("tolerant policy refused one change")
 	}
@@ -37,7 +37,45 @@ func TestCompareAndPolicy(t *testing.T) {
 	if activation.CompareUIDs(issued, now)[codec.SlotCPU] != activation.SlotRemoved || activation.CompareUIDs(now, issued)[codec.SlotCPU] != activation.SlotAdded {
 		t.Fatal("added/removed not told apart")
 	}
-	if activation.CompareUIDs(issued, issued).String() != "all components match" || !(activation.MatchPolicy{}).Matches(activation.CompareUIDs(issued, issued)) {
+	if activation.CompareUIDs(issued, issued).String() != "all components match" || !activation.ExactPolicy.Matches(activation.CompareUIDs(issued, issued)) {
 		t.Fatal("identical UIDs")
+	}
+}
+
+// TestDefaultPolicyUnpluggedCable: with the OS machine ID in the UID, the
+// default policy keeps an honest machine activated through a cable
+// unplugged at start-up (network missing) or a replaced adapter, and
+// still refuses another machine of the same model.
+func TestDefaultPolicyUnpluggedCable(t *testing.T) {
+	uid := func(nic, osid string) codec.MachineUID {
+		u := machineUID(nic)
+		u.Slots[codec.SlotNetwork] = 0
+		if nic != "" {
+			u.Slots[codec.SlotNetwork] = machine.SlotHash("umenu", codec.SlotNetwork, []byte(nic))
+		}
+		u.Slots[codec.SlotOSID] = machine.SlotHash("umenu", codec.SlotOSID, []byte(osid))
+		return u
+	}
+	issued := uid("nic-1", "os-1")
+	p := activation.DefaultPolicy
+	for name, c := range map[string]struct {
+		now  codec.MachineUID
+		want bool
+	}{
+		"same machine":                          {issued, true},
+		"cable unplugged at start-up":           {uid("", "os-1"), true},
+		"adapter replaced":                      {uid("nic-9", "os-1"), true},
+		"another machine of the same model":     {uid("nic-2", "os-2"), false},
+		"another machine, cable unplugged":      {uid("", "os-2"), false},
+		"same machine, version upgraded to 4.3": {func() codec.MachineUID { u := issued; u.Slots[codec.SlotVersion]++; return u }(), false},
+	} {
+		if got := p.Matches(activation.CompareUIDs(issued, c.now)); got != c.want {
+			t.Errorf("%s: matches %v, want %v (%s)", name, got, c.want, activation.CompareUIDs(issued, c.now))
+		}
+	}
+	// Without a second per-machine component nothing tells this machine
+	// from another of its model once the network slot changes.
+	if p.Matches(activation.CompareUIDs(machineUID("nic-1"), machineUID("nic-2"))) {
+		t.Error("network-only UIDs: another machine passed")
 	}
 }

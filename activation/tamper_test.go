@@ -61,7 +61,7 @@ func TestFreshCodeEndsClockTampering(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(t, f, f.here, t0.Add(3*365*24*time.Hour)) // the clock jumps three years ahead once
-	today := t0.Add(40 * 24 * time.Hour)             // and is corrected
+	today := t0.Add(40 * 24 * time.Hour)            // and is corrected
 	if st := check(t, f, f.here, today); st.State != activation.ClockTampering {
 		t.Fatalf("corrected clock: %v", st)
 	}
