@@ -113,11 +113,11 @@ func NormalizeMachineUID(s string) (string, error) {
 // appendMachineUID appends the normal form of s to dst, without
 // allocating on success.
 func appendMachineUID(dst []byte, s string) ([]byte, error) {
-	u, err := ParseMachineUID(s)
+	sym, _, err := parseMachineUID(s)
 	if err != nil {
 		return dst, err
 	}
-	for _, v := range u.symbols() {
+	for _, v := range sym {
 		dst = append(dst, crockford[v])
 	}
 	return dst, nil
@@ -140,30 +140,46 @@ func (u MachineUID) String() string {
 func (u MachineUID) Present(c Component) bool { return u.Slots[c] != 0 }
 
 // crockfordValue decodes one symbol, accepting the usual misreadings
-// (O for 0, I and L for 1) and lower case.
-func crockfordValue(c byte) int {
-	switch {
-	case c >= 'a' && c <= 'z':
-		c -= 'a' - 'A'
+// (O for 0, I and L for 1) and lower case; -1 for anything else.
+func crockfordValue(c byte) int { return int(crockfordTable[c]) }
+
+// crockfordTable maps every byte to its symbol value, or -1. It is
+// computed once from the alphabet: constant data, not configuration.
+var crockfordTable = func() (t [256]int8) {
+	for i := range t {
+		t[i] = -1
 	}
-	switch c {
-	case 'O':
-		return 0
-	case 'I', 'L':
-		return 1
+	for v := 0; v < len(crockford); v++ {
+		c := crockford[v]
+		t[c] = int8(v)
+		if c >= 'A' && c <= 'Z' {
+			t[c+'a'-'A'] = int8(v)
+		}
 	}
-	return strings.IndexByte(crockford, c)
-}
+	for _, alias := range []struct {
+		c byte
+		v int8
+	}{{'O', 0}, {'o', 0}, {'I', 1}, {'i', 1}, {'L', 1}, {'l', 1}} {
+		t[alias.c] = alias.v
+	}
+	return t
+}()
 
 // ParseMachineUID parses a UID as typed: case, spaces and hyphens do not
 // matter, O/I/L are read as 0/1/1. A wrong check symbol is ErrTypo; a
 // version other than 1 is ErrUnsupportedVersion.
 func ParseMachineUID(s string) (MachineUID, error) {
+	_, u, err := parseMachineUID(s)
+	return u, err
+}
+
+// parseMachineUID is ParseMachineUID also returning the symbol values.
+func parseMachineUID(s string) ([uidSymbols]byte, MachineUID, error) {
 	var u MachineUID
-	if len(s) > MaxUIDText {
-		return u, uidErr(0, "too long to be a machine UID")
-	}
 	var sym [uidSymbols]byte
+	if len(s) > MaxUIDText {
+		return sym, u, uidErr(0, "too long to be a machine UID")
+	}
 	n := 0
 	for i := 0; i < len(s); i++ {
 		c := s[i]
@@ -172,22 +188,22 @@ func ParseMachineUID(s string) (MachineUID, error) {
 		}
 		v := crockfordValue(c)
 		if v < 0 || c >= 0x80 {
-			return u, uidErr(i+1, "machine UIDs use digits and letters except U")
+			return sym, u, uidErr(i+1, "machine UIDs use digits and letters except U")
 		}
 		if n == uidSymbols {
-			return u, uidErr(0, fmt.Sprintf("more than %d symbols", uidSymbols))
+			return sym, u, uidErr(0, fmt.Sprintf("more than %d symbols", uidSymbols))
 		}
 		sym[n] = byte(v)
 		n++
 	}
 	if n != uidSymbols {
-		return u, uidErr(0, fmt.Sprintf("%d symbols, want %d: a symbol is missing", n, uidSymbols))
+		return sym, u, uidErr(0, fmt.Sprintf("%d symbols, want %d: a symbol is missing", n, uidSymbols))
 	}
 	if gf32Check(sym[:uidSymbols-1]) != sym[uidSymbols-1] {
-		return u, &Error{Err: ErrTypo, What: "machine UID", Detail: "check symbol does not match: compare it with the UID shown on the machine"}
+		return sym, u, &Error{Err: ErrTypo, What: "machine UID", Detail: "check symbol does not match: compare it with the UID shown on the machine"}
 	}
 	if sym[0] != UIDVersion {
-		return u, &Error{Err: ErrUnsupportedVersion, What: "machine UID",
+		return sym, u, &Error{Err: ErrUnsupportedVersion, What: "machine UID",
 			Detail: fmt.Sprintf("version %d; this build reads version %d", sym[0], UIDVersion)}
 	}
 	u.Version = sym[0]
@@ -195,7 +211,7 @@ func ParseMachineUID(s string) (MachineUID, error) {
 	for i := range u.Slots {
 		v := uint16(sym[1+3*i])<<10 | uint16(sym[2+3*i])<<5 | uint16(sym[3+3*i])
 		if v > 0x7FFF {
-			return u, uidErr(0, "slot out of range")
+			return sym, u, uidErr(0, "slot out of range")
 		}
 		u.Slots[i] = v
 		if v != 0 {
@@ -203,9 +219,9 @@ func ParseMachineUID(s string) (MachineUID, error) {
 		}
 	}
 	if present == 0 {
-		return u, uidErr(0, "no component present")
+		return sym, u, uidErr(0, "no component present")
 	}
-	return u, nil
+	return sym, u, nil
 }
 
 // gf32Check computes the check symbol over GF(32) (x^5 + x^2 + 1): the
@@ -213,41 +229,30 @@ func ParseMachineUID(s string) (MachineUID, error) {
 // every adjacent transposition changes the sum (α^i ≠ 0, α ≠ 1), so each
 // is caught; a 32-symbol alphabet has no prime modulus to do this with.
 func gf32Check(s []byte) byte {
-	var sum, pow byte = 0, 1
-	for _, v := range s {
-		pow = gfMulAlpha(pow)
-		sum ^= gfMul(pow, v)
-	}
-	pow = gfMulAlpha(pow)
-	// c = sum / pow (in characteristic 2, -sum = sum)
-	return gfMul(sum, gfInv(pow))
-}
-
-func gfMulAlpha(a byte) byte {
-	a <<= 1
-	if a&0x20 != 0 {
-		a ^= 0x25 // x^5 = x^2 + 1
-	}
-	return a
-}
-
-func gfMul(a, b byte) byte {
-	var p byte
-	for b != 0 {
-		if b&1 != 0 {
-			p ^= a
+	// With α = x, α^k is gfExp[k mod 31], and a·b = exp(log a + log b).
+	var sum byte
+	for i, v := range s {
+		if v != 0 {
+			sum ^= gfExp[(int(gfLog[v])+i+1)%31]
 		}
-		a = gfMulAlpha(a)
-		b >>= 1
 	}
-	return p
+	if sum == 0 {
+		return 0
+	}
+	// c = sum / α^(n+1)
+	return gfExp[(int(gfLog[sum])-(len(s)+1)%31+31)%31]
 }
 
-func gfInv(a byte) byte {
-	// a^30 = a^-1 in GF(32)*, which has order 31.
-	r := byte(1)
-	for range 30 {
-		r = gfMul(r, a)
+// gfExp and gfLog are GF(32)'s exponent and logarithm tables for the
+// generator α = x under x^5 + x^2 + 1, computed once (constant data).
+var gfExp, gfLog = func() (exp [31]byte, log [32]byte) {
+	a := byte(1)
+	for i := range 31 {
+		exp[i], log[a] = a, byte(i)
+		a <<= 1
+		if a&0x20 != 0 {
+			a ^= 0x25 // x^5 = x^2 + 1
+		}
 	}
-	return r
-}
+	return exp, log
+}()

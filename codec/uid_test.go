@@ -2,6 +2,7 @@ package codec
 
 import (
 	"errors"
+	"math/rand/v2"
 	"strings"
 	"testing"
 )
@@ -111,5 +112,55 @@ func TestRequestCodeRoundTrip(t *testing.T) {
 	r.ProductVersion = strings.Repeat("9", 40)
 	if _, err := r.Text(); err == nil {
 		t.Fatal("over-long version accepted")
+	}
+}
+
+// TestGF32CheckMatchesTheDefinition: the table-driven check symbol equals
+// the definition computed bit by bit (c with sum(α^i·s_i) + α^(n+1)·c = 0).
+func TestGF32CheckMatchesTheDefinition(t *testing.T) {
+	mulAlpha := func(a byte) byte {
+		a <<= 1
+		if a&0x20 != 0 {
+			a ^= 0x25
+		}
+		return a
+	}
+	mul := func(a, b byte) byte {
+		var p byte
+		for b != 0 {
+			if b&1 != 0 {
+				p ^= a
+			}
+			a = mulAlpha(a)
+			b >>= 1
+		}
+		return p
+	}
+	slow := func(s []byte) byte {
+		var sum, pow byte = 0, 1
+		for _, v := range s {
+			pow = mulAlpha(pow)
+			sum ^= mul(pow, v)
+		}
+		pow = mulAlpha(pow)
+		for c := byte(0); c < 32; c++ {
+			if sum^mul(pow, c) == 0 {
+				return c
+			}
+		}
+		t.Fatal("no check symbol")
+		return 0
+	}
+	r := rand.New(rand.NewPCG(1, 2))
+	for n := 0; n < 40; n++ {
+		for range 200 {
+			s := make([]byte, n)
+			for i := range s {
+				s[i] = byte(r.IntN(32))
+			}
+			if got, want := gf32Check(s), slow(s); got != want {
+				t.Fatalf("%v: %d, want %d", s, got, want)
+			}
+		}
 	}
 }
