@@ -86,6 +86,8 @@ func (p *Payload) Validate() error {
 	switch {
 	case p.Seats == 0:
 		return malformed("payload", "seats must be at least 1")
+	case p.Issued == NoExpiry:
+		return malformed("payload", "issue day 0xFFFF is reserved")
 	case p.Features>>(MaxFeatureBit+1) != 0:
 		return malformed("payload", fmt.Sprintf("features use bits above %d", MaxFeatureBit))
 	case p.Expires != NoExpiry && p.Expires < p.Issued:

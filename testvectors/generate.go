@@ -175,6 +175,10 @@ func (b *builder) build() {
 	same := codec.Payload{Issued: issued, Expires: issued, Seats: 1, Serial: 9}
 	b.valid("expires on its issue day", b.sign(b.active, bind, same), same, b.active, at(issued, 23*time.Hour), LicenceKey, MachineUID)
 
+	b.shapes(bind)
+	b.dates(code, base)
+	b.lookalikes()
+
 	// Dates.
 	b.add(Test{Comment: "the day after the expiry day", Code: code, LicenceKey: LicenceKey, MachineUID: MachineUID,
 		Now: at(expires, 24*time.Hour).Format(time.RFC3339), Result: "invalid", Reason: "expired"})
@@ -248,6 +252,12 @@ func (b *builder) build() {
 		return append(append(append([]byte{}, out[:n]...), 0), out[n:]...)
 	})
 	b.invalid("serial with a leading zero byte (non-canonical)", signRaw(b.active, bind, zeroSerial), "malformed")
+	perpNB, _ := bind.Normalize()
+	perpP := codec.Payload{Issued: issued, Expires: codec.NoExpiry, Seats: 1, Serial: 9, KeyID: b.active.ID,
+		LicenceTag: perpNB.LicenceTag(), MachineTag: perpNB.MachineTag()}
+	reservedDay, _ := perpP.AppendBinary(nil)
+	reservedDay[4], reservedDay[5] = 0xFF, 0xFF // the reserved day as the issue day
+	b.invalid("issue day 0xFFFF (reserved), perpetual, properly signed", signRaw(b.active, bind, reservedDay), "malformed")
 
 	// Text-level damage to the typical code.
 	sym := symbolsOf(code)
@@ -318,10 +328,12 @@ func lengthDamageReason(n int) string {
 	return "typo"
 }
 
-// NamedFile is a generated vector file and its name.
+// NamedFile is a generated vector file (a File or a ParseFile) and its
+// name.
 type NamedFile struct {
-	Name string
-	File File
+	Name          string
+	File          any
+	NumberOfTests int
 }
 
 // Build generates every vector file from fixed seeds.
@@ -357,7 +369,15 @@ func Build() []NamedFile {
 			TestGroups: []Group{b.group},
 		}
 		f.NumberOfTests = len(b.group.Tests)
-		out = append(out, NamedFile{Name: "activation_code_" + strings.ReplaceAll(alg.String(), "-sha256", "") + ".json", File: f})
+		out = append(out, NamedFile{Name: "activation_code_" + strings.ReplaceAll(alg.String(), "-sha256", "") + ".json", File: f, NumberOfTests: f.NumberOfTests})
 	}
-	return out
+	kr := buildKeyrings()
+	rc := buildRequestCodes()
+	uid := buildMachineUIDs()
+	lic := buildLicenceKeys()
+	return append(out,
+		NamedFile{Name: "keyring_parse.json", File: kr, NumberOfTests: kr.NumberOfTests},
+		NamedFile{Name: "request_code_parse.json", File: rc, NumberOfTests: rc.NumberOfTests},
+		NamedFile{Name: "machine_uid_parse.json", File: uid, NumberOfTests: uid.NumberOfTests},
+		NamedFile{Name: "licence_key_normalize.json", File: lic, NumberOfTests: lic.NumberOfTests})
 }

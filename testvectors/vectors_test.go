@@ -5,6 +5,9 @@ import (
 	"encoding/json"
 	"errors"
 	"os"
+	"path/filepath"
+	"reflect"
+	"slices"
 	"testing"
 	"time"
 
@@ -33,17 +36,258 @@ var files = []string{"activation_code_ed25519.json", "activation_code_hmac.json"
 // load decodes a vector file strictly: unknown fields fail.
 func load(t *testing.T, name string) File {
 	t.Helper()
+	var f File
+	decodeStrict(t, name, &f)
+	return f
+}
+
+func decodeStrict(t *testing.T, name string, v any) {
+	t.Helper()
 	data, err := os.ReadFile(name)
 	if err != nil {
 		t.Fatal(err)
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	var f File
-	if err := dec.Decode(&f); err != nil {
+	if err := dec.Decode(v); err != nil {
 		t.Fatalf("%s: %v", name, err)
 	}
-	return f
+	if dec.More() {
+		t.Fatalf("%s: data after the file's object", name)
+	}
+}
+
+// TestAllFilesRun makes sure every JSON file in the directory is one that
+// Build writes and that a runner below reads, by its schema.
+func TestAllFilesRun(t *testing.T) {
+	names, err := filepath.Glob("*.json")
+	if err != nil {
+		t.Fatal(err)
+	}
+	built := map[string]bool{}
+	for _, nf := range Build() {
+		built[nf.Name] = true
+	}
+	for _, name := range names {
+		if !built[name] {
+			t.Errorf("%s is not written by the generator", name)
+		}
+		var head struct {
+			Schema string `json:"schema"`
+		}
+		data, err := os.ReadFile(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := json.Unmarshal(data, &head); err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if _, ok := schemaRunners[head.Schema]; !ok {
+			t.Errorf("%s: schema %q has no runner", name, head.Schema)
+		}
+		if slices.Contains(files, name) != (head.Schema == "actkit_activation_code_verify_v1") {
+			t.Errorf("%s: schema %q but listed as %v", name, head.Schema, slices.Contains(files, name))
+		}
+	}
+	if len(names) != len(built) {
+		t.Errorf("%d vector files, the generator writes %d: run go generate ./testvectors", len(names), len(built))
+	}
+}
+
+var schemaRunners = map[string]func(t *testing.T, name string){
+	"actkit_activation_code_verify_v1": nil, // TestVectors
+	"keyring_parse_v1":                 runKeyrings,
+	"request_code_parse_v1":            runRequestCodes,
+	"machine_uid_parse_v1":             runMachineUIDs,
+	"licence_key_normalize_v1":         runLicenceKeys,
+}
+
+func TestParseVectors(t *testing.T) {
+	for _, name := range []string{"keyring_parse.json", "request_code_parse.json", "machine_uid_parse.json", "licence_key_normalize.json"} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			var head struct {
+				Schema string `json:"schema"`
+			}
+			data, err := os.ReadFile(name)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if err := json.Unmarshal(data, &head); err != nil {
+				t.Fatal(err)
+			}
+			schemaRunners[head.Schema](t, name)
+		})
+	}
+}
+
+// parseOutcome is what a parse function gave: an output or an error.
+type parseOutcome[O any] struct {
+	out O
+	err error
+}
+
+// runParse runs every test of a parse file through parse and compares
+// result, reason and output; wantReasons are the reasons the file must
+// cover.
+func runParse[O any](t *testing.T, name, schema, groupType string, wantReasons []string, parse func(g ParseGroup[O], input string) parseOutcome[O]) {
+	var f ParseFile[O]
+	decodeStrict(t, name, &f)
+	if f.Schema != schema {
+		t.Fatalf("schema %q, want %q", f.Schema, schema)
+	}
+	ran := 0
+	seen := map[string]bool{}
+	for _, g := range f.TestGroups {
+		if g.Type != groupType {
+			t.Fatalf("unknown group type %q", g.Type)
+		}
+		for _, tc := range g.Tests {
+			ran++
+			for _, fl := range tc.Flags {
+				if _, ok := Flags[fl]; !ok {
+					t.Fatalf("tc %d: unknown flag %q", tc.TcID, fl)
+				}
+			}
+			got := parse(g, tc.Input)
+			switch tc.Result {
+			case "valid":
+				if got.err != nil {
+					t.Errorf("tc %d (%s): want valid, got %v", tc.TcID, tc.Comment, got.err)
+					continue
+				}
+				if tc.Output == nil {
+					t.Fatalf("tc %d: valid test without output", tc.TcID)
+				}
+				if !reflect.DeepEqual(got.out, *tc.Output) {
+					t.Errorf("tc %d (%s): output %+v, want %+v", tc.TcID, tc.Comment, got.out, *tc.Output)
+				}
+			case "invalid":
+				if _, ok := ParseReasons[tc.Reason]; !ok {
+					t.Fatalf("tc %d: unknown reason %q", tc.TcID, tc.Reason)
+				}
+				if tc.Output != nil {
+					t.Fatalf("tc %d: invalid test with output", tc.TcID)
+				}
+				seen[tc.Reason] = true
+				if r := ParseReason(got.err); r != tc.Reason {
+					t.Errorf("tc %d (%s): want %s, got %q (%v)", tc.TcID, tc.Comment, tc.Reason, r, got.err)
+				}
+			default:
+				t.Fatalf("tc %d: unknown result %q", tc.TcID, tc.Result)
+			}
+		}
+	}
+	if ran != f.NumberOfTests {
+		t.Fatalf("ran %d tests, file says %d", ran, f.NumberOfTests)
+	}
+	for _, r := range wantReasons {
+		if !seen[r] {
+			t.Errorf("no test covers reason %q", r)
+		}
+	}
+}
+
+func runKeyrings(t *testing.T, name string) {
+	runParse(t, name, "keyring_parse_v1", "KeyringParse",
+		[]string{"malformed", "unsupported-version", "checksum", "invalid-key", "invalid-binding", "hmac-secret-not-allowed"},
+		func(g ParseGroup[KeyringOutput], in string) parseOutcome[KeyringOutput] {
+			parse := verify.ParseKeyring
+			if g.HMACSecrets {
+				parse = verify.ParseKeyringWithHMACSecrets
+			}
+			kr, err := parse(in)
+			if err != nil {
+				return parseOutcome[KeyringOutput]{err: err}
+			}
+			// verify.Keyring does not list its keys: read them with codec.
+			c, err := codec.ParseKeyring(in)
+			if err != nil {
+				t.Fatalf("verify accepted what codec refuses: %v", err)
+			}
+			return parseOutcome[KeyringOutput]{out: keyringOut(kr.Product(), c.Keys, idStrings(c.Revoked)...)}
+		})
+}
+
+func idStrings(ids []codec.KeyID) []string {
+	var out []string
+	for _, id := range ids {
+		out = append(out, id.String())
+	}
+	return out
+}
+
+func runRequestCodes(t *testing.T, name string) {
+	runParse(t, name, "request_code_parse_v1", "RequestCodeParse",
+		[]string{"malformed", "typo", "unsupported-version", "checksum", "invalid-binding"},
+		func(_ ParseGroup[RequestCodeOutput], in string) parseOutcome[RequestCodeOutput] {
+			r, err := codec.ParseRequestCode(in)
+			return parseOutcome[RequestCodeOutput]{
+				out: RequestCodeOutput{Product: r.Product, LicenceKey: r.LicenceKey, MachineUID: r.MachineUID.String(), ProductVersion: r.ProductVersion},
+				err: err}
+		})
+}
+
+func runMachineUIDs(t *testing.T, name string) {
+	runParse(t, name, "machine_uid_parse_v1", "MachineUIDParse",
+		[]string{"malformed", "typo", "unsupported-version"},
+		func(_ ParseGroup[MachineUIDOutput], in string) parseOutcome[MachineUIDOutput] {
+			u, err := codec.ParseMachineUID(in)
+			n, nerr := codec.NormalizeMachineUID(in)
+			if ParseReason(err) != ParseReason(nerr) {
+				t.Errorf("%q: ParseMachineUID says %v, NormalizeMachineUID %v", in, err, nerr)
+			}
+			if err != nil {
+				return parseOutcome[MachineUIDOutput]{err: err}
+			}
+			o := uidOutput(u)
+			if n != o.Normalized {
+				t.Errorf("%q: NormalizeMachineUID %q, ParseMachineUID %q", in, n, o.Normalized)
+			}
+			return parseOutcome[MachineUIDOutput]{out: o}
+		})
+}
+
+func runLicenceKeys(t *testing.T, name string) {
+	runParse(t, name, "licence_key_normalize_v1", "LicenceKeyNormalize",
+		[]string{"malformed", "typo"},
+		func(_ ParseGroup[LicenceKeyOutput], in string) parseOutcome[LicenceKeyOutput] {
+			n, err := codec.NormalizeLicenceKey(in)
+			if _, pn, perr := codec.ParseLicenceKey(in); pn != n || ParseReason(perr) != ParseReason(err) {
+				t.Errorf("%q: ParseLicenceKey (%q, %v) and NormalizeLicenceKey (%q, %v) differ", in, pn, perr, n, err)
+			}
+			return parseOutcome[LicenceKeyOutput]{out: LicenceKeyOutput{Normalized: n}, err: err}
+		})
+}
+
+// TestParseReason pins the names of the codec sentinels.
+func TestParseReason(t *testing.T) {
+	for err, want := range map[error]string{
+		nil:                              "",
+		errors.New("other"):              "",
+		codec.ErrMalformed:               "malformed",
+		codec.ErrIsRequestCode:           "malformed",
+		codec.ErrTypo:                    "typo",
+		codec.ErrUnsupportedVersion:      "unsupported-version",
+		codec.ErrChecksum:                "checksum",
+		codec.ErrInvalidKey:              "invalid-key",
+		codec.ErrInvalidBinding:          "invalid-binding",
+		verify.ErrHMACKeyNotAllowed:      "hmac-secret-not-allowed",
+		&codec.Error{Err: codec.ErrTypo}: "typo",
+	} {
+		if got := ParseReason(err); got != want {
+			t.Errorf("ParseReason(%v) = %q, want %q", err, got, want)
+		}
+	}
+	for name := range ParseReasons {
+		found := name == ""
+		for _, s := range parseSentinels {
+			found = found || s.name == name
+		}
+		if !found {
+			t.Errorf("reason %q names no sentinel", name)
+		}
+	}
 }
 
 func TestVectors(t *testing.T) {

@@ -5,15 +5,13 @@
  */
 export const ALPHABET = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz";
 
+/** VALUE[c] is the base58 value of character code c < 128, or -1. */
+const VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < ALPHABET.length; i++) VALUE[ALPHABET.charCodeAt(i)] = i;
+
 /** The base58 value of one character code, or -1. */
 export function symbolValue(c: number): number {
-  if (c >= 0x31 && c <= 0x39) return c - 0x31; // 1-9
-  if (c >= 0x41 && c <= 0x48) return c - 0x41 + 9; // A-H
-  if (c >= 0x4a && c <= 0x4e) return c - 0x4a + 17; // J-N
-  if (c >= 0x50 && c <= 0x5a) return c - 0x50 + 22; // P-Z
-  if (c >= 0x61 && c <= 0x6b) return c - 0x61 + 33; // a-k
-  if (c >= 0x6d && c <= 0x7a) return c - 0x6d + 44; // m-z
-  return -1;
+  return c < 128 ? VALUE[c]! : -1;
 }
 
 /**
@@ -25,28 +23,38 @@ export function decodeValues(vals: ArrayLike<number>): Uint8Array {
   const n = vals.length;
   let zeros = 0;
   while (zeros < n && vals[zeros] === 0) zeros++;
-  // log(58) / log(256) < 0.733
-  const size = Math.floor(((n - zeros) * 733) / 1000) + 1;
-  const b = new Uint8Array(size);
+  // The number in little-endian limbs of 24 bits, four symbols (58^4 <
+  // 2^24) folded in per pass: every intermediate stays below 2^48, exact
+  // in a double, and there are a twelfth as many inner steps as with one
+  // byte and one symbol at a time.
+  const limbs = new Uint32Array(Math.floor((n - zeros) / 4) + 2);
   let len = 0;
-  // Three symbols at a time: 255 * 58^3 + carry stays a small integer.
   for (let j = zeros; j < n; ) {
-    const take = j === zeros && (n - zeros) % 3 !== 0 ? (n - zeros) % 3 : 3;
     let carry = 0;
     let mult = 1;
-    for (const end = j + take; j < end; j++) {
+    for (const end = Math.min(j + 4, n); j < end; j++) {
       carry = carry * 58 + vals[j]!;
       mult *= 58;
     }
-    let i = 0;
-    for (let k = size - 1; (carry !== 0 || i < len) && k >= 0; k--, i++) {
-      carry += b[k]! * mult;
-      b[k] = carry & 0xff;
-      carry >>= 8;
+    for (let k = 0; k < len; k++) {
+      const x = limbs[k]! * mult + carry;
+      carry = Math.floor(x / 0x1000000);
+      limbs[k] = x - carry * 0x1000000;
     }
-    len = i;
+    while (carry > 0) {
+      limbs[len++] = carry & 0xffffff;
+      carry = Math.floor(carry / 0x1000000);
+    }
   }
-  let start = size - len;
+  const size = 3 * len;
+  let start = 0;
+  const b = new Uint8Array(size);
+  for (let k = 0; k < len; k++) {
+    const v = limbs[k]!;
+    b[size - 1 - 3 * k] = v & 0xff;
+    b[size - 2 - 3 * k] = (v >> 8) & 0xff;
+    b[size - 3 - 3 * k] = v >> 16;
+  }
   while (start < size && b[start] === 0) start++;
   const out = new Uint8Array(zeros + size - start);
   out.set(b.subarray(start), zeros);

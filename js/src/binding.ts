@@ -20,9 +20,11 @@ export interface Binding {
 }
 
 export interface NormalizedBinding {
-  product: string;
-  licence: string;
-  machine: string;
+  readonly product: string;
+  readonly licence: string;
+  readonly machine: string;
+  /** lp(label) || lp(product) || lp(licence) || lp(machine): the signed message up to the payload. */
+  readonly prefix: Uint8Array;
 }
 
 export const LABEL_CODE = utf8("actkit/v1/activation-code");
@@ -40,6 +42,14 @@ export function validateProduct(p: string, what = "product ID"): void {
   }
 }
 
+/**
+ * The last binding normalized and its result. A product verifies with the
+ * same binding every time, so this saves the normalization and the message
+ * prefix on every call but the first. Normalization is a pure function of
+ * the three strings, so sharing the entry is safe.
+ */
+let last: { product: string; licenceKey: string; machineUID: string; nb: NormalizedBinding } | null = null;
+
 /** Validates and normalizes a binding; any failure is ParseError "invalid-binding". */
 export function normalizeBinding(b: Binding): NormalizedBinding {
   if (typeof b !== "object" || b === null) throw new TypeError("binding must be {product, licenceKey, machineUID}");
@@ -48,12 +58,15 @@ export function normalizeBinding(b: Binding): NormalizedBinding {
     return v;
   };
   const product = str(b.product, "product");
+  const licenceKey = str(b.licenceKey, "licenceKey");
+  const machineUID = str(b.machineUID, "machineUID");
+  if (last !== null && last.product === product && last.licenceKey === licenceKey && last.machineUID === machineUID) return last.nb;
   validateProduct(product);
-  return {
-    product,
-    licence: asBinding(() => normalizeLicenceKey(str(b.licenceKey, "licenceKey"))),
-    machine: asBinding(() => normalizeMachineUID(str(b.machineUID, "machineUID"))),
-  };
+  const licence = asBinding(() => normalizeLicenceKey(licenceKey));
+  const machine = asBinding(() => normalizeMachineUID(machineUID));
+  const nb = Object.freeze({ product, licence, machine, prefix: fields(LABEL_CODE, ascii(product), ascii(licence), ascii(machine)) });
+  last = { product, licenceKey, machineUID, nb };
+  return nb;
 }
 
 /** To the verifier, a bad licence key or UID is a bad binding, not a typo in the code. */
@@ -68,7 +81,13 @@ function asBinding(f: () => string): string {
 
 /** The message a code's signature or MAC covers: label, product, licence key, machine UID, payload, each length-prefixed. */
 export function message(nb: NormalizedBinding, payload: Uint8Array): Uint8Array {
-  return fields(LABEL_CODE, ascii(nb.product), ascii(nb.licence), ascii(nb.machine), payload);
+  const p = nb.prefix;
+  const out = new Uint8Array(p.length + 2 + payload.length);
+  out.set(p);
+  out[p.length] = payload.length >> 8;
+  out[p.length + 1] = payload.length & 0xff;
+  out.set(payload, p.length + 2);
+  return out;
 }
 
 /** First byte of SHA-256(lp(label) || lp(value)). */

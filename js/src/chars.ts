@@ -6,14 +6,17 @@ export function isSeparator(c: number): boolean {
 /** Crockford base32, canonical symbols by value. */
 export const CROCKFORD = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
+/** CROCKFORD_VALUE[c] is crockfordValue(c) for c < 128. */
+const CROCKFORD_VALUE = new Int8Array(128).fill(-1);
+for (let i = 0; i < CROCKFORD.length; i++) {
+  CROCKFORD_VALUE[CROCKFORD.charCodeAt(i)] = i;
+  CROCKFORD_VALUE[CROCKFORD.toLowerCase().charCodeAt(i)] = i;
+}
+for (const [c, v] of [["O", 0], ["o", 0], ["I", 1], ["i", 1], ["L", 1], ["l", 1]] as const) CROCKFORD_VALUE[c.charCodeAt(0)] = v;
+
 /** The Crockford value of a character code, accepting lower case and the look-alikes O (0), I and L (1); -1 otherwise. */
 export function crockfordValue(c: number): number {
-  if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-  if (c === 0x4f) return 0; // O
-  if (c === 0x49 || c === 0x4c) return 1; // I, L
-  if (c >= 0x30 && c <= 0x39) return c - 0x30;
-  if (c < 0x41 || c > 0x5a) return -1;
-  return CROCKFORD.indexOf(String.fromCharCode(c));
+  return c < 128 ? CROCKFORD_VALUE[c]! : -1;
 }
 
 /** The UTF-8 length of s in bytes (lone surrogates count 3, as U+FFFD). */

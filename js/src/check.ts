@@ -34,10 +34,18 @@ function sigmaPow(a: number, n: number): number {
   return a;
 }
 
+/** DMUL[a * 58 + b] = a·b, and SIGMA_POW[n * 58 + a] = sigma^n(a): built once, so a group check is table lookups. */
+const DMUL = new Uint8Array(58 * 58);
+const SIGMA_POW = new Uint8Array(4 * 58);
+for (let a = 0; a < 58; a++) {
+  for (let b = 0; b < 58; b++) DMUL[a * 58 + b] = dmul(a, b);
+  for (let n = 0; n < 4; n++) SIGMA_POW[n * 58 + a] = sigmaPow(a, n);
+}
+
 /** Product of a group's values (data, then the check symbol if present) at 1-based position pos. */
 function groupProduct(pos: number, last: boolean, vals: ArrayLike<number>, from: number, to: number): number {
   let acc = (last ? N : 0) + (pos % N);
-  for (let i = from; i < to; i++) acc = dmul(acc, sigmaPow(vals[i]!, i - from + 1));
+  for (let i = from; i < to; i++) acc = DMUL[acc * 58 + SIGMA_POW[((i - from + 1) & 3) * 58 + vals[i]!]!]!;
   return acc;
 }
 

@@ -115,6 +115,7 @@ export function decodeCode(raw: Uint8Array): Code {
   off += sl;
   p.licenceTag = raw[off]!;
   p.machineTag = raw[off + 1]!;
+  if (p.issued === NO_EXPIRY) throw malformed("issue day 0xFFFF is reserved");
   if (p.expires !== NO_EXPIRY && p.expires < p.issued) throw malformed("expiry is before the issue date");
   const sig = raw.subarray(n);
   if (sig.length !== ED25519_SIG && sig.length !== HMAC_TAG) {

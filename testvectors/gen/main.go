@@ -1,4 +1,4 @@
-// Command gen writes actkit's activation-code test vectors into the
+// Command gen writes actkit's test vectors into the
 // current directory (run it through "go generate ./testvectors").
 package main
 
@@ -19,6 +19,6 @@ func main() {
 			fmt.Fprintln(os.Stderr, "gen:", err)
 			os.Exit(1)
 		}
-		fmt.Printf("wrote %s: %d tests\n", f.Name, f.File.NumberOfTests)
+		fmt.Printf("wrote %s: %d tests\n", f.Name, f.NumberOfTests)
 	}
 }
