@@ -66,7 +66,6 @@ func completeCheck(sym19 string, parse func(string) error) string {
 
 func uidParse(s string) error { _, err := codec.ParseMachineUID(s); return err }
 
-func licParse(s string) error { _, err := codec.NormalizeLicenceKey(s); return err }
 
 // slotOf is a component slot as docs/machine-uid.md derives it: the first
 // 15 bits of SHA-256(lp(label || component) || lp(product) || lp(value)),
