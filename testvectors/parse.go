@@ -68,15 +68,16 @@ func uidParse(s string) error { _, err := codec.ParseMachineUID(s); return err }
 
 
 // slotOf is a component slot as docs/machine-uid.md derives it: the first
-// 15 bits of SHA-256(lp(label || component) || lp(product) || lp(value)),
-// 0 mapped to 1.
+// two bytes of SHA-256(lp(label || component) || lp(product) || lp(value))
+// as a big-endian number with its top bit cleared, 0 mapped to 1.
+// machine_test.go holds it to machine.SlotHash.
 func slotOf(component, product, value string) uint16 {
 	var buf []byte
 	buf = codec.AppendField(buf, []byte(codec.LabelMachineUIDSlot+component))
 	buf = codec.AppendField(buf, []byte(product))
 	buf = codec.AppendField(buf, []byte(value))
 	sum := sha256.Sum256(buf)
-	v := binary.BigEndian.Uint16(sum[:2]) >> 1
+	v := binary.BigEndian.Uint16(sum[:2]) & 0x7FFF
 	return max(v, 1)
 }
 
