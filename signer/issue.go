@@ -222,3 +222,47 @@ func (s *Service) Transfer(ctx context.Context, licence, from, to string) (Issue
 
 // Now returns the service's clock reading.
 func (s *Service) Now() time.Time { return s.now() }
+
+// Current returns the code of the machine's live activation on a licence,
+// signed again, without writing anything: what a product's scheduled
+// validation needs. A machine that holds no seat gets ErrNotActivated; a
+// licence that is suspended, revoked or expired gets that refusal.
+func (s *Service) Current(ctx context.Context, licence, machine string) (Issued, licensing.Licence, error) {
+	norm, err := licensing.ParseLicenceKey(licence)
+	if err != nil {
+		return Issued{}, licensing.Licence{}, err
+	}
+	m, err := licensing.ParseMachineUID(machine)
+	if err != nil {
+		return Issued{}, licensing.Licence{}, err
+	}
+	var r recorded
+	var li licensing.Licence
+	err = s.store.View(ctx, func(rd ledger.Reader) error {
+		if li, err = rd.Licence(norm); err != nil {
+			return err
+		}
+		switch {
+		case li.Status == licensing.Revoked:
+			return &licensing.Refusal{Reason: licensing.ErrRevoked, Licence: li.Display, Product: li.Product}
+		case li.Status == licensing.Suspended:
+			return &licensing.Refusal{Reason: licensing.ErrSuspended, Licence: li.Display, Product: li.Product}
+		case li.Expires != codec.NoExpiry && codec.DayOf(s.now()) > li.Expires:
+			return &licensing.Refusal{Reason: licensing.ErrLicenceExpired, Licence: li.Display, Product: li.Product, Detail: "expired on " + li.Expires.String()}
+		}
+		a, found, err := rd.LiveActivation(norm, m.String())
+		if err != nil {
+			return err
+		}
+		if !found {
+			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + m.String()}
+		}
+		r = recorded{a: a, display: li.Display, names: li.Features}
+		return nil
+	})
+	if err != nil {
+		return Issued{}, li, err
+	}
+	is, err := s.sign(r)
+	return is, li, err
+}

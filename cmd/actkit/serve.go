@@ -1,0 +1,125 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"net/netip"
+	"os"
+	"os/signal"
+	"syscall"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/server"
+	"github.com/urfave/cli/v2"
+)
+
+func serveCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "serve",
+		Usage: "run the online activation API that products call",
+		Description: `Serves the licence API (activate, validate, deactivate, the licence and its
+machines, the public keyrings) over the same ledger and keys as the other
+commands. The keystore is unlocked once at start from --identity or
+--passphrase-file (never a prompt). Logs go to stderr as JSON lines; licence
+keys are never logged. Stop with Ctrl-C or SIGTERM: requests in flight
+finish first.
+
+Behind a reverse proxy, serve plain HTTP on a loopback or private address
+and name the proxy with --trusted-proxy, so that rate limits see the
+client's address from X-Forwarded-For.
+
+Examples:
+   actkit serve --listen 127.0.0.1:8080 --identity vendor-identity.txt
+   actkit serve --listen :8443 --tls-cert cert.pem --tls-key key.pem --passphrase-file pass.txt`,
+		Flags: append([]cli.Flag{
+			&cli.StringFlag{Name: "listen", Value: "127.0.0.1:8080", Usage: "address to listen on (port 0: any free port)"},
+			&cli.StringFlag{Name: "tls-cert", Usage: "TLS certificate file (PEM)"},
+			&cli.StringFlag{Name: "tls-key", Usage: "TLS private key file (PEM)"},
+			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a reverse proxy whose X-Forwarded-For is believed; repeatable"},
+			&cli.Float64Flag{Name: "rate", Value: server.DefaultRate, Usage: "requests per second per licence key and per client address"},
+			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
+		}, keystoreFlags()...),
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("serve takes flags only")
+			}
+			if c.String("identity") == "" && c.String("passphrase-file") == "" && os.Getenv("ACTKIT_PASSPHRASE") == "" {
+				return usageError("serve unlocks the keystore at start: give --identity or --passphrase-file (a service never prompts)")
+			}
+			if (c.String("tls-cert") == "") != (c.String("tls-key") == "") {
+				return usageError("give both --tls-cert and --tls-key, or neither")
+			}
+			var proxies []netip.Prefix
+			for _, p := range c.StringSlice("trusted-proxy") {
+				pfx, err := netip.ParsePrefix(p)
+				if err != nil {
+					a, aerr := netip.ParseAddr(p)
+					if aerr != nil {
+						return usageError("--trusted-proxy %q: not an address or CIDR", p)
+					}
+					pfx = netip.PrefixFrom(a, a.BitLen())
+				}
+				proxies = append(proxies, pfx)
+			}
+			ks, err := loadKeys(c, e)
+			if err != nil {
+				return err
+			}
+			svc, err := openService(c, e, ks)
+			if err != nil {
+				return err
+			}
+			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
+			api := server.New(server.Config{
+				Service:  svc,
+				Keyrings: func(context.Context) ([]*codec.Keyring, error) { return publicKeyrings(ks), nil },
+				Ready: func(ctx context.Context) error {
+					return svc.Store().View(ctx, func(ledger.Reader) error { return nil })
+				},
+				Log:            log,
+				Rate:           c.Float64("rate"),
+				Burst:          c.Int("burst"),
+				TrustedProxies: proxies,
+				Now:            e.now,
+			})
+			hs, err := server.Listen(c.String("listen"), api, c.String("tls-cert"), c.String("tls-key"))
+			if err != nil {
+				return refused(fmt.Errorf("listening on %s: %w", c.String("listen"), err))
+			}
+			fmt.Fprintf(e.stderr, "actkit: serving the licence API on %s\n", hs.URL())
+			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			done := make(chan error, 1)
+			go func() { done <- hs.Serve() }()
+			select {
+			case err := <-done:
+				return refused(err)
+			case <-ctx.Done():
+			}
+			fmt.Fprintln(e.stderr, "actkit: stopping: letting requests in flight finish")
+			sctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+			defer cancel()
+			if err := hs.Shutdown(sctx); err != nil && !errors.Is(err, context.Canceled) {
+				return refused(err)
+			}
+			return <-done
+		},
+	}
+}
+
+// publicKeyrings are the keyrings products may fetch: never one that
+// would carry an HMAC secret.
+func publicKeyrings(ks *keygen.Keyset) []*codec.Keyring {
+	var out []*codec.Keyring
+	for _, p := range ks.Products() {
+		if kr, err := ks.Export(p, false); err == nil {
+			out = append(out, kr)
+		}
+	}
+	return out
+}

@@ -1,0 +1,397 @@
+package server
+
+import (
+	"context"
+	"crypto/sha256"
+	"encoding/hex"
+	"encoding/json"
+	"errors"
+	"io"
+	"mime"
+	"net/http"
+	"strings"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/licensing"
+	"github.com/actkit/actkit/signer"
+)
+
+func (s *Server) routes() {
+	s.mux.HandleFunc("POST /api/licence/activate", s.activate)
+	s.mux.HandleFunc("POST /api/licence/validate", s.validate)
+	s.mux.HandleFunc("POST /api/licence/deactivate", s.deactivate)
+	s.mux.HandleFunc("GET /api/licence", s.licence)
+	s.mux.HandleFunc("GET /.well-known/actkit/keys.json", s.keys)
+	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
+		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
+	})
+	s.mux.HandleFunc("GET /readyz", s.ready)
+	// The same paths with another method: a problem, not the mux's text.
+	for _, path := range []string{"/api/licence/activate", "/api/licence/validate", "/api/licence/deactivate", "/api/licence",
+		"/.well-known/actkit/keys.json", "/healthz", "/readyz"} {
+		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, CodeMethod))
+		})
+	}
+	s.mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeProblem(w, r, newProblem(http.StatusNotFound, CodeRoute))
+	})
+}
+
+// ActivateRequest is the body of activate, validate and deactivate. Field
+// names are the ones products in the field send; new fields are added,
+// never renamed.
+type ActivateRequest struct {
+	LicenceKey string `json:"licenceKey,omitempty"`
+	// MachineID is an actkit machine UID, a request code, or another
+	// stable fingerprint (a GUID) mapped to a UID by
+	// licensing.FingerprintUID.
+	MachineID   string `json:"machineId"`
+	MachineName string `json:"machineName,omitempty"`
+}
+
+// Machine is a machine holding a seat.
+type Machine struct {
+	MachineUID string    `json:"machineUid"`
+	Serial     uint64    `json:"serial"`
+	Since      time.Time `json:"activatedAt"`
+}
+
+// Activation is the answer of activate and validate: the signed
+// entitlement (the activation code, checked offline by the product) and
+// what it grants.
+type Activation struct {
+	MachineID      string      `json:"machineId"`
+	MachineUID     string      `json:"machineUid"`
+	ActivatedAt    time.Time   `json:"activatedAt"`
+	ActiveCount    int         `json:"activeCount"`
+	MaxActivations int         `json:"maxActivations"`
+	Code           string      `json:"activationCode"`
+	Serial         uint64      `json:"serial"`
+	KeyID          codec.KeyID `json:"keyId"`
+	Product        string      `json:"product"`
+	Features       []string    `json:"features"`
+	Expires        codec.Day   `json:"expires"`
+	LicenceExpires codec.Day   `json:"licenceExpires"`
+	Reissued       bool        `json:"reissued"`
+	ValidateAfter  time.Time   `json:"validateAfter"`
+	OfflineUntil   time.Time   `json:"offlineGraceUntil"`
+}
+
+// Validation is the answer of validate: always 200 for a well-formed
+// request, with Valid false and a code for a business outcome (expired,
+// revoked, seat lost), so that a client treats only network failures,
+// 408, 429 and 5xx as "offline".
+type Validation struct {
+	Valid bool   `json:"valid"`
+	Code  string `json:"code,omitempty"`
+	Error string `json:"error,omitempty"`
+	*Activation
+}
+
+// readJSON decodes a request body: JSON only, capped before decoding,
+// unknown fields refused.
+func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
+	if ct := r.Header.Get("Content-Type"); ct != "" {
+		mt, _, err := mime.ParseMediaType(ct)
+		if err != nil || (mt != "application/json" && !strings.HasSuffix(mt, "+json")) {
+			writeProblem(w, r, newProblem(http.StatusUnsupportedMediaType, CodeUnsupportedType))
+			return false
+		}
+	}
+	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
+	var tooBig *http.MaxBytesError
+	if errors.As(err, &tooBig) {
+		writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, CodeBodyTooLarge))
+		return false
+	}
+	if err != nil {
+		writeProblem(w, r, newProblem(http.StatusBadRequest, CodeInvalid))
+		return false
+	}
+	dec := json.NewDecoder(strings.NewReader(string(body)))
+	dec.DisallowUnknownFields()
+	if err := dec.Decode(v); err != nil || dec.More() {
+		p := newProblem(http.StatusBadRequest, CodeInvalid)
+		p.Detail = "the body is not the JSON object this endpoint takes"
+		if err != nil {
+			p.Detail += ": " + err.Error()
+		}
+		writeProblem(w, r, p)
+		return false
+	}
+	return true
+}
+
+// licenceKey takes the licence key from Authorization: Bearer or from the
+// body; both given must agree.
+func licenceKey(r *http.Request, body string) (string, bool) {
+	bearer := ""
+	if a := r.Header.Get("Authorization"); a != "" {
+		scheme, tok, ok := strings.Cut(a, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			return "", false
+		}
+		bearer = strings.TrimSpace(tok)
+	}
+	switch {
+	case bearer == "":
+		return body, body != ""
+	case body == "" || body == bearer:
+		return bearer, true
+	}
+	return "", false
+}
+
+// limited applies the per-client and per-licence rate limits.
+func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) bool {
+	if ok, d := s.limits.allow("ip/" + s.clientAddr(r).String()); !ok {
+		retryAfter(w, r, d)
+		return true
+	}
+	if key != "" {
+		// Licence keys are limited (and would be logged) by their hash.
+		sum := sha256.Sum256([]byte(strings.ToUpper(key)))
+		if ok, d := s.limits.allow("key/" + hex.EncodeToString(sum[:8])); !ok {
+			retryAfter(w, r, d)
+			return true
+		}
+	}
+	return false
+}
+
+// machine resolves a machineId for the licence: a UID, a request code
+// (whose licence key must be the caller's), or a fingerprint.
+func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
+	id = strings.TrimSpace(id)
+	if id == "" {
+		return "", &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: "machineId is empty"}
+	}
+	if u, err := codec.ParseMachineUID(id); err == nil || errors.Is(err, codec.ErrTypo) && len(id) <= codec.MaxUIDText {
+		if err != nil {
+			return "", &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: "the machine UID has a typo", Err: err}
+		}
+		return u.String(), nil
+	}
+	if rc, err := codec.ParseRequestCode(id); err == nil {
+		norm, err := licensing.ParseLicenceKey(key)
+		if err != nil {
+			return "", err
+		}
+		if rc.LicenceKey != norm {
+			return "", &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the request code is for another licence key"}
+		}
+		return rc.MachineUID.String(), nil
+	}
+	li, err := s.svc.Licence(ctx, key)
+	if err != nil {
+		return "", err
+	}
+	u, err := licensing.FingerprintUID(li.Product, id)
+	if err != nil {
+		return "", err
+	}
+	return u.String(), nil
+}
+
+func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
+	var req ActivateRequest
+	if !s.readJSON(w, r, &req) {
+		return
+	}
+	key, ok := licenceKey(r, req.LicenceKey)
+	if !ok {
+		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		return
+	}
+	if s.limited(w, r, key) {
+		return
+	}
+	uid, err := s.machine(r.Context(), key, req.MachineID)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid})
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	a, err := s.answer(r.Context(), req.MachineID, is)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, a)
+}
+
+// answer builds the activation answer from an issued code and the
+// licence's current seats.
+func (s *Server) answer(ctx context.Context, machineID string, is signer.Issued) (*Activation, error) {
+	li, err := s.svc.Licence(ctx, is.Licence)
+	if err != nil {
+		return nil, err
+	}
+	now := s.cfg.Now().UTC()
+	a := &Activation{MachineID: machineID, MachineUID: is.Machine, ActiveCount: li.InUse, MaxActivations: li.Seats,
+		Code: is.Code, Serial: is.Serial, KeyID: is.KeyID, Product: is.Product, Features: is.Features,
+		Expires: is.Expires, LicenceExpires: li.Expires, Reissued: is.Reissued,
+		ValidateAfter: now.Add(s.cfg.ValidateEvery), OfflineUntil: now.Add(s.cfg.OfflineGrace)}
+	for _, h := range li.Holders {
+		if h.Serial == is.Serial {
+			a.ActivatedAt = h.Since
+		}
+	}
+	return a, nil
+}
+
+func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
+	var req ActivateRequest
+	if !s.readJSON(w, r, &req) {
+		return
+	}
+	key, ok := licenceKey(r, req.LicenceKey)
+	if !ok {
+		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		return
+	}
+	if s.limited(w, r, key) {
+		return
+	}
+	uid, err := s.machine(r.Context(), key, req.MachineID)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	// A validation reads; it writes nothing.
+	is, _, err := s.svc.Current(r.Context(), key, uid)
+	var ref *licensing.Refusal
+	if errors.As(err, &ref) && ref.Reason != licensing.ErrLicenceTypo && ref.Reason != licensing.ErrInvalidMachine {
+		p := s.problemFor(r, err)
+		writeJSON(w, http.StatusOK, Validation{Valid: false, Code: p.Code, Error: p.Error})
+		return
+	}
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	a, err := s.answer(r.Context(), req.MachineID, is)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: a})
+}
+
+// Deactivation is the answer of deactivate.
+type Deactivation struct {
+	Deactivated bool   `json:"deactivated"`
+	MachineUID  string `json:"machineUid"`
+	Serial      uint64 `json:"serial,omitempty"`
+	ActiveCount int    `json:"activeCount"`
+}
+
+func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
+	var req ActivateRequest
+	if !s.readJSON(w, r, &req) {
+		return
+	}
+	key, ok := licenceKey(r, req.LicenceKey)
+	if !ok {
+		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		return
+	}
+	if s.limited(w, r, key) {
+		return
+	}
+	uid, err := s.machine(r.Context(), key, req.MachineID)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	serial, err := s.svc.Release(r.Context(), key, uid)
+	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	li, lerr := s.svc.Licence(r.Context(), key)
+	if lerr != nil {
+		writeProblem(w, r, s.problemFor(r, lerr))
+		return
+	}
+	// Deactivating twice is not an error: the second says nothing was held.
+	writeJSON(w, http.StatusOK, Deactivation{Deactivated: err == nil, MachineUID: uid, Serial: serial, ActiveCount: li.InUse})
+}
+
+// LicenceInfo is the answer of GET /api/licence.
+type LicenceInfo struct {
+	Product  string    `json:"product"`
+	Status   string    `json:"status"`
+	Expires  codec.Day `json:"expires"`
+	Features []string  `json:"features"`
+	Seats    int       `json:"maxActivations"`
+	InUse    int       `json:"activeCount"`
+	Machines []Machine `json:"machines"`
+}
+
+func (s *Server) licence(w http.ResponseWriter, r *http.Request) {
+	key, ok := licenceKey(r, "")
+	if !ok {
+		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		return
+	}
+	if s.limited(w, r, key) {
+		return
+	}
+	li, err := s.svc.Licence(r.Context(), key)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	info := LicenceInfo{Product: li.Product, Status: string(li.Status), Expires: li.Expires, Features: li.Features,
+		Seats: li.Seats, InUse: li.InUse, Machines: []Machine{}}
+	for _, h := range li.Holders {
+		info.Machines = append(info.Machines, Machine{MachineUID: h.Machine, Serial: h.Serial, Since: h.Since})
+	}
+	writeJSON(w, http.StatusOK, info)
+}
+
+// machineOf describes a seat holder for a seat-limit problem.
+func (s *Server) machineOf(_ context.Context, _ string, h licensing.Holder) Machine {
+	return Machine{MachineUID: h.Machine, Serial: h.Serial, Since: h.Since}
+}
+
+// KeysDocument is /.well-known/actkit/keys.json: every product's public
+// keyring, for products that update their pinned keys on rotation.
+type KeysDocument struct {
+	Keyrings map[string]string `json:"keyrings"`
+}
+
+func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
+	doc := KeysDocument{Keyrings: map[string]string{}}
+	if s.cfg.Keyrings != nil {
+		krs, err := s.cfg.Keyrings(r.Context())
+		if err != nil {
+			writeProblem(w, r, s.problemFor(r, err))
+			return
+		}
+		for _, kr := range krs {
+			doc.Keyrings[kr.Product] = kr.String()
+		}
+	}
+	w.Header().Set("Cache-Control", "public, max-age=300")
+	w.Header().Set("Content-Type", "application/json")
+	json.NewEncoder(w).Encode(doc)
+}
+
+func (s *Server) ready(w http.ResponseWriter, r *http.Request) {
+	if s.cfg.Ready != nil {
+		if err := s.cfg.Ready(r.Context()); err != nil {
+			s.log.WarnContext(r.Context(), "not ready", "err", err)
+			writeProblem(w, r, newProblem(http.StatusServiceUnavailable, CodeUnavailable))
+			return
+		}
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"ready": true})
+}

@@ -1,0 +1,160 @@
+package server
+
+import (
+	"encoding/json"
+	"errors"
+	"net/http"
+	"strconv"
+	"time"
+
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+)
+
+// Problem codes of the API, stable: products in the field match them.
+const (
+	CodeSeatLimit       = "SEAT_LIMIT_EXCEEDED"
+	CodeNotFound        = "LICENCE_NOT_FOUND"
+	CodeKeyTypo         = "LICENCE_KEY_TYPO"
+	CodeExpired         = "LICENCE_EXPIRED"
+	CodeSuspended       = "LICENCE_SUSPENDED"
+	CodeRevoked         = "LICENCE_REVOKED"
+	CodeInvalidMachine  = "INVALID_MACHINE_ID"
+	CodeRateLimited     = "RATE_LIMITED"
+	CodeNotActivated    = "NOT_ACTIVATED"
+	CodeActivated       = "ALREADY_ACTIVATED"
+	CodeWrongProduct    = "WRONG_PRODUCT"
+	CodeNoKey           = "NO_SIGNING_KEY"
+	CodeInvalidRequest  = "INVALID_REQUEST_CODE"
+	CodeInvalid         = "INVALID_REQUEST"
+	CodeUnauthorized    = "UNAUTHORIZED"
+	CodeBodyTooLarge    = "BODY_TOO_LARGE"
+	CodeUnsupportedType = "UNSUPPORTED_MEDIA_TYPE"
+	CodeMethod          = "METHOD_NOT_ALLOWED"
+	CodeRoute           = "NOT_FOUND"
+	CodeUnavailable     = "UNAVAILABLE"
+	CodeInternal        = "INTERNAL"
+)
+
+// reasonProblems maps every licensing reason to its HTTP status and code:
+// the one table from the rules to the API.
+var reasonProblems = map[error]struct {
+	status int
+	code   string
+}{
+	licensing.ErrUnknownLicence: {http.StatusNotFound, CodeNotFound},
+	licensing.ErrLicenceTypo:    {http.StatusBadRequest, CodeKeyTypo},
+	licensing.ErrLicenceExpired: {http.StatusForbidden, CodeExpired},
+	licensing.ErrSuspended:      {http.StatusForbidden, CodeSuspended},
+	licensing.ErrRevoked:        {http.StatusForbidden, CodeRevoked},
+	licensing.ErrWrongProduct:   {http.StatusBadRequest, CodeWrongProduct},
+	licensing.ErrNoActiveKey:    {http.StatusServiceUnavailable, CodeNoKey},
+	licensing.ErrNoTrustedKey:   {http.StatusServiceUnavailable, CodeNoKey},
+	licensing.ErrSeatLimit:      {http.StatusConflict, CodeSeatLimit},
+	licensing.ErrNotActivated:   {http.StatusNotFound, CodeNotActivated},
+	licensing.ErrActivated:      {http.StatusConflict, CodeActivated},
+	licensing.ErrInvalidMachine: {http.StatusBadRequest, CodeInvalidMachine},
+	licensing.ErrInvalidRequest: {http.StatusBadRequest, CodeInvalidRequest},
+	licensing.ErrUnknownProduct: {http.StatusNotFound, CodeNotFound},
+	licensing.ErrExists:         {http.StatusConflict, CodeInvalid},
+	licensing.ErrInvalid:        {http.StatusBadRequest, CodeInvalid},
+}
+
+// messages are the words for each code: what a user reads in the product.
+var messages = map[string]string{
+	CodeSeatLimit:       "Seat limit exceeded. Deactivate a machine first.",
+	CodeNotFound:        "No such licence. Check the licence key.",
+	CodeKeyTypo:         "The licence key has a typo. Compare it with the key you were given.",
+	CodeExpired:         "The licence has expired.",
+	CodeSuspended:       "The licence is suspended. Contact the vendor.",
+	CodeRevoked:         "The licence was revoked.",
+	CodeInvalidMachine:  "The machine ID is not valid.",
+	CodeRateLimited:     "Too many requests. Try again later.",
+	CodeNotActivated:    "This machine is not activated on the licence.",
+	CodeActivated:       "This machine is already activated on the licence.",
+	CodeWrongProduct:    "The licence is for another product.",
+	CodeNoKey:           "The licence server cannot sign codes for this product right now.",
+	CodeInvalidRequest:  "The request code is not valid. Copy it again from the product.",
+	CodeInvalid:         "The request is not valid.",
+	CodeUnauthorized:    "A licence key is needed (Authorization: Bearer <licence key>).",
+	CodeBodyTooLarge:    "The request body is too large.",
+	CodeUnsupportedType: "Send JSON (Content-Type: application/json).",
+	CodeMethod:          "This method is not allowed here.",
+	CodeRoute:           "No such endpoint.",
+	CodeUnavailable:     "The licence server is not ready. Try again later.",
+	CodeInternal:        "The licence server failed. Try again later.",
+}
+
+// Problem is an RFC 9457 problem with the API's own "error" and "code".
+type Problem struct {
+	Type     string `json:"type"`
+	Title    string `json:"title"`
+	Status   int    `json:"status"`
+	Detail   string `json:"detail,omitempty"`
+	Instance string `json:"instance,omitempty"`
+	Error    string `json:"error"`
+	Code     string `json:"code"`
+	// Machines lists the machines holding the seats (SEAT_LIMIT_EXCEEDED):
+	// the user sees which one to deactivate.
+	Machines []Machine `json:"machines,omitempty"`
+	// Group is the group of a typo, when it can be named.
+	RequestID string `json:"requestId,omitempty"`
+}
+
+// problemFor turns an error into a problem; internal failures are logged
+// and never described to the client.
+func (s *Server) problemFor(r *http.Request, err error) Problem {
+	var ref *licensing.Refusal
+	if errors.As(err, &ref) {
+		p := reasonProblems[ref.Reason]
+		if p.code == "" {
+			p.status, p.code = http.StatusBadRequest, CodeInvalid
+		}
+		pr := newProblem(p.status, p.code)
+		pr.Detail = ref.Error()
+		if ref.Reason == licensing.ErrSeatLimit {
+			for _, h := range ref.Holders {
+				pr.Machines = append(pr.Machines, s.machineOf(r.Context(), ref.Licence, h))
+			}
+		}
+		return pr
+	}
+	switch {
+	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly):
+		s.log.ErrorContext(r.Context(), "ledger unavailable", "err", err)
+		return newProblem(http.StatusServiceUnavailable, CodeUnavailable)
+	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
+		return newProblem(http.StatusServiceUnavailable, CodeUnavailable)
+	}
+	s.log.ErrorContext(r.Context(), "internal error", "err", err)
+	return newProblem(http.StatusInternalServerError, CodeInternal)
+}
+
+func newProblem(status int, code string) Problem {
+	return Problem{Type: "https://actkit.dev/problems/" + code, Title: http.StatusText(status), Status: status,
+		Error: messages[code], Code: code}
+}
+
+// writeProblem writes a problem as application/problem+json.
+func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
+	p.Instance = r.URL.Path
+	p.RequestID = requestID(r.Context())
+	w.Header().Set("Content-Type", "application/problem+json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(p.Status)
+	json.NewEncoder(w).Encode(p)
+}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Cache-Control", "no-store")
+	w.WriteHeader(status)
+	json.NewEncoder(w).Encode(v)
+}
+
+// retryAfter writes a 429 with Retry-After in whole seconds (at least 1).
+func retryAfter(w http.ResponseWriter, r *http.Request, d time.Duration) {
+	secs := int(d/time.Second) + 1
+	w.Header().Set("Retry-After", strconv.Itoa(secs))
+	writeProblem(w, r, newProblem(http.StatusTooManyRequests, CodeRateLimited))
+}

@@ -1,0 +1,212 @@
+package server
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"log/slog"
+	"net"
+	"net/http"
+	"net/netip"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/signer"
+)
+
+// Defaults for Config.
+const (
+	DefaultMaxBody        = 16 << 10
+	DefaultRate           = 5 // requests per second per licence key and per client address
+	DefaultBurst          = 20
+	DefaultValidateEvery  = 24 * time.Hour
+	DefaultOfflineGrace   = 7 * 24 * time.Hour
+	DefaultRequestTimeout = 10 * time.Second
+)
+
+// Config is what a Server serves.
+type Config struct {
+	// Service is the licensing service (with signing keys).
+	Service *signer.Service
+	// Keyrings returns the products' public keyrings, for
+	// /.well-known/actkit/keys.json (HMAC keys are never published).
+	Keyrings func(ctx context.Context) ([]*codec.Keyring, error)
+	// Ready reports whether the ledger is reachable and current, for
+	// /readyz; nil means always ready.
+	Ready func(ctx context.Context) error
+	// Log receives one line per request (with a request ID) and every
+	// internal error; licence keys are never logged in full.
+	Log *slog.Logger
+	// Rate and Burst bound requests per licence key and per client
+	// address (token buckets).
+	Rate  float64
+	Burst int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client address; from anywhere else the header is ignored.
+	TrustedProxies []netip.Prefix
+	// MaxBody caps a request body, read before any work.
+	MaxBody int64
+	// ValidateEvery is when products should validate next; OfflineGrace
+	// how long they may run on their last answer without reaching us.
+	ValidateEvery, OfflineGrace time.Duration
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+}
+
+// Server is the activation API.
+type Server struct {
+	cfg     Config
+	svc     *signer.Service
+	log     *slog.Logger
+	mux     *http.ServeMux
+	limits  *limiter
+	handler http.Handler
+}
+
+// New returns the API over cfg.Service.
+func New(cfg Config) *Server {
+	if cfg.Log == nil {
+		cfg.Log = slog.New(slog.DiscardHandler)
+	}
+	if cfg.Rate == 0 {
+		cfg.Rate, cfg.Burst = DefaultRate, DefaultBurst
+	}
+	if cfg.MaxBody == 0 {
+		cfg.MaxBody = DefaultMaxBody
+	}
+	if cfg.ValidateEvery == 0 {
+		cfg.ValidateEvery = DefaultValidateEvery
+	}
+	if cfg.OfflineGrace == 0 {
+		cfg.OfflineGrace = DefaultOfflineGrace
+	}
+	if cfg.Now == nil {
+		cfg.Now = time.Now
+	}
+	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Log, mux: http.NewServeMux(), limits: newLimiter(cfg.Rate, cfg.Burst, cfg.Now)}
+	s.routes()
+	s.handler = s.recoverer(s.logged(s.mux))
+	return s
+}
+
+func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) { s.handler.ServeHTTP(w, r) }
+
+type ctxKey int
+
+const requestIDKey ctxKey = 0
+
+func requestID(ctx context.Context) string {
+	id, _ := ctx.Value(requestIDKey).(string)
+	return id
+}
+
+// statusWriter remembers the status for the log line.
+type statusWriter struct {
+	http.ResponseWriter
+	status int
+}
+
+func (w *statusWriter) WriteHeader(code int) {
+	if w.status == 0 {
+		w.status = code
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// logged gives each request an ID (echoed in X-Request-ID and in
+// problems) and logs one line for it: method, path, status, duration,
+// client address. Never a body, a licence key or a token.
+func (s *Server) logged(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var b [8]byte
+		rand.Read(b[:])
+		id := hex.EncodeToString(b[:])
+		w.Header().Set("X-Request-ID", id)
+		ctx, cancel := context.WithTimeout(context.WithValue(r.Context(), requestIDKey, id), DefaultRequestTimeout)
+		defer cancel()
+		sw := &statusWriter{ResponseWriter: w}
+		start := time.Now()
+		next.ServeHTTP(sw, r.WithContext(ctx))
+		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+			"ms", time.Since(start).Milliseconds(), "client", s.clientAddr(r).String())
+	})
+}
+
+// recoverer turns a panic into a 500 problem and a log line, never a
+// dropped connection.
+func (s *Server) recoverer(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		defer func() {
+			if v := recover(); v != nil {
+				if v == http.ErrAbortHandler {
+					panic(v)
+				}
+				s.log.ErrorContext(r.Context(), "panic", "value", v)
+				writeProblem(w, r, newProblem(http.StatusInternalServerError, CodeInternal))
+			}
+		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// clientAddr is the client's address: the connection's peer, or the
+// right-most address of X-Forwarded-For not belonging to a trusted proxy
+// when the peer is one.
+func (s *Server) clientAddr(r *http.Request) netip.Addr {
+	host, _, err := net.SplitHostPort(r.RemoteAddr)
+	if err != nil {
+		host = r.RemoteAddr
+	}
+	peer, err := netip.ParseAddr(host)
+	if err != nil {
+		return netip.Addr{}
+	}
+	peer = peer.Unmap()
+	if !s.trusted(peer) {
+		return peer
+	}
+	hops := r.Header.Values("X-Forwarded-For")
+	for i := len(hops) - 1; i >= 0; i-- {
+		parts := splitComma(hops[i])
+		for j := len(parts) - 1; j >= 0; j-- {
+			a, err := netip.ParseAddr(parts[j])
+			if err != nil {
+				return peer
+			}
+			if a = a.Unmap(); !s.trusted(a) {
+				return a
+			}
+		}
+	}
+	return peer
+}
+
+func (s *Server) trusted(a netip.Addr) bool {
+	for _, p := range s.cfg.TrustedProxies {
+		if p.Contains(a) {
+			return true
+		}
+	}
+	return false
+}
+
+func splitComma(s string) []string {
+	var out []string
+	start := 0
+	for i := 0; i <= len(s); i++ {
+		if i == len(s) || s[i] == ',' {
+			part := s[start:i]
+			for len(part) > 0 && part[0] == ' ' {
+				part = part[1:]
+			}
+			for len(part) > 0 && part[len(part)-1] == ' ' {
+				part = part[:len(part)-1]
+			}
+			if part != "" {
+				out = append(out, part)
+			}
+			start = i + 1
+		}
+	}
+	return out
+}
