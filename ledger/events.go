@@ -15,6 +15,7 @@ import (
 const (
 	ActionProductAdd     = "product.add"
 	ActionProductRelease = "product.release"
+	ActionProductPlan    = "product.plan"
 	ActionLicenceNew     = "licence.new"
 	ActionLicenceChange  = "licence." // + suspend, resume, revoke, extend, seats, ...
 	ActionCodeIssue      = "code.issue"
@@ -35,6 +36,7 @@ type LicenceEvent struct {
 	Features []string  `json:"features,omitempty"`
 	Bits     *uint64   `json:"featureBits,omitempty"`
 	Customer *string   `json:"customer,omitempty"`
+	Plan     *string   `json:"plan,omitempty"`
 	Status   string    `json:"status,omitempty"`
 	Reason   string    `json:"reason,omitempty"`
 	Created  time.Time `json:"created,omitzero"`
@@ -43,9 +45,9 @@ type LicenceEvent struct {
 // NewLicenceEvent is the detail recording a licence's terms.
 func NewLicenceEvent(li licensing.Licence, reason string) LicenceEvent {
 	bits := li.Bits
-	customer := li.Customer
+	customer, plan := li.Customer, li.Plan
 	return LicenceEvent{Key: li.Key, Product: li.Product, Seats: li.Seats, Expires: li.Expires.String(),
-		Features: li.Features, Bits: &bits, Customer: &customer, Status: string(li.Status), Reason: reason}
+		Features: li.Features, Bits: &bits, Customer: &customer, Plan: &plan, Status: string(li.Status), Reason: reason}
 }
 
 // CodeEvent is the detail of an issue, a re-issue or a release.

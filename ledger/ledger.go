@@ -70,6 +70,12 @@ type Reader interface {
 	// LiveActivations lists a licence's live activations with their
 	// terms, by serial.
 	LiveActivations(key string) ([]licensing.Activation, error)
+	// Plans returns a product's plans (licence types), by ID; a product
+	// with none recorded has the default plans.
+	Plans(product string) ([]licensing.Plan, error)
+	// Releases counts a licence's deactivations ("released", not
+	// superseded or transferred) since a time, for its release budget.
+	Releases(key string, since time.Time) (int, error)
 	// ReleaseKeys returns the key IDs a product's release line (a minor
 	// version, "4.2") embeds in its keyring, oldest first, and whether
 	// the line was recorded.
@@ -115,6 +121,10 @@ type Tx interface {
 	// RecordKeystore stores the keystore's state: the generation only
 	// grows and revocations are only added.
 	RecordKeystore(s KeystoreState) error
+	// PutPlan records a plan, replacing the one with its product and ID.
+	PutPlan(p licensing.Plan) error
+	// TouchActivation records that a machine was seen (a validation).
+	TouchActivation(serial uint64, at time.Time) error
 	// RecordRelease stores the key IDs a product's release line embeds,
 	// replacing what was recorded for that line.
 	RecordRelease(product, line string, keys []codec.KeyID) error

@@ -196,6 +196,9 @@ func (st *replayed) applyTerms(li *licensing.Licence, ev LicenceEvent) error {
 	if ev.Customer != nil {
 		li.Customer = *ev.Customer
 	}
+	if ev.Plan != nil {
+		li.Plan = *ev.Plan
+	}
 	if ev.Status != "" {
 		li.Status = licensing.Status(ev.Status)
 	}
@@ -231,6 +234,8 @@ func (st *replayed) compare(r Reader) error {
 			return mismatch("customer", t.Customer, want.Customer)
 		case t.Status != want.Status:
 			return mismatch("status", t.Status, want.Status)
+		case t.Plan != want.Plan:
+			return mismatch("plan", t.Plan, want.Plan)
 		}
 		live, err := r.LiveActivations(t.Key)
 		if err != nil {

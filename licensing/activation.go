@@ -23,6 +23,9 @@ type Activation struct {
 	Expires  codec.Day
 	Features uint64
 	Created  time.Time
+	// Name is the machine's name as the product reported it (online
+	// activation), for people; "" when unknown.
+	Name string
 }
 
 // SameTerms reports whether a and b would produce the same code.
@@ -36,4 +39,11 @@ type Holder struct {
 	Serial  uint64    `json:"serial"`
 	Seats   int       `json:"seats"`
 	Since   time.Time `json:"since"`
+	// Name is the machine's name, if the product sent one.
+	Name string `json:"name,omitempty"`
+	// LastSeen is when the machine last validated online (updated at most
+	// daily), or its activation time.
+	LastSeen time.Time `json:"lastSeen"`
+	// Expires is the last day of its code (its lease, for leased plans).
+	Expires codec.Day `json:"expires"`
 }

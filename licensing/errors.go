@@ -20,6 +20,8 @@ var (
 	ErrSeatLimit      = errors.New("no free seat")
 	ErrNotActivated   = errors.New("machine holds no seat on the licence")
 	ErrActivated      = errors.New("machine already holds a seat on the licence")
+	ErrReleaseBudget  = errors.New("the licence's deactivations for the last 30 days are used up")
+	ErrUnknownPlan    = errors.New("no such plan")
 	ErrInvalidMachine = errors.New("invalid machine UID")
 	ErrInvalidRequest = errors.New("invalid request code")
 	ErrUnknownProduct = errors.New("no such product")
@@ -93,6 +95,8 @@ var reasonCodes = []struct {
 	{ErrSeatLimit, "seat-limit"},
 	{ErrNotActivated, "not-activated"},
 	{ErrActivated, "already-activated"},
+	{ErrReleaseBudget, "release-budget"},
+	{ErrUnknownPlan, "unknown-plan"},
 	{ErrInvalidMachine, "invalid-machine"},
 	{ErrInvalidRequest, "invalid-request"},
 	{ErrUnknownProduct, "unknown-product"},

@@ -29,8 +29,11 @@ type Licence struct {
 	Bits     uint64    `json:"featureBits"`
 	Features []string  `json:"features"`
 	Customer string    `json:"customer"`
-	Status   Status    `json:"status"`
-	Created  time.Time `json:"created"`
+	// Plan is the licence's type (Plan.ID), or "" for a licence made
+	// without one.
+	Plan    string    `json:"plan,omitempty"`
+	Status  Status    `json:"status"`
+	Created time.Time `json:"created"`
 	// InUse is the number of seats held by live activations.
 	InUse int `json:"seatsInUse"`
 	// Holders lists the machines holding seats, when they were read.
@@ -44,6 +47,24 @@ type LicenceSpec struct {
 	Expires  codec.Day // codec.NoExpiry for perpetual
 	Features []string
 	Customer string
+	// Plan, if set, is the licence type; Seats, Expires and Features
+	// left at their zero values (0, 0, nil) come from it.
+	Plan string
+}
+
+// FromPlan fills what spec leaves open from the plan.
+func (spec LicenceSpec) FromPlan(pl Plan, today codec.Day) LicenceSpec {
+	spec.Plan = pl.ID
+	if spec.Seats == 0 {
+		spec.Seats = pl.Seats
+	}
+	if spec.Expires == 0 {
+		spec.Expires = pl.Expiry(today)
+	}
+	if spec.Features == nil {
+		spec.Features = pl.Features
+	}
+	return spec
 }
 
 // MaxCustomerLen bounds the customer text of a licence.
@@ -74,7 +95,7 @@ func NewLicence(rand io.Reader, p Product, spec LicenceSpec, today codec.Day, no
 		return Licence{}, err
 	}
 	return Licence{Key: norm, Display: display, Product: p.ID, Seats: spec.Seats, Expires: spec.Expires,
-		Bits: bits, Features: p.FeatureNames(bits), Customer: spec.Customer, Status: Active,
+		Bits: bits, Features: p.FeatureNames(bits), Customer: spec.Customer, Plan: spec.Plan, Status: Active,
 		Created: now.UTC(), Holders: []Holder{}}, nil
 }
 

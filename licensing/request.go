@@ -3,6 +3,7 @@ package licensing
 import (
 	"errors"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/actkit/actkit/codec"
 )
@@ -23,7 +24,12 @@ type IssueRequest struct {
 	// Key, if set, is the key ID to sign with, overriding the choice by
 	// release line.
 	Key string
+	// Name is the machine's name, as the product reports it (for people).
+	Name string
 }
+
+// MaxMachineName bounds a machine name.
+const MaxMachineName = 64
 
 // Target is a parsed issue request: what to issue, for whom.
 type Target struct {
@@ -40,6 +46,8 @@ type Target struct {
 	Release string
 	// Key is the key to sign with, if the request names one.
 	Key *codec.KeyID
+	// Name is the machine's name, cleaned of control characters.
+	Name string
 }
 
 // ReleaseLine returns the release line of a product version: its first
@@ -55,7 +63,7 @@ func ReleaseLine(version string) string {
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays, Release: req.Release}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name)}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}
@@ -109,4 +117,22 @@ func ParseMachineUID(typed string) (codec.MachineUID, error) {
 		detail = quote(typed) + " has a typo: compare it with the UID shown on the machine"
 	}
 	return u, &Refusal{Reason: ErrInvalidMachine, Detail: detail, Err: err}
+}
+
+// cleanName keeps a machine name printable and short: it is shown to
+// people on the vendor's and the customer's pages.
+func cleanName(s string) string {
+	s = strings.Map(func(r rune) rune {
+		if r < 0x20 || r == 0x7f || r >= 0x80 && r < 0xa0 {
+			return -1
+		}
+		return r
+	}, strings.TrimSpace(s))
+	if len(s) > MaxMachineName {
+		s = s[:MaxMachineName]
+		for !utf8.ValidString(s) {
+			s = s[:len(s)-1]
+		}
+	}
+	return s
 }

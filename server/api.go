@@ -54,8 +54,11 @@ type ActivateRequest struct {
 // Machine is a machine holding a seat.
 type Machine struct {
 	MachineUID string    `json:"machineUid"`
+	Name       string    `json:"machineName,omitempty"`
 	Serial     uint64    `json:"serial"`
 	Since      time.Time `json:"activatedAt"`
+	LastSeen   time.Time `json:"lastSeen"`
+	Expires    codec.Day `json:"leaseEnds"`
 }
 
 // Activation is the answer of activate and validate: the signed
@@ -64,6 +67,7 @@ type Machine struct {
 type Activation struct {
 	MachineID      string      `json:"machineId"`
 	MachineUID     string      `json:"machineUid"`
+	MachineName    string      `json:"machineName,omitempty"`
 	ActivatedAt    time.Time   `json:"activatedAt"`
 	ActiveCount    int         `json:"activeCount"`
 	MaxActivations int         `json:"maxActivations"`
@@ -74,6 +78,7 @@ type Activation struct {
 	Features       []string    `json:"features"`
 	Expires        codec.Day   `json:"expires"`
 	LicenceExpires codec.Day   `json:"licenceExpires"`
+	Plan           string      `json:"plan,omitempty"`
 	Reissued       bool        `json:"reissued"`
 	ValidateAfter  time.Time   `json:"validateAfter"`
 	OfflineUntil   time.Time   `json:"offlineGraceUntil"`
@@ -213,7 +218,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid})
+	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid, Name: req.MachineName})
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
@@ -234,13 +239,26 @@ func (s *Server) answer(ctx context.Context, machineID string, is signer.Issued)
 		return nil, err
 	}
 	now := s.cfg.Now().UTC()
+	every, grace := s.cfg.ValidateEvery, s.cfg.OfflineGrace
+	if pls, err := s.svc.Plans(ctx, li.Product); err == nil && li.Plan != "" {
+		for _, pl := range pls {
+			if pl.ID == li.Plan {
+				if pl.ValidateHours > 0 {
+					every = time.Duration(pl.ValidateHours) * time.Hour
+				}
+				if pl.OfflineGraceDays > 0 {
+					grace = time.Duration(pl.OfflineGraceDays) * 24 * time.Hour
+				}
+			}
+		}
+	}
 	a := &Activation{MachineID: machineID, MachineUID: is.Machine, ActiveCount: li.InUse, MaxActivations: li.Seats,
 		Code: is.Code, Serial: is.Serial, KeyID: is.KeyID, Product: is.Product, Features: is.Features,
-		Expires: is.Expires, LicenceExpires: li.Expires, Reissued: is.Reissued,
-		ValidateAfter: now.Add(s.cfg.ValidateEvery), OfflineUntil: now.Add(s.cfg.OfflineGrace)}
+		Expires: is.Expires, LicenceExpires: li.Expires, Plan: li.Plan, Reissued: is.Reissued,
+		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}
 	for _, h := range li.Holders {
 		if h.Serial == is.Serial {
-			a.ActivatedAt = h.Since
+			a.ActivatedAt, a.MachineName = h.Since, h.Name
 		}
 	}
 	return a, nil
@@ -264,8 +282,10 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	// A validation reads; it writes nothing.
-	is, _, err := s.svc.Current(r.Context(), key, uid)
+	// A validation reads; it writes only to renew a lease, re-take a
+	// lapsed seat, or mark the machine seen (daily).
+	v, err := s.svc.Validate(r.Context(), key, uid)
+	is := v.Issued
 	var ref *licensing.Refusal
 	if errors.As(err, &ref) && ref.Reason != licensing.ErrLicenceTypo && ref.Reason != licensing.ErrInvalidMachine {
 		p := s.problemFor(r, err)
@@ -310,7 +330,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	serial, err := s.svc.Release(r.Context(), key, uid)
+	serial, err := s.svc.Deactivate(r.Context(), key, uid)
 	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
@@ -327,6 +347,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 // LicenceInfo is the answer of GET /api/licence.
 type LicenceInfo struct {
 	Product  string    `json:"product"`
+	Plan     string    `json:"plan,omitempty"`
 	Status   string    `json:"status"`
 	Expires  codec.Day `json:"expires"`
 	Features []string  `json:"features"`
@@ -349,17 +370,17 @@ func (s *Server) licence(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	info := LicenceInfo{Product: li.Product, Status: string(li.Status), Expires: li.Expires, Features: li.Features,
+	info := LicenceInfo{Product: li.Product, Plan: li.Plan, Status: string(li.Status), Expires: li.Expires, Features: li.Features,
 		Seats: li.Seats, InUse: li.InUse, Machines: []Machine{}}
 	for _, h := range li.Holders {
-		info.Machines = append(info.Machines, Machine{MachineUID: h.Machine, Serial: h.Serial, Since: h.Since})
+		info.Machines = append(info.Machines, machineOf(h))
 	}
 	writeJSON(w, http.StatusOK, info)
 }
 
-// machineOf describes a seat holder for a seat-limit problem.
-func (s *Server) machineOf(_ context.Context, _ string, h licensing.Holder) Machine {
-	return Machine{MachineUID: h.Machine, Serial: h.Serial, Since: h.Since}
+// machineOf describes a seat holder.
+func machineOf(h licensing.Holder) Machine {
+	return Machine{MachineUID: h.Machine, Name: h.Name, Serial: h.Serial, Since: h.Since, LastSeen: h.LastSeen, Expires: h.Expires}
 }
 
 // KeysDocument is /.well-known/actkit/keys.json: every product's public

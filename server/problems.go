@@ -23,6 +23,8 @@ const (
 	CodeRateLimited     = "RATE_LIMITED"
 	CodeNotActivated    = "NOT_ACTIVATED"
 	CodeActivated       = "ALREADY_ACTIVATED"
+	CodeReleaseBudget   = "RELEASE_BUDGET_EXHAUSTED"
+	CodePlan            = "PLAN_NOT_FOUND"
 	CodeWrongProduct    = "WRONG_PRODUCT"
 	CodeNoKey           = "NO_SIGNING_KEY"
 	CodeInvalidRequest  = "INVALID_REQUEST_CODE"
@@ -53,6 +55,8 @@ var reasonProblems = map[error]struct {
 	licensing.ErrSeatLimit:      {http.StatusConflict, CodeSeatLimit},
 	licensing.ErrNotActivated:   {http.StatusNotFound, CodeNotActivated},
 	licensing.ErrActivated:      {http.StatusConflict, CodeActivated},
+	licensing.ErrReleaseBudget:  {http.StatusConflict, CodeReleaseBudget},
+	licensing.ErrUnknownPlan:    {http.StatusNotFound, CodePlan},
 	licensing.ErrInvalidMachine: {http.StatusBadRequest, CodeInvalidMachine},
 	licensing.ErrInvalidRequest: {http.StatusBadRequest, CodeInvalidRequest},
 	licensing.ErrUnknownProduct: {http.StatusNotFound, CodeNotFound},
@@ -72,6 +76,8 @@ var messages = map[string]string{
 	CodeRateLimited:     "Too many requests. Try again later.",
 	CodeNotActivated:    "This machine is not activated on the licence.",
 	CodeActivated:       "This machine is already activated on the licence.",
+	CodeReleaseBudget:   "This licence has used its deactivations for the last 30 days. Contact the vendor to move a seat.",
+	CodePlan:            "No such licence type.",
 	CodeWrongProduct:    "The licence is for another product.",
 	CodeNoKey:           "The licence server cannot sign codes for this product right now.",
 	CodeInvalidRequest:  "The request code is not valid. Copy it again from the product.",
@@ -114,7 +120,7 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 		pr.Detail = ref.Error()
 		if ref.Reason == licensing.ErrSeatLimit {
 			for _, h := range ref.Holders {
-				pr.Machines = append(pr.Machines, s.machineOf(r.Context(), ref.Licence, h))
+				pr.Machines = append(pr.Machines, machineOf(h))
 			}
 		}
 		return pr

@@ -73,6 +73,22 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
+	pl, hasPlan, err := plan(tx, li)
+	if err != nil {
+		return recorded{}, err
+	}
+	if hasPlan && pl.LeaseDays > 0 {
+		if t.LeaseDays == 0 {
+			t.LeaseDays = pl.LeaseDays
+		}
+		if !found && li.InUse >= li.Seats {
+			// Leases that lapsed free their seats here, inside the next
+			// activation: correctness needs no background job.
+			if li, err = s.reclaimLapsed(tx, li); err != nil {
+				return recorded{}, err
+			}
+		}
+	}
 	var curp *licensing.Activation
 	if found {
 		curp = &cur
@@ -92,6 +108,9 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 		return recorded{}, err
 	}
 	r := recorded{a: d.Activation, display: li.Display, names: li.Features}
+	if d.Kind != licensing.Reissue {
+		r.a.Name = t.Name
+	}
 	switch d.Kind {
 	case licensing.Reissue:
 		r.reissued = true
@@ -265,4 +284,152 @@ func (s *Service) Current(ctx context.Context, licence, machine string) (Issued,
 	}
 	is, err := s.sign(r)
 	return is, li, err
+}
+
+// reclaimLapsed ends the live activations of a leased licence whose code
+// expired before today, and returns the licence with its seats counted
+// again.
+func (s *Service) reclaimLapsed(tx ledger.Tx, li licensing.Licence) (licensing.Licence, error) {
+	now := s.now()
+	today := codec.DayOf(now)
+	hs, err := tx.Holders(li.Key)
+	if err != nil {
+		return li, err
+	}
+	for _, h := range hs {
+		if h.Expires == codec.NoExpiry || h.Expires >= today {
+			continue
+		}
+		a := licensing.Activation{Serial: h.Serial, Licence: li.Key, Product: li.Product, Machine: h.Machine, Seats: h.Seats}
+		if err := tx.EndActivation(a, now, "lease expired"); err != nil {
+			return li, err
+		}
+		if err := audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeRelease, li.Display,
+			ledger.CodeEvent{Serial: h.Serial, Machine: h.Machine, Why: "lease expired"}); err != nil {
+			return li, err
+		}
+	}
+	return tx.LicenceForUpdate(li.Key)
+}
+
+// Deactivate frees a machine's seat at its customer's request (the API,
+// the portal): like Release, but within the licence plan's release
+// budget, so that deactivate/activate churn cannot mint codes for more
+// machines than the seats. The vendor's Release has no budget.
+func (s *Service) Deactivate(ctx context.Context, licence, machine string) (uint64, error) {
+	norm, err := licensing.ParseLicenceKey(licence)
+	if err != nil {
+		return 0, err
+	}
+	m, err := licensing.ParseMachineUID(machine)
+	if err != nil {
+		return 0, err
+	}
+	var serial uint64
+	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		li, err := tx.LicenceForUpdate(norm)
+		if err != nil {
+			return err
+		}
+		pl, hasPlan, err := plan(tx, li)
+		if err != nil {
+			return err
+		}
+		if hasPlan && pl.ReleaseBudget > 0 {
+			_, live, err := tx.LiveActivation(norm, m.String())
+			if err != nil {
+				return err
+			}
+			if live {
+				n, err := tx.Releases(norm, s.now().Add(-licensing.ReleaseWindow))
+				if err != nil {
+					return err
+				}
+				if n >= pl.ReleaseBudget {
+					return &licensing.Refusal{Reason: licensing.ErrReleaseBudget, Licence: li.Display, Product: li.Product,
+						Detail: fmt.Sprintf("%d of %d used", n, pl.ReleaseBudget)}
+				}
+			}
+		}
+		serial, err = s.releaseTx(tx, norm, m.String(), "released")
+		return err
+	})
+	return serial, err
+}
+
+// ReleaseBudget reports a licence's deactivations in the last 30 days and
+// its plan's budget (0: no limit), for the pages that show it.
+func (s *Service) ReleaseBudget(ctx context.Context, licence string) (used, budget int, err error) {
+	norm, err := licensing.ParseLicenceKey(licence)
+	if err != nil {
+		return 0, 0, err
+	}
+	err = s.store.View(ctx, func(r ledger.Reader) error {
+		li, err := r.Licence(norm)
+		if err != nil {
+			return err
+		}
+		if pl, ok, err := plan(r, li); err != nil {
+			return err
+		} else if ok {
+			budget = pl.ReleaseBudget
+		}
+		used, err = r.Releases(norm, s.now().Add(-licensing.ReleaseWindow))
+		return err
+	})
+	return used, budget, err
+}
+
+// Validation is the answer to a product's scheduled validation.
+type Validation struct {
+	Issued  Issued
+	Licence licensing.Licence
+	// Plan is the licence's plan, if it has one (HasPlan).
+	Plan    licensing.Plan
+	HasPlan bool
+	// Wrote reports whether the validation wrote: a renewed lease, a
+	// re-taken seat, or the daily last-seen mark.
+	Wrote bool
+}
+
+// Validate answers a product's scheduled validation. It reads, and writes
+// only when it must: a lease with less than half of it left is renewed
+// (a new code), a machine whose lease lapsed re-takes a seat if one is
+// free, and the machine's last-seen time is marked at most once a day.
+func (s *Service) Validate(ctx context.Context, licence, machine string) (Validation, error) {
+	is, li, err := s.Current(ctx, licence, machine)
+	v := Validation{Licence: li}
+	if li.Key != "" {
+		if verr := s.store.View(ctx, func(r ledger.Reader) (err error) {
+			v.Plan, v.HasPlan, err = plan(r, li)
+			return err
+		}); verr != nil {
+			return v, verr
+		}
+	}
+	leased := v.HasPlan && v.Plan.LeaseDays > 0
+	switch {
+	case errors.Is(err, licensing.ErrNotActivated) && leased:
+		// A lapsed lease: take a seat again if one is free.
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
+		v.Wrote = err == nil
+		return v, err
+	case err != nil:
+		return v, err
+	}
+	v.Issued = is
+	now := s.now()
+	today := codec.DayOf(now)
+	if leased && is.Expires != codec.NoExpiry && is.Expires != li.Expires && int(is.Expires)-int(today) < v.Plan.LeaseDays/2 {
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
+		v.Wrote = err == nil
+		return v, err
+	}
+	for _, h := range li.Holders {
+		if h.Serial == is.Serial && now.Sub(h.LastSeen) > 24*time.Hour {
+			v.Wrote = true
+			err = s.store.Update(ctx, func(tx ledger.Tx) error { return tx.TouchActivation(is.Serial, now) })
+		}
+	}
+	return v, err
 }

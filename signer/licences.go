@@ -19,6 +19,13 @@ func (s *Service) NewLicence(ctx context.Context, rand io.Reader, spec licensing
 			return err
 		}
 		now := s.now()
+		if spec.Plan != "" {
+			pl, err := findPlan(tx, p.ID, spec.Plan)
+			if err != nil {
+				return err
+			}
+			spec = spec.FromPlan(pl, codec.DayOf(now))
+		}
 		li, err := licensing.NewLicence(rand, p, spec, codec.DayOf(now), now)
 		if err != nil {
 			return err

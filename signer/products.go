@@ -20,7 +20,19 @@ func (s *Service) AddProduct(ctx context.Context, id, prefix string, features []
 		if err := tx.InsertProduct(p); err != nil {
 			return err
 		}
-		return audit(tx, now, ledger.ProductChain(p.ID), ledger.ActionProductAdd, p.ID, p)
+		if err := audit(tx, now, ledger.ProductChain(p.ID), ledger.ActionProductAdd, p.ID, p); err != nil {
+			return err
+		}
+		// Every product starts with the default licence types.
+		for _, pl := range licensing.DefaultPlans(p) {
+			if err := tx.PutPlan(pl); err != nil {
+				return err
+			}
+			if err := audit(tx, now, ledger.ProductChain(p.ID), ledger.ActionProductPlan, p.ID, pl); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	return p, err
 }

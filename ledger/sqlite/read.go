@@ -91,9 +91,9 @@ func (r reader) terms(key string) (licensing.Licence, error) {
 	var exp sql.NullInt64
 	var bits int64
 	var feats, created, status string
-	err := r.q.QueryRowContext(r.ctx, `SELECT l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features
+	err := r.q.QueryRowContext(r.ctx, `SELECT l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features, l.plan
 		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ?`, key).
-		Scan(&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &exp, &bits, &li.Customer, &status, &created, &feats)
+		Scan(&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &exp, &bits, &li.Customer, &status, &created, &feats, &li.Plan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return li, &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no licence " + key}
 	}
@@ -144,7 +144,7 @@ func (r reader) Licences(product string) ([]licensing.Licence, error) {
 }
 
 func (r reader) Holders(key string) ([]licensing.Holder, error) {
-	rows, err := r.q.QueryContext(r.ctx, "SELECT machine, serial, seats, created FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial", key)
+	rows, err := r.q.QueryContext(r.ctx, "SELECT machine, serial, seats, created, name, last_seen, expires FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial", key)
 	if err != nil {
 		return nil, err
 	}
@@ -153,10 +153,18 @@ func (r reader) Holders(key string) ([]licensing.Holder, error) {
 	for rows.Next() {
 		var h licensing.Holder
 		var since string
-		if err := rows.Scan(&h.Machine, &h.Serial, &h.Seats, &since); err != nil {
+		var seen sql.NullString
+		var exp sql.NullInt64
+		if err := rows.Scan(&h.Machine, &h.Serial, &h.Seats, &since, &h.Name, &seen, &exp); err != nil {
 			return nil, err
 		}
-		h.Since = parseStamp(since)
+		h.Since, h.LastSeen, h.Expires = parseStamp(since), parseStamp(since), codec.NoExpiry
+		if seen.Valid {
+			h.LastSeen = parseStamp(seen.String)
+		}
+		if exp.Valid {
+			h.Expires = codec.Day(exp.Int64)
+		}
 		out = append(out, h)
 	}
 	return out, rows.Err()
@@ -167,9 +175,9 @@ func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool,
 	var exp sql.NullInt64
 	var issued, feats int64
 	var keyID, created, product string
-	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product
+	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name
 		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`, key, machine).
-		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product)
+		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product, &a.Name)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, false, nil
 	}
@@ -304,4 +312,38 @@ func (r reader) ReleaseKeys(product, line string) ([]codec.KeyID, bool, error) {
 		return nil, false, fmt.Errorf("release %s %s: %w", product, line, err)
 	}
 	return ids, true, nil
+}
+
+func (r reader) Plans(product string) ([]licensing.Plan, error) {
+	p, err := r.Product(product)
+	if err != nil {
+		return nil, err
+	}
+	rows, err := r.q.QueryContext(r.ctx, "SELECT body FROM plans WHERE product = ? ORDER BY id", product)
+	if err != nil {
+		return nil, err
+	}
+	bodies, err := scanStrings(rows)
+	if err != nil {
+		return nil, err
+	}
+	if len(bodies) == 0 {
+		return licensing.DefaultPlans(p), nil
+	}
+	out := make([]licensing.Plan, 0, len(bodies))
+	for _, b := range bodies {
+		var pl licensing.Plan
+		if err := json.Unmarshal([]byte(b), &pl); err != nil {
+			return nil, fmt.Errorf("plan of %s: %w", product, err)
+		}
+		out = append(out, pl)
+	}
+	return out, nil
+}
+
+func (r reader) Releases(key string, since time.Time) (int, error) {
+	var n int
+	err := r.q.QueryRowContext(r.ctx, "SELECT count(*) FROM activations WHERE licence = ? AND released IS NOT NULL AND release_why = 'released' AND released >= ?",
+		key, ledger.Stamp(since)).Scan(&n)
+	return n, err
 }

@@ -113,4 +113,18 @@ CREATE TABLE releases (
 	PRIMARY KEY (product, line)
 ) STRICT;
 `,
+	`
+-- Licence types per product, machine names and when machines were last
+-- seen online.
+CREATE TABLE plans (
+	product TEXT NOT NULL REFERENCES products(id),
+	id      TEXT NOT NULL,
+	body    TEXT NOT NULL,                     -- JSON licensing.Plan
+	PRIMARY KEY (product, id)
+) STRICT;
+ALTER TABLE licences ADD COLUMN plan TEXT NOT NULL DEFAULT '';
+ALTER TABLE activations ADD COLUMN name TEXT NOT NULL DEFAULT '';
+ALTER TABLE activations ADD COLUMN last_seen TEXT;
+CREATE INDEX activations_released ON activations(licence, released) WHERE released IS NOT NULL;
+`,
 }

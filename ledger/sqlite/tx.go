@@ -120,14 +120,14 @@ func (t *tx) InsertProduct(p licensing.Product) error {
 }
 
 func (t *tx) InsertLicence(l licensing.Licence) error {
-	_, err := t.exec(`INSERT INTO licences(key, display, product, seats, expires, features, customer, status, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Key, l.Display, l.Product, l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), ledger.Stamp(l.Created))
+	_, err := t.exec(`INSERT INTO licences(key, display, product, seats, expires, features, customer, status, created, plan)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`, l.Key, l.Display, l.Product, l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), ledger.Stamp(l.Created), l.Plan)
 	return err
 }
 
 func (t *tx) UpdateLicence(l licensing.Licence) error {
-	_, err := t.exec("UPDATE licences SET seats = ?, expires = ?, features = ?, customer = ?, status = ? WHERE key = ?",
-		l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), l.Key)
+	_, err := t.exec("UPDATE licences SET seats = ?, expires = ?, features = ?, customer = ?, status = ?, plan = ? WHERE key = ?",
+		l.Seats, nullDay(l.Expires), int64(l.Bits), l.Customer, string(l.Status), l.Plan, l.Key)
 	if err == nil {
 		delete(t.licences, l.Key)
 	}
@@ -135,8 +135,8 @@ func (t *tx) UpdateLicence(l licensing.Licence) error {
 }
 
 func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
-	res, err := t.exec(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?)`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created))
+	res, err := t.exec(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name)
 	if err != nil {
 		return 0, constraintRefusal(err)
 	}
@@ -231,5 +231,20 @@ func (t *tx) RecordRelease(product, line string, keys []codec.KeyID) error {
 	}
 	_, err = t.exec(`INSERT INTO releases(product, line, keys) VALUES (?, ?, ?)
 		ON CONFLICT(product, line) DO UPDATE SET keys = excluded.keys`, product, line, string(body))
+	return err
+}
+
+func (t *tx) PutPlan(p licensing.Plan) error {
+	body, err := json.Marshal(p)
+	if err != nil {
+		return err
+	}
+	_, err = t.exec(`INSERT INTO plans(product, id, body) VALUES (?, ?, ?)
+		ON CONFLICT(product, id) DO UPDATE SET body = excluded.body`, p.Product, p.ID, string(body))
+	return err
+}
+
+func (t *tx) TouchActivation(serial uint64, at time.Time) error {
+	_, err := t.exec("UPDATE activations SET last_seen = ? WHERE serial = ? AND released IS NULL", ledger.Stamp(at), serial)
 	return err
 }
