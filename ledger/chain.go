@@ -29,6 +29,7 @@ import (
 func LicenceChain(key string) string { return "licence/" + key }
 func ProductChain(id string) string  { return "product/" + id }
 func KeystoreChain() string          { return "keystore" }
+func TokenChain() string             { return "tokens" }
 
 // LegacyChain holds the entries of a ledger written before chains were
 // split, unchanged.

@@ -70,6 +70,10 @@ type Reader interface {
 	// LiveActivations lists a licence's live activations with their
 	// terms, by serial.
 	LiveActivations(key string) ([]licensing.Activation, error)
+	// Token returns an API token by its public ID.
+	Token(id string) (licensing.Token, bool, error)
+	// Tokens lists the API tokens.
+	Tokens() ([]licensing.Token, error)
 	// Plans returns a product's plans (licence types), by ID; a product
 	// with none recorded has the default plans.
 	Plans(product string) ([]licensing.Plan, error)
@@ -121,6 +125,10 @@ type Tx interface {
 	// RecordKeystore stores the keystore's state: the generation only
 	// grows and revocations are only added.
 	RecordKeystore(s KeystoreState) error
+	// InsertToken records an API token (its hash, never its secret).
+	InsertToken(t licensing.Token) error
+	// RevokeToken revokes an API token; it reports whether there was one.
+	RevokeToken(id string) (bool, error)
 	// PutPlan records a plan, replacing the one with its product and ID.
 	PutPlan(p licensing.Plan) error
 	// TouchActivation records that a machine was seen (a validation).

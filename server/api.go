@@ -27,6 +27,7 @@ func (s *Server) routes() {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
 	})
 	s.mux.HandleFunc("GET /readyz", s.ready)
+	s.adminRoutes()
 	// The same paths with another method: a problem, not the mux's text.
 	for _, path := range []string{"/api/licence/activate", "/api/licence/validate", "/api/licence/deactivate", "/api/licence",
 		"/.well-known/actkit/keys.json", "/healthz", "/readyz"} {

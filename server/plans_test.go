@@ -26,7 +26,7 @@ type clock struct {
 	t  time.Time
 }
 
-func (c *clock) now() time.Time         { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
+func (c *clock) now() time.Time          { c.mu.Lock(); defer c.mu.Unlock(); return c.t }
 func (c *clock) advance(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unlock() }
 
 func post(t *testing.T, url, key, path, machine string) (int, map[string]any) {
@@ -87,7 +87,7 @@ func TestPlansLeasesAndBudget(t *testing.T) {
 	today := codec.DayOf(clk.now())
 	for i := 1; i <= 3; i++ {
 		st, body := post(t, srv.URL, key, "/api/licence/activate", machineN(i))
-		if st != 200 || body["expires"] != (today + 30).String() || body["plan"] != "pro-annual" {
+		if st != 200 || body["expires"] != (today+30).String() || body["plan"] != "pro-annual" {
 			t.Fatalf("activate %d: %d %v", i, st, body)
 		}
 	}

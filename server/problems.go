@@ -30,6 +30,7 @@ const (
 	CodeInvalidRequest  = "INVALID_REQUEST_CODE"
 	CodeInvalid         = "INVALID_REQUEST"
 	CodeUnauthorized    = "UNAUTHORIZED"
+	CodeToken           = "INVALID_TOKEN"
 	CodeBodyTooLarge    = "BODY_TOO_LARGE"
 	CodeUnsupportedType = "UNSUPPORTED_MEDIA_TYPE"
 	CodeMethod          = "METHOD_NOT_ALLOWED"
@@ -83,6 +84,7 @@ var messages = map[string]string{
 	CodeInvalidRequest:  "The request code is not valid. Copy it again from the product.",
 	CodeInvalid:         "The request is not valid.",
 	CodeUnauthorized:    "A licence key is needed (Authorization: Bearer <licence key>).",
+	CodeToken:           "An API token with the right scope is needed (Authorization: Bearer actk_...).",
 	CodeBodyTooLarge:    "The request body is too large.",
 	CodeUnsupportedType: "Send JSON (Content-Type: application/json).",
 	CodeMethod:          "This method is not allowed here.",

@@ -127,4 +127,17 @@ ALTER TABLE activations ADD COLUMN name TEXT NOT NULL DEFAULT '';
 ALTER TABLE activations ADD COLUMN last_seen TEXT;
 CREATE INDEX activations_released ON activations(licence, released) WHERE released IS NOT NULL;
 `,
+	`
+-- API tokens for the vendor's own tools: the hash of the secret, never
+-- the secret.
+CREATE TABLE tokens (
+	id      TEXT PRIMARY KEY,
+	name    TEXT NOT NULL,
+	scope   TEXT NOT NULL CHECK (scope IN ('admin', 'read')),
+	hash    BLOB NOT NULL,
+	created TEXT NOT NULL,
+	expires TEXT NOT NULL,
+	revoked INTEGER NOT NULL DEFAULT 0
+) STRICT;
+`,
 }

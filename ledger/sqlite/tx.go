@@ -248,3 +248,18 @@ func (t *tx) TouchActivation(serial uint64, at time.Time) error {
 	_, err := t.exec("UPDATE activations SET last_seen = ? WHERE serial = ? AND released IS NULL", ledger.Stamp(at), serial)
 	return err
 }
+
+func (t *tx) InsertToken(tok licensing.Token) error {
+	_, err := t.exec("INSERT INTO tokens(id, name, scope, hash, created, expires) VALUES (?, ?, ?, ?, ?, ?)",
+		tok.ID, tok.Name, tok.Scope, tok.Hash, ledger.Stamp(tok.Created), ledger.Stamp(tok.Expires))
+	return err
+}
+
+func (t *tx) RevokeToken(id string) (bool, error) {
+	res, err := t.exec("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", id)
+	if err != nil {
+		return false, err
+	}
+	n, err := res.RowsAffected()
+	return n > 0, err
+}

@@ -1,0 +1,83 @@
+package licensing
+
+import (
+	"crypto/sha256"
+	"crypto/subtle"
+	"encoding/hex"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/mr-tron/base58"
+)
+
+// Token scopes.
+const (
+	// ScopeAdmin reads and changes licences and machines.
+	ScopeAdmin = "admin"
+	// ScopeRead reads licences, machines and the audit trail.
+	ScopeRead = "read"
+)
+
+// Token is an API token for the vendor's own tools: its public ID and the
+// hash of its secret, never the secret.
+type Token struct {
+	ID      string    `json:"id"`
+	Name    string    `json:"name"`
+	Scope   string    `json:"scope"`
+	Created time.Time `json:"created"`
+	Expires time.Time `json:"expires"`
+	Revoked bool      `json:"revoked"`
+	Hash    []byte    `json:"-"`
+}
+
+const tokenPrefix = "actk_"
+
+// NewToken draws a token; the text (shown once, never stored) is
+// "actk_<id>_<secret>".
+func NewToken(rand io.Reader, name, scope string, now time.Time, ttl time.Duration) (Token, string, error) {
+	if scope != ScopeAdmin && scope != ScopeRead {
+		return Token{}, "", refuse(ErrInvalid, "the scope is admin or read")
+	}
+	if ttl <= 0 || ttl > 5*365*24*time.Hour {
+		return Token{}, "", refuse(ErrInvalid, "a token lives 1 second to 5 years")
+	}
+	if len(name) > 64 {
+		return Token{}, "", refuse(ErrInvalid, "the name is at most 64 bytes")
+	}
+	var id [6]byte
+	var secret [24]byte
+	if _, err := io.ReadFull(rand, id[:]); err != nil {
+		return Token{}, "", err
+	}
+	if _, err := io.ReadFull(rand, secret[:]); err != nil {
+		return Token{}, "", err
+	}
+	t := Token{ID: hex.EncodeToString(id[:]), Name: name, Scope: scope, Created: now.UTC(), Expires: now.UTC().Add(ttl)}
+	text := tokenPrefix + t.ID + "_" + base58.Encode(secret[:])
+	t.Hash = tokenHash(text)
+	return t, text, nil
+}
+
+func tokenHash(text string) []byte {
+	h := sha256.Sum256([]byte(text))
+	return h[:]
+}
+
+// TokenID returns the public ID of a token's text, or false if it does not
+// look like a token.
+func TokenID(text string) (string, bool) {
+	rest, ok := strings.CutPrefix(text, tokenPrefix)
+	if !ok || len(text) > 128 {
+		return "", false
+	}
+	id, _, ok := strings.Cut(rest, "_")
+	return id, ok && len(id) == 12
+}
+
+// Accepts reports whether text is this token's text, it is live at now
+// and it grants scope.
+func (t Token) Accepts(text, scope string, now time.Time) bool {
+	return subtle.ConstantTimeCompare(tokenHash(text), t.Hash) == 1 && !t.Revoked && now.Before(t.Expires) &&
+		(t.Scope == scope || t.Scope == ScopeAdmin)
+}

@@ -1,0 +1,156 @@
+package server
+
+import (
+	"errors"
+	"net/http"
+	"strconv"
+	"strings"
+
+	"github.com/actkit/actkit/licensing"
+)
+
+// The admin API, for the vendor's own tools: API tokens (actkit token
+// new), never licence keys. Read scope reads; admin scope also changes.
+func (s *Server) adminRoutes() {
+	s.mux.HandleFunc("GET /api/admin/licences", s.admin(licensing.ScopeRead, s.adminLicences))
+	s.mux.HandleFunc("GET /api/admin/licences/{key}", s.admin(licensing.ScopeRead, s.adminLicence))
+	s.mux.HandleFunc("POST /api/admin/licences/{key}/{action}", s.admin(licensing.ScopeAdmin, s.adminAction))
+	s.mux.HandleFunc("GET /api/admin/audit", s.admin(licensing.ScopeRead, s.adminAudit))
+}
+
+// admin checks the API token for scope before the handler runs.
+func (s *Server) admin(scope string, h http.HandlerFunc) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		if s.limited(w, r, "") {
+			return
+		}
+		auth := r.Header.Get("Authorization")
+		scheme, tok, ok := strings.Cut(auth, " ")
+		if !ok || !strings.EqualFold(scheme, "Bearer") {
+			writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeToken))
+			return
+		}
+		if _, err := s.svc.CheckToken(r.Context(), strings.TrimSpace(tok), scope); err != nil {
+			var ref *licensing.Refusal
+			if errors.As(err, &ref) {
+				writeProblem(w, r, newProblem(http.StatusForbidden, CodeToken))
+				return
+			}
+			writeProblem(w, r, s.problemFor(r, err))
+			return
+		}
+		h(w, r)
+	}
+}
+
+// AdminLicence is a licence as the admin API shows it.
+type AdminLicence struct {
+	Key string `json:"licenceKey"`
+	LicenceInfo
+	Customer string `json:"customer"`
+}
+
+func adminLicence(li licensing.Licence) AdminLicence {
+	a := AdminLicence{Key: li.Display, Customer: li.Customer, LicenceInfo: LicenceInfo{Product: li.Product, Plan: li.Plan,
+		Status: string(li.Status), Expires: li.Expires, Features: li.Features, Seats: li.Seats, InUse: li.InUse, Machines: []Machine{}}}
+	for _, h := range li.Holders {
+		a.Machines = append(a.Machines, machineOf(h))
+	}
+	return a
+}
+
+// adminLicences searches licences: q matches a key, a customer or a
+// machine UID (case-insensitive substring); product filters.
+func (s *Server) adminLicences(w http.ResponseWriter, r *http.Request) {
+	all, err := s.svc.Licences(r.Context(), r.URL.Query().Get("product"))
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	q := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(r.URL.Query().Get("q")), "-", ""))
+	out := []AdminLicence{}
+	for _, li := range all {
+		if q != "" && !matches(li, q) {
+			continue
+		}
+		out = append(out, adminLicence(li))
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"licences": out})
+}
+
+func matches(li licensing.Licence, q string) bool {
+	if strings.Contains(li.Key, q) || strings.Contains(strings.ToUpper(li.Customer), strings.ToUpper(q)) {
+		return true
+	}
+	for _, h := range li.Holders {
+		if strings.Contains(strings.ReplaceAll(h.Machine, "-", ""), q) {
+			return true
+		}
+	}
+	return false
+}
+
+func (s *Server) adminLicence(w http.ResponseWriter, r *http.Request) {
+	li, err := s.svc.Licence(r.Context(), r.PathValue("key"))
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, adminLicence(li))
+}
+
+// adminAction: suspend, resume, revoke (body: {"reason"}), release (body:
+// {"machineId"}).
+func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Reason    string `json:"reason,omitempty"`
+		MachineID string `json:"machineId,omitempty"`
+	}
+	if !s.readJSON(w, r, &body) {
+		return
+	}
+	key := r.PathValue("key")
+	var li licensing.Licence
+	var err error
+	switch r.PathValue("action") {
+	case "suspend":
+		li, err = s.svc.Suspend(r.Context(), key, body.Reason)
+	case "resume":
+		li, err = s.svc.Resume(r.Context(), key, body.Reason)
+	case "revoke":
+		li, err = s.svc.Revoke(r.Context(), key, body.Reason)
+	case "release":
+		var uid string
+		if uid, err = s.machine(r.Context(), key, body.MachineID); err == nil {
+			if _, err = s.svc.Release(r.Context(), key, uid); err == nil {
+				li, err = s.svc.Licence(r.Context(), key)
+			}
+		}
+	default:
+		writeProblem(w, r, newProblem(http.StatusNotFound, CodeRoute))
+		return
+	}
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	writeJSON(w, http.StatusOK, adminLicence(li))
+}
+
+func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
+	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
+	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
+	if err != nil || limit <= 0 || limit > 1000 {
+		limit = 100
+	}
+	entries, err := s.svc.Audit(r.Context(), since, limit)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	if entries == nil {
+		writeJSON(w, http.StatusOK, map[string]any{"entries": []any{}})
+		return
+	}
+	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
