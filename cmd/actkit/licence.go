@@ -18,6 +18,9 @@ import (
 func printLicence(w io.Writer, li licensing.Licence) {
 	fmt.Fprintf(w, "licence   %s\n", li.Display)
 	fmt.Fprintf(w, "product   %s\n", li.Product)
+	if li.Plan != "" {
+		fmt.Fprintf(w, "plan      %s\n", li.Plan)
+	}
 	fmt.Fprintf(w, "customer  %s\n", printable(li.Customer))
 	fmt.Fprintf(w, "status    %s\n", li.Status)
 	fmt.Fprintf(w, "expires   %s\n", li.Expires)
@@ -84,6 +87,7 @@ func licenceCommand(e *env) *cli.Command {
 		Usage:   "create, show and change licences",
 		Subcommands: []*cli.Command{
 			licenceNewCommand(e),
+			licenceChangeCommand(e),
 			licenceChange(e, "show", "show a licence: terms, seats in use, machines", nil,
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
 					return svc.Licence(c.Context, key)
@@ -129,10 +133,16 @@ func licenceNewCommand(e *env) *cli.Command {
 		Usage: "create a licence and print its key",
 		Description: `Prints the new licence key on stdout (details on stderr, or all with --json).
 
-Example:
-   actkit licence new --product umenu --seats 2 --expires 2027-11-23 --features export,api --customer "ACME Plant 3"`,
+With --plan the licence type gives the seats, the term and the features
+(and, online, leases, validation and the release budget); --seats,
+--expires and --features given as well override it.
+
+Examples:
+   actkit licence new --product umenu --seats 2 --expires 2027-11-23 --features export,api --customer "ACME Plant 3"
+   actkit licence new --product umenu --plan pro-annual --customer "ACME Plant 3"`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
+			&cli.StringFlag{Name: "plan", Usage: "licence type (see 'actkit plan list')"},
 			&cli.IntFlag{Name: "seats", Value: 1, Usage: "number of machines"},
 			&cli.StringFlag{Name: "expires", Usage: "last valid day, YYYY-MM-DD (default: never)"},
 			&cli.StringFlag{Name: "features", Usage: "comma-separated feature names"},
@@ -151,12 +161,22 @@ Example:
 			if f := c.String("features"); f != "" {
 				feats = strings.Split(f, ",")
 			}
+			spec := licensing.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
+				Expires: exp, Features: feats, Customer: c.String("customer"), Plan: c.String("plan")}
+			if spec.Plan != "" {
+				// What the vendor did not name comes from the plan.
+				if !c.IsSet("seats") {
+					spec.Seats = 0
+				}
+				if !c.IsSet("expires") {
+					spec.Expires = 0
+				}
+			}
 			svc, err := openService(c, e, nil)
 			if err != nil {
 				return err
 			}
-			li, err := svc.NewLicence(c.Context, rand.Reader, licensing.LicenceSpec{Product: c.String("product"), Seats: c.Int("seats"),
-				Expires: exp, Features: feats, Customer: c.String("customer")})
+			li, err := svc.NewLicence(c.Context, rand.Reader, spec)
 			if err != nil {
 				return failed(c, e, err)
 			}
