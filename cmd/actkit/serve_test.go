@@ -11,11 +11,13 @@ import (
 	"path/filepath"
 	"regexp"
 	"strings"
+	"sync"
 	"syscall"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/verify"
 )
@@ -281,4 +283,87 @@ func TestServeRateLimit(t *testing.T) {
 func mustJSON(v any) string {
 	b, _ := json.Marshal(v)
 	return string(b)
+}
+
+// TestServeKilledDuringActivations: kill -9 of the server while clients
+// activate leaves no code without its record: every code a client
+// received is in the ledger, live, and the ledger's state matches its
+// audit trail.
+func TestServeKilledDuringActivations(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a server")
+	}
+	dir := t.TempDir()
+	id, _ := age.GenerateX25519Identity()
+	idFile := filepath.Join(dir, "id.txt")
+	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
+	v := &vendor{t: t, bin: actkitBinary(t), dir: dir, id: idFile}
+	v.run("keys", "init", "--recipient", id.Recipient().String())
+	v.run("keys", "new", "--product", "umenu")
+	v.run("product", "add", "umenu")
+	lic := v.run("licence", "new", "--product", "umenu", "--seats", "5000")
+	received := map[float64]string{}
+	for round := range 3 {
+		url, srv, _ := v.serve("--rate", "100000", "--burst", "100000")
+		var mu sync.Mutex
+		var wg sync.WaitGroup
+		stop := make(chan struct{})
+		for w := range 8 {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				client := &http.Client{Timeout: 5 * time.Second}
+				for n := 0; ; n++ {
+					select {
+					case <-stop:
+						return
+					default:
+					}
+					u := codec.MachineUID{Version: codec.UIDVersion}
+					u.Slots[codec.SlotNetwork], u.Slots[codec.SlotCPU] = uint16(1+round*5000+w*600+n), 9
+					req, _ := http.NewRequest("POST", url+"/api/licence/activate", strings.NewReader(`{"machineId":"`+u.String()+`"}`))
+					req.Header.Set("Authorization", "Bearer "+lic)
+					resp, err := client.Do(req)
+					if err != nil {
+						return // the server is gone
+					}
+					var a map[string]any
+					err = json.NewDecoder(resp.Body).Decode(&a)
+					resp.Body.Close()
+					if err == nil && resp.StatusCode == 200 {
+						mu.Lock()
+						received[a["serial"].(float64)] = a["machineUid"].(string)
+						mu.Unlock()
+					}
+				}
+			}()
+		}
+		time.Sleep(time.Duration(100+round*150) * time.Millisecond)
+		srv.Process.Signal(syscall.SIGKILL)
+		srv.Wait()
+		close(stop)
+		wg.Wait()
+	}
+	if len(received) < 10 {
+		t.Fatalf("only %d codes received: the kill came too early to show anything", len(received))
+	}
+	out := v.run("licence", "show", lic, "--json")
+	var li map[string]any
+	json.Unmarshal([]byte(out), &li)
+	held := map[string]bool{}
+	for _, m := range li["machines"].([]any) {
+		held[m.(map[string]any)["machine"].(string)] = true
+	}
+	for serial, machine := range received {
+		if !held[machine] {
+			t.Errorf("code serial %v for %s was received but its seat is not in the ledger", serial, machine)
+		}
+	}
+	if li["seatsInUse"].(float64) != float64(len(held)) {
+		t.Errorf("%v seats counted, %d held", li["seatsInUse"], len(held))
+	}
+	if out := v.run("ledger", "verify"); !strings.Contains(out, "the tables match it") {
+		t.Fatalf("ledger verify: %s", out)
+	}
+	t.Logf("%d codes received over 3 kills; %d seats held", len(received), len(held))
 }
