@@ -50,6 +50,9 @@ type Reader interface {
 	// Licence returns a licence by its normal form, with its seats in use
 	// and its holders, or a refusal with ErrUnknownLicence.
 	Licence(key string) (licensing.Licence, error)
+	// Terms returns a licence by its normal form with its seats in use,
+	// without listing its holders (the cost does not grow with them).
+	Terms(key string) (licensing.Licence, error)
 	// Licences lists the licences of one product (all for ""), in order of
 	// creation, with their holders.
 	Licences(product string) ([]licensing.Licence, error)

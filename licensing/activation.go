@@ -26,6 +26,8 @@ type Activation struct {
 	// Name is the machine's name as the product reported it (online
 	// activation), for people; "" when unknown.
 	Name string
+	// LastSeen is when the machine last validated online, or Created.
+	LastSeen time.Time
 }
 
 // SameTerms reports whether a and b would produce the same code.

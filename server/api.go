@@ -232,37 +232,30 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, a)
 }
 
-// answer builds the activation answer from an issued code and the
-// licence's current seats.
+// answer builds the activation answer from an issued code: the record
+// carries the licence's seats and plan, so the answer costs no read that
+// grows with the licence's machines.
 func (s *Server) answer(ctx context.Context, machineID string, is signer.Issued) (*Activation, error) {
-	li, err := s.svc.Licence(ctx, is.Licence)
-	if err != nil {
-		return nil, err
-	}
 	now := s.cfg.Now().UTC()
 	every, grace := s.cfg.ValidateEvery, s.cfg.OfflineGrace
-	if pls, err := s.svc.Plans(ctx, li.Product); err == nil && li.Plan != "" {
-		for _, pl := range pls {
-			if pl.ID == li.Plan {
-				if pl.ValidateHours > 0 {
-					every = time.Duration(pl.ValidateHours) * time.Hour
-				}
-				if pl.OfflineGraceDays > 0 {
-					grace = time.Duration(pl.OfflineGraceDays) * 24 * time.Hour
+	if is.Plan != "" {
+		if pls, err := s.svc.Plans(ctx, is.Product); err == nil {
+			for _, pl := range pls {
+				if pl.ID == is.Plan {
+					if pl.ValidateHours > 0 {
+						every = time.Duration(pl.ValidateHours) * time.Hour
+					}
+					if pl.OfflineGraceDays > 0 {
+						grace = time.Duration(pl.OfflineGraceDays) * 24 * time.Hour
+					}
 				}
 			}
 		}
 	}
-	a := &Activation{MachineID: machineID, MachineUID: is.Machine, ActiveCount: li.InUse, MaxActivations: li.Seats,
-		Code: is.Code, Serial: is.Serial, KeyID: is.KeyID, Product: is.Product, Features: is.Features,
-		Expires: is.Expires, LicenceExpires: li.Expires, Plan: li.Plan, Reissued: is.Reissued,
-		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}
-	for _, h := range li.Holders {
-		if h.Serial == is.Serial {
-			a.ActivatedAt, a.MachineName = h.Since, h.Name
-		}
-	}
-	return a, nil
+	return &Activation{MachineID: machineID, MachineUID: is.Machine, MachineName: is.MachineName, ActivatedAt: is.ActivatedAt,
+		ActiveCount: is.InUse, MaxActivations: is.LicenceSeats, Code: is.Code, Serial: is.Serial, KeyID: is.KeyID,
+		Product: is.Product, Features: is.Features, Expires: is.Expires, LicenceExpires: is.LicenceExpires, Plan: is.Plan,
+		Reissued: is.Reissued, ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}, nil
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {

@@ -29,6 +29,18 @@ type Issued struct {
 	// Replaced is the serial this code superseded (re-issue with new
 	// terms), or 0.
 	Replaced uint64 `json:"replaced,omitempty"`
+	// ActivatedAt is when the machine's activation was recorded, and
+	// MachineName the name it was recorded with.
+	ActivatedAt time.Time `json:"activatedAt"`
+	MachineName string    `json:"machineName,omitempty"`
+	// LastSeen is when the machine last validated (or was activated).
+	LastSeen time.Time `json:"lastSeen"`
+	// The licence after the issue: its seats, seats in use, expiry and
+	// plan (for online answers, without another read).
+	LicenceSeats   int       `json:"licenceSeats"`
+	InUse          int       `json:"seatsInUse"`
+	LicenceExpires codec.Day `json:"licenceExpires"`
+	Plan           string    `json:"plan,omitempty"`
 }
 
 // recorded is an activation recorded in a transaction, to be signed once
@@ -39,6 +51,8 @@ type recorded struct {
 	names    []string
 	reissued bool
 	replaced uint64
+	// li is the licence as the transaction left it (seats in use).
+	li licensing.Licence
 }
 
 // Issue records an activation and returns its code. Everything is checked
@@ -113,7 +127,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	}
 	switch d.Kind {
 	case licensing.Reissue:
-		r.reissued = true
+		r.reissued, r.li = true, li
 		return r, audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeReissue, li.Display, ledger.CodeEvent{Serial: cur.Serial, Machine: cur.Machine})
 	case licensing.Supersede:
 		if err := tx.EndActivation(d.Replaces, now, "superseded"); err != nil {
@@ -123,6 +137,9 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	}
 	r.a.Created = now
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
+		return recorded{}, err
+	}
+	if r.li, err = tx.LicenceForUpdate(li.Key); err != nil {
 		return recorded{}, err
 	}
 	action := ledger.ActionCodeIssue
@@ -157,7 +174,8 @@ func (s *Service) sign(r recorded) (Issued, error) {
 	}
 	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
 		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
-		Reissued: r.reissued, Replaced: r.replaced}, nil
+		Reissued: r.reissued, Replaced: r.replaced, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
+		LicenceSeats: r.li.Seats, InUse: r.li.InUse, LicenceExpires: r.li.Expires, Plan: r.li.Plan}, nil
 }
 
 // Release frees the machine's seat and returns the released serial. The
@@ -258,7 +276,7 @@ func (s *Service) Current(ctx context.Context, licence, machine string) (Issued,
 	var r recorded
 	var li licensing.Licence
 	err = s.store.View(ctx, func(rd ledger.Reader) error {
-		if li, err = rd.Licence(norm); err != nil {
+		if li, err = rd.Terms(norm); err != nil {
 			return err
 		}
 		switch {
@@ -276,7 +294,7 @@ func (s *Service) Current(ctx context.Context, licence, machine string) (Issued,
 		if !found {
 			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + m.String()}
 		}
-		r = recorded{a: a, display: li.Display, names: li.Features}
+		r = recorded{a: a, display: li.Display, names: li.Features, li: li}
 		return nil
 	})
 	if err != nil {
@@ -425,11 +443,9 @@ func (s *Service) Validate(ctx context.Context, licence, machine string) (Valida
 		v.Wrote = err == nil
 		return v, err
 	}
-	for _, h := range li.Holders {
-		if h.Serial == is.Serial && now.Sub(h.LastSeen) > 24*time.Hour {
-			v.Wrote = true
-			err = s.store.Update(ctx, func(tx ledger.Tx) error { return tx.TouchActivation(is.Serial, now) })
-		}
+	if now.Sub(is.LastSeen) > 24*time.Hour {
+		v.Wrote = true
+		err = s.store.Update(ctx, func(tx ledger.Tx) error { return tx.TouchActivation(is.Serial, now) })
 	}
 	return v, err
 }

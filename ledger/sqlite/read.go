@@ -114,6 +114,8 @@ func (r reader) terms(key string) (licensing.Licence, error) {
 	return li, nil
 }
 
+func (r reader) Terms(key string) (licensing.Licence, error) { return r.terms(key) }
+
 func (r reader) Licence(key string) (licensing.Licence, error) {
 	li, err := r.terms(key)
 	if err != nil {
@@ -175,9 +177,10 @@ func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool,
 	var exp sql.NullInt64
 	var issued, feats int64
 	var keyID, created, product string
-	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name
+	var seen sql.NullString
+	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name, a.last_seen
 		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`, key, machine).
-		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product, &a.Name)
+		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product, &a.Name, &seen)
 	if errors.Is(err, sql.ErrNoRows) {
 		return a, false, nil
 	}
@@ -187,7 +190,10 @@ func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool,
 	if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
 		return a, false, fmt.Errorf("activation %d: bad key ID: %w", a.Serial, err)
 	}
-	a.Product, a.Created = product, parseStamp(created)
+	a.Product, a.Created, a.LastSeen = product, parseStamp(created), parseStamp(created)
+	if seen.Valid {
+		a.LastSeen = parseStamp(seen.String)
+	}
 	a.Issued, a.Features = codec.Day(issued), uint64(feats)
 	a.Expires = codec.NoExpiry
 	if exp.Valid {
