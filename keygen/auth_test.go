@@ -65,7 +65,10 @@ func TestForgedKeystoreIsRefused(t *testing.T) {
 		if _, err := s.Load(ctx); !errors.Is(err, keygen.ErrUnauthenticated) {
 			t.Fatalf("auth %v: a forged keystore opened: %v", withAuth, err)
 		}
-		err := s.Update(ctx, func(ks *keygen.Keyset) error { _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); return err })
+		err := s.Update(ctx, func(ks *keygen.Keyset) error {
+			_, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now())
+			return err
+		})
 		if !errors.Is(err, keygen.ErrUnauthenticated) {
 			t.Fatalf("auth %v: a forged keystore was written to: %v", withAuth, err)
 		}

@@ -66,7 +66,6 @@ func completeCheck(sym19 string, parse func(string) error) string {
 
 func uidParse(s string) error { _, err := codec.ParseMachineUID(s); return err }
 
-
 // slotOf is a component slot as docs/machine-uid.md derives it: the first
 // two bytes of SHA-256(lp(label || component) || lp(product) || lp(value))
 // as a big-endian number with its top bit cleared, 0 mapped to 1.
