@@ -27,7 +27,9 @@ const (
 )
 
 // SigningKey is a key that can make activation codes. Its secret never
-// leaves the package except through the keystore's encrypted file.
+// leaves the package except through the keystore's encrypted file. It is
+// a codec.Signer, safe for concurrent use once loaded; its exported fields
+// describe it and are changed only by its Keyset.
 type SigningKey struct {
 	Product string
 	Alg     codec.Algorithm

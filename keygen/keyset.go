@@ -11,6 +11,11 @@ import (
 
 // Keyset is the decrypted content of a keystore: every key, with its
 // product, algorithm and status.
+//
+// Reading a Keyset and signing with its keys (ActiveSigner, Signer,
+// SignMessage) is safe from any number of goroutines; changing it (Add,
+// Retire, Revoke) is not, and happens inside Store.Update, which hands
+// each change its own freshly loaded Keyset.
 type Keyset struct {
 	keys []*SigningKey
 	// recipients are the age recipients a recipient-protected keystore is
