@@ -153,7 +153,7 @@ func (d *demo) story() error {
 		return err
 	}
 	keyring := filepath.Join(d.home, "demo-app.keyring")
-	if _, err := d.run("Export the keyring the product embeds (public keys only)", 0, with(k, "keys", "export", "--product", "demo-app", "-o", keyring)...); err != nil {
+	if _, err := d.run("Export the keyring release 1.0 embeds (public keys only), recording it", 0, with(k, "keys", "export", "--product", "demo-app", "--release", "1.0", "-o", keyring)...); err != nil {
 		return err
 	}
 
@@ -175,6 +175,35 @@ func (d *demo) story() error {
 	typo := mistype(code)
 	if _, err := d.run("One symbol mistyped: the group is named and the correction suggested", 1, "verify", "--keyring", keyring, "--licence", lic, "--machine", uid, typo); err != nil {
 		return err
+	}
+
+	fmt.Fprintln(w, "\n-- A key rotation that keeps release 1.0 working --")
+	if _, err := d.run("Rotate: a new signing key; the old one is retired", 0, with(k, "keys", "new", "--product", "demo-app")...); err != nil {
+		return err
+	}
+	keyring11 := filepath.Join(d.home, "demo-app-1.1.keyring")
+	if _, err := d.run("Release 1.1 ships a keyring with both keys", 0, with(k, "keys", "export", "--product", "demo-app", "--release", "1.1", "-o", keyring11)...); err != nil {
+		return err
+	}
+	if _, err := d.run("Add two seats for the next two machines", 0, with(h, "licence", "seats", lic, "--set", "4")...); err != nil {
+		return err
+	}
+	for _, r := range []struct{ version, keyring, name string }{{"1.0.3", keyring, "old-release"}, {"1.1.0", keyring11, "new-release"}} {
+		req, err := d.run("A machine running "+r.version+" asks for a code", 0, "request", "--product", "demo-app", "--version", r.version, "--licence", lic, "--value", r.name)
+		if err != nil {
+			return err
+		}
+		code, err := d.run("Issue it: signed with the newest key release "+r.version+" trusts", 0, with(k, "issue", "--request", req)...)
+		if err != nil {
+			return err
+		}
+		mid, err := d.run("That machine's UID", 0, "machine-id", "--product", "demo-app", "--version", r.version, "--value", r.name)
+		if err != nil {
+			return err
+		}
+		if _, err := d.run("It verifies with the keyring release "+r.version+" embeds", 0, "verify", "--keyring", r.keyring, "--licence", lic, "--machine", strings.Fields(mid)[0], code); err != nil {
+			return err
+		}
 	}
 	if _, err := d.run("The audit trail is intact", 0, with(h, "ledger", "verify")...); err != nil {
 		return err

@@ -38,6 +38,8 @@ func refusalHints(err error) []string {
 			product = "PRODUCT"
 		}
 		return []string{fmt.Sprintf("create one with 'actkit keys new --product %s'", product)}
+	case licensing.ErrNoTrustedKey:
+		return []string{"the release's keyring holds no key that can still sign: ship it a new keyring ('actkit keys export --release'), or name a key with --key"}
 	case licensing.ErrSeatLimit:
 		return []string{fmt.Sprintf("free one with 'actkit release --licence %s --machine UID', move one with 'actkit transfer', or add seats with 'actkit licence seats %s --set N'", key, key)}
 	case licensing.ErrNotActivated:

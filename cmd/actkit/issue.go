@@ -34,6 +34,8 @@ Examples:
 			&cli.StringFlag{Name: "machine", Usage: "machine UID"},
 			&cli.StringFlag{Name: "request", Usage: "request code (instead of --licence and --machine)"},
 			&cli.IntFlag{Name: "lease", Usage: "make the code expire this many days after today (or at the licence's expiry if sooner)"},
+			&cli.StringFlag{Name: "release", Usage: "the product release line the code is for (4.2), when there is no request code to say it"},
+			&cli.StringFlag{Name: "key", Usage: "sign with this key ID instead of the one the release trusts"},
 			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease)"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default stdout)"},
 			jsonFlag,
@@ -45,7 +47,8 @@ Examples:
 			if c.String("batch") != "" {
 				return issueBatch(c, e)
 			}
-			req := licensing.IssueRequest{Licence: c.String("licence"), Machine: c.String("machine"), Request: c.String("request"), LeaseDays: c.Int("lease")}
+			req := licensing.IssueRequest{Licence: c.String("licence"), Machine: c.String("machine"), Request: c.String("request"),
+				LeaseDays: c.Int("lease"), Release: c.String("release"), Key: c.String("key")}
 			if req.Request == "" && (req.Licence == "" || req.Machine == "") {
 				return usageError("give --request, or --licence and --machine")
 			}

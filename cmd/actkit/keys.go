@@ -269,10 +269,17 @@ func keysExportCommand(e *env) *cli.Command {
 with HMAC keys it refuses unless --include-secret is given: anyone holding
 that keyring can mint codes.
 
-Example:
-   actkit keys export --product umenu -o umenu.keyring`,
+With --release the ledger records that this release line (a minor
+version, 4.2) embeds these keys: after a key rotation, codes for requests
+from that release are signed with the newest key it trusts, so releases
+already shipped keep activating.
+
+Examples:
+   actkit keys export --product umenu -o umenu.keyring
+   actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
+			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
 		}, keystoreFlags()...),
@@ -301,8 +308,10 @@ Example:
 			text := fmt.Sprintf("# actkit keyring for %s, exported %s\n", kr.Product, e.now().UTC().Format(time.DateOnly)) + kr.String()
 			out := c.String("output")
 			if out == "" {
-				_, err := io.WriteString(e.stdout, text)
-				return err
+				if _, err := io.WriteString(e.stdout, text); err != nil {
+					return err
+				}
+				return recordRelease(c, e, kr)
 			}
 			perm := os.FileMode(0o644)
 			if secret {
@@ -315,9 +324,30 @@ Example:
 				return refused(fmt.Errorf("writing %s: %w", out, err))
 			}
 			fmt.Fprintf(e.stderr, "wrote %s (%d keys, %d revoked)\n", out, len(kr.Keys), len(kr.Revoked))
-			return nil
+			return recordRelease(c, e, kr)
 		},
 	}
+}
+
+// recordRelease records the keys a release line embeds, for --release.
+func recordRelease(c *cli.Context, e *env, kr *codec.Keyring) error {
+	line := c.String("release")
+	if line == "" {
+		return nil
+	}
+	ids := make([]codec.KeyID, len(kr.Keys))
+	for i, k := range kr.Keys {
+		ids[i] = k.ID
+	}
+	svc, err := openService(c, e, nil)
+	if err != nil {
+		return err
+	}
+	if err := svc.RecordRelease(c.Context, kr.Product, line, ids); err != nil {
+		return failed(c, e, err)
+	}
+	fmt.Fprintf(e.stderr, "recorded: release %s of %s embeds %d keys\n", line, kr.Product, len(ids))
+	return nil
 }
 
 func keysPasswdCommand(e *env, protFlags []cli.Flag) *cli.Command {
