@@ -15,6 +15,11 @@ type Product struct {
 	Created       time.Time `json:"created"`
 }
 
+// CheckpointKeys is the reserved product ID under which the vendor's
+// keystore holds the keys designated to sign ledger checkpoints: no
+// product may take it, and no other key vouches for a checkpoint.
+const CheckpointKeys = "actkit-checkpoint"
+
 // NewProduct validates a product and fills in its defaults: the licence
 // prefix defaults to the ID in upper case, letters and digits only, cut to
 // codec.MaxPrefixLen. Feature names map, in order, to bits 0, 1, 2, ...
@@ -22,6 +27,9 @@ func NewProduct(id, prefix string, features []string, created time.Time) (Produc
 	p := Product{ID: id, LicencePrefix: prefix, Features: features, Created: created.UTC()}
 	if err := codec.ValidateProduct(id); err != nil {
 		return p, &Refusal{Reason: ErrInvalid, Detail: "product ID: use lower-case letters, digits, '.', '_' and '-'", Err: err}
+	}
+	if id == CheckpointKeys {
+		return p, refuse(ErrInvalid, "product ID %s is reserved for the ledger's checkpoint keys", id)
 	}
 	if p.LicencePrefix == "" {
 		p.LicencePrefix = strings.ToUpper(strings.Map(func(r rune) rune {

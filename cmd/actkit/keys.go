@@ -15,6 +15,7 @@ import (
 	"github.com/actkit/actkit/home"
 	"github.com/actkit/actkit/internal/atomicfile"
 	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/licensing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -95,17 +96,30 @@ func keysNewCommand(e *env) *cli.Command {
 		Description: `Prints the new key ID. A product's previous active key is retired: it signs
 nothing new, but stays in exported keyrings so its codes keep verifying.
 
+With --checkpoint it makes the key that signs ledger checkpoints (Ed25519,
+used for nothing else).
+
 Examples:
    actkit keys new --product umenu
-   actkit keys new --product plant-hmi --alg hmac`,
+   actkit keys new --product plant-hmi --alg hmac
+   actkit keys new --checkpoint`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID (lower case)"},
+			&cli.BoolFlag{Name: "checkpoint", Usage: "make the key that signs ledger checkpoints instead"},
 			&cli.StringFlag{Name: "alg", Value: "ed25519", Usage: "ed25519, or hmac for very short codes where the verifier is trusted"},
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.String("product") == "" {
+			product := c.String("product")
+			if c.Bool("checkpoint") {
+				if product != "" || c.String("alg") != "ed25519" {
+					return usageError("--checkpoint makes an Ed25519 key of its own: give neither --product nor --alg")
+				}
+				product = licensing.CheckpointKeys
+			} else if product == "" {
 				return usageError("--product is required")
+			} else if product == licensing.CheckpointKeys {
+				return usageError("%s is reserved: use --checkpoint", product)
 			}
 			alg, err := codec.ParseAlgorithm(c.String("alg"))
 			if err != nil {
@@ -117,7 +131,7 @@ Examples:
 			}
 			var k *keygen.SigningKey
 			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
-				k, err = ks.Add(rand.Reader, c.String("product"), alg, e.now())
+				k, err = ks.Add(rand.Reader, product, alg, e.now())
 				return err
 			})
 			if err != nil {

@@ -5,6 +5,7 @@ import (
 
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
 	"github.com/urfave/cli/v2"
 )
 
@@ -63,6 +64,10 @@ Example:
 				if key.Status == keygen.Revoked {
 					return refused(fmt.Errorf("the checkpoint was signed by key %s, which is revoked: it proves nothing", key.ID))
 				}
+				if key.Product != licensing.CheckpointKeys {
+					return refused(fmt.Errorf("the checkpoint was signed by key %s of product %s, not by a checkpoint key", key.ID, key.Product),
+						"only keys made with 'actkit keys new --checkpoint' vouch for checkpoints; take a new checkpoint with one")
+				}
 				if err := svc.VerifyCheckpoint(c.Context, parsed, key.VerificationKey()); err != nil {
 					return refused(err)
 				}
@@ -79,17 +84,21 @@ Example:
 func ledgerCheckpointCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "checkpoint",
-		Usage: "print the audit chain's size and head, signed",
+		Usage: "print the audit trail's size and the root of its chains, signed",
 		Description: `Record the line somewhere else (print it, mail it to yourself): 'ledger
 verify --checkpoint LINE' later proves nothing up to it was changed or cut.
-Signed with the product's active key under the ledger-checkpoint label.
+Signed under the ledger-checkpoint label with the active checkpoint key, an
+Ed25519 key made for nothing else ('actkit keys new --checkpoint'): keys
+that sign codes, and HMAC keys whose secret ships in products, never vouch
+for checkpoints.
 
 Example:
-   actkit ledger checkpoint --product umenu >> checkpoints.txt`,
-		Flags: append([]cli.Flag{&cli.StringFlag{Name: "product", Usage: "sign with this product's active key"}, jsonFlag}, keystoreFlags()...),
+   actkit keys new --checkpoint    # once
+   actkit ledger checkpoint >> checkpoints.txt`,
+		Flags: append([]cli.Flag{jsonFlag}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.String("product") == "" {
-				return usageError("--product is required")
+			if c.NArg() > 0 {
+				return usageError("ledger checkpoint takes flags only")
 			}
 			svc, err := openService(c, e, nil)
 			if err != nil {
@@ -99,9 +108,9 @@ Example:
 			if err != nil {
 				return err
 			}
-			key, err := ks.Active(c.String("product"))
+			key, err := ks.Active(licensing.CheckpointKeys)
 			if err != nil {
-				return keystoreError(err)
+				return refused(fmt.Errorf("the keystore has no checkpoint key"), "make one with 'actkit keys new --checkpoint'")
 			}
 			cp, err := svc.Checkpoint(c.Context, key)
 			if err != nil {
