@@ -85,7 +85,7 @@ func TestLayering(t *testing.T) {
 				t.Errorf("signer imports %s: the service takes a ledger.Store and codec.Signer keys, never a backend or the keystore", to)
 			case from == "server" && !(to == "signer" || to == "licensing" || to == "ledger" || to == "codec"):
 				t.Errorf("server imports %s: the API adds transport and words over signer, licensing and codec", to)
-			case isBackend(to) && !(from == "home" || under(from, "cmd") || under(from, "tools")):
+			case isBackend(to) && !(from == "home" || under(from, "cmd") || under(from, "tools") || isBackend(from) && under(to, "ledger/internal")):
 				t.Errorf("%s imports the backend %s: only home, cmd/* and tools/* choose a backend", from, to)
 			}
 		}

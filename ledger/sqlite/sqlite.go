@@ -21,10 +21,10 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/internal/sqlledger"
 	sqlite "modernc.org/sqlite"
 	sqlite3 "modernc.org/sqlite/lib"
 )
@@ -49,10 +49,9 @@ type Store struct {
 	// turn can give up when its context ends.
 	sem chan struct{}
 
-	// stmts caches prepared statements: preparing is a large part of a
-	// statement's cost in SQLite, and issuing runs the same few.
-	mu    sync.Mutex
-	stmts map[string]*sql.Stmt
+	// q runs the ledger's statements (shared with the other SQL
+	// backends), caching them prepared.
+	q *sqlledger.DB
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -93,7 +92,7 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 		db.Close()
 		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
 	}
-	s := &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), stmts: map[string]*sql.Stmt{}}
+	s := &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), q: sqlledger.New(db, dialect)}
 	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
@@ -152,12 +151,7 @@ func (s *Store) Path() string { return s.path }
 
 // Close closes the database.
 func (s *Store) Close() error {
-	s.mu.Lock()
-	for _, st := range s.stmts {
-		st.Close()
-	}
-	s.stmts = map[string]*sql.Stmt{}
-	s.mu.Unlock()
+	s.q.Close()
 	return errors.Join(s.db.Close(), s.rdb.Close())
 }
 
@@ -199,7 +193,7 @@ func (s *Store) migrate(ctx context.Context) error {
 // it returns nil.
 func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 	return s.write(ctx, func(tx *sql.Tx) error {
-		return fn(newTx(ctx, s, tx))
+		return fn(s.q.Tx(ctx, tx))
 	})
 }
 
@@ -231,7 +225,17 @@ func (s *Store) View(ctx context.Context, fn func(ledger.Reader) error) error {
 		return s.storageError("starting a read", err)
 	}
 	defer tx.Rollback()
-	return s.storageError("", fn(reader{ctx: ctx, q: tx}))
+	return s.storageError("", fn(s.q.Reader(ctx, tx)))
+}
+
+// dialect: BEGIN IMMEDIATE holds the database's write lock for the whole
+// transaction, so neither a licence's row nor a chain's head needs a lock
+// of its own.
+var dialect = sqlledger.Dialect{
+	IsConstraint: func(err error) bool {
+		var se *sqlite.Error
+		return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
+	},
 }
 
 // storageError maps SQLite's failures that a user can act on to the

@@ -1,4 +1,4 @@
-package sqlite
+package sqlledger
 
 import (
 	"context"
@@ -13,17 +13,22 @@ import (
 	"github.com/actkit/actkit/licensing"
 )
 
-// querier is what reads need: *sql.Tx, or the write transaction's cached
-// statements.
+// querier is what reads need: a read transaction, or the write
+// transaction's cached statements. Queries are written with ?.
 type querier interface {
 	QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error)
 	QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row
+	ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error)
 }
 
 // reader implements ledger.Reader over a querier.
 type reader struct {
 	ctx context.Context
 	q   querier
+	// unbounded, if set, lifts the statement timeout for a scan of the
+	// whole audit trail (verification, copies), which grows with the
+	// ledger.
+	unbounded string
 }
 
 var _ ledger.Reader = reader{}
@@ -86,13 +91,16 @@ func scanStrings(rows *sql.Rows) ([]string, error) {
 
 // terms returns a licence and its seats in use, without the holders:
 // issuing must not cost more on a licence with many machines.
-func (r reader) terms(key string) (licensing.Licence, error) {
+func (r reader) terms(key string) (licensing.Licence, error) { return r.termsLocked(key, "") }
+
+// termsLocked reads a licence's terms with a row-lock clause appended.
+func (r reader) termsLocked(key, lock string) (licensing.Licence, error) {
 	var li licensing.Licence
 	var exp sql.NullInt64
 	var bits int64
 	var feats, created, status string
 	err := r.q.QueryRowContext(r.ctx, `SELECT l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features, l.plan
-		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ?`, key).
+		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ? `+lock, key).
 		Scan(&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &exp, &bits, &li.Customer, &status, &created, &feats, &li.Plan)
 	if errors.Is(err, sql.ErrNoRows) {
 		return li, &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no licence " + key}
@@ -210,6 +218,11 @@ func (r reader) Audit(since int64, limit int) ([]ledger.Entry, error) {
 }
 
 func (r reader) Chain(fn func(ledger.Entry) error) error {
+	if r.unbounded != "" {
+		if _, err := r.q.ExecContext(r.ctx, r.unbounded); err != nil {
+			return err
+		}
+	}
 	return r.scanAudit("SELECT id, chain, seq, at, action, subject, detail, prev, hash FROM audit ORDER BY chain, id", fn)
 }
 

@@ -1,4 +1,4 @@
-package sqlite
+package sqlledger
 
 import (
 	"context"
@@ -17,7 +17,7 @@ import (
 // licences) and carries the audit chain's head from entry to entry.
 type tx struct {
 	reader
-	s  *Store
+	d  *DB
 	tx *sql.Tx
 	// heads are the chains' last entries, once read in this transaction.
 	heads map[string]*ledger.Entry
@@ -30,9 +30,9 @@ type tx struct {
 
 var _ ledger.Tx = (*tx)(nil)
 
-func newTx(ctx context.Context, s *Store, sqlTx *sql.Tx) *tx {
-	t := &tx{s: s, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}, heads: map[string]*ledger.Entry{}}
-	t.reader = reader{ctx: ctx, q: t}
+func newTx(ctx context.Context, d *DB, sqlTx *sql.Tx) *tx {
+	t := &tx{d: d, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}, heads: map[string]*ledger.Entry{}}
+	t.reader = reader{ctx: ctx, q: t, unbounded: d.d.Unbounded}
 	return t
 }
 
@@ -40,17 +40,10 @@ func (t *tx) stmt(query string) (*sql.Stmt, error) {
 	if st, ok := t.bound[query]; ok {
 		return st, nil
 	}
-	t.s.mu.Lock()
-	st, ok := t.s.stmts[query]
-	if !ok {
-		var err error
-		if st, err = t.s.db.PrepareContext(t.ctx, query); err != nil {
-			t.s.mu.Unlock()
-			return nil, err
-		}
-		t.s.stmts[query] = st
+	st, err := t.d.prepared(t.ctx, query)
+	if err != nil {
+		return nil, err
 	}
-	t.s.mu.Unlock()
 	b := t.tx.StmtContext(t.ctx, st)
 	t.bound[query] = b
 	return b, nil
@@ -64,7 +57,8 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 	return st.ExecContext(t.ctx, args...)
 }
 
-// QueryContext and QueryRowContext make tx the querier of its reader.
+// QueryContext, QueryRowContext and ExecContext make tx the querier of
+// its reader.
 func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
 	st, err := t.stmt(query)
 	if err != nil {
@@ -76,18 +70,25 @@ func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
 	st, err := t.stmt(query)
 	if err != nil {
-		return t.tx.QueryRowContext(ctx, query, args...) // fails the same way, via Scan
+		return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...) // fails the same way, via Scan
 	}
 	return st.QueryRowContext(ctx, args...)
 }
 
-// LicenceForUpdate: BEGIN IMMEDIATE already holds the database's write
-// lock, so reading is locking.
+func (t *tx) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return t.tx.ExecContext(ctx, t.d.rebind(query), args...)
+}
+
+// LicenceForUpdate reads a licence's terms and locks its row (the
+// dialect's ForUpdate; SQLite's BEGIN IMMEDIATE already holds the
+// database's write lock, so there reading is locking). The terms are
+// kept for the rest of the transaction, the seat count following the
+// seats taken and freed in it.
 func (t *tx) LicenceForUpdate(key string) (licensing.Licence, error) {
 	if li, ok := t.licences[key]; ok {
 		return *li, nil
 	}
-	li, err := t.terms(key)
+	li, err := t.termsLocked(key, t.d.d.ForUpdate)
 	if err != nil {
 		return li, err
 	}
@@ -135,14 +136,15 @@ func (t *tx) UpdateLicence(l licensing.Licence) error {
 }
 
 func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
-	res, err := t.exec(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name)
-	if err != nil {
-		return 0, constraintRefusal(err)
-	}
-	id, err := res.LastInsertId()
+	st, err := t.stmt(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING serial`)
 	if err != nil {
 		return 0, err
+	}
+	var id int64
+	err = st.QueryRowContext(t.ctx, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name).Scan(&id)
+	if err != nil {
+		return 0, t.constraintRefusal(err)
 	}
 	if li := t.licences[a.Licence]; li != nil {
 		li.InUse += a.Seats // the trigger did the same in the database
@@ -153,9 +155,8 @@ func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
 // constraintRefusal maps the database's own seat checks (the CHECK on the
 // seat counter, the unique live activation) to the licensing refusal they
 // stand for: they fire only if a writer bypassed the rules.
-func constraintRefusal(err error) error {
-	var se interface{ Code() int }
-	if errors.As(err, &se) && se.Code()&0xff == 19 { // SQLITE_CONSTRAINT
+func (t *tx) constraintRefusal(err error) error {
+	if t.d.d.IsConstraint != nil && t.d.d.IsConstraint(err) {
 		return &licensing.Refusal{Reason: licensing.ErrSeatLimit, Detail: "the ledger's seat constraint refused the activation", Err: err}
 	}
 	return err
@@ -174,6 +175,11 @@ func (t *tx) EndActivation(a licensing.Activation, at time.Time, why string) err
 func (t *tx) Append(at time.Time, chain, action, subject string, detail []byte) error {
 	head, ok := t.heads[chain]
 	if !ok {
+		if t.d.d.LockChain != "" {
+			if _, err := t.exec(t.d.d.LockChain, chain); err != nil {
+				return err
+			}
+		}
 		h := ledger.Entry{Chain: chain}
 		err := t.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", chain).Scan(&h.Seq, &h.Hash)
 		switch {
@@ -219,7 +225,8 @@ func (t *tx) RecordKeystore(st ledger.KeystoreState) error {
 		return err
 	}
 	_, err = t.exec(`INSERT INTO keystore_state(id, generation, revoked) VALUES (1, ?, ?)
-		ON CONFLICT(id) DO UPDATE SET generation = max(generation, excluded.generation), revoked = excluded.revoked`,
+		ON CONFLICT(id) DO UPDATE SET generation = CASE WHEN excluded.generation > keystore_state.generation
+			THEN excluded.generation ELSE keystore_state.generation END, revoked = excluded.revoked`,
 		int64(st.Generation), string(revoked))
 	return err
 }
