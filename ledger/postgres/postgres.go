@@ -1,0 +1,331 @@
+// Package postgres is the shared ledger backend: the ledger in a
+// PostgreSQL database, for vendors who run several activation-server
+// instances behind a load balancer or issue from several workstations.
+// It passes the same conformance suite (ledger/ledgertest) as the
+// embedded SQLite ledger.
+//
+// Seats are held by the database: the issuing transaction locks the
+// licence's row (SELECT ... FOR UPDATE), the seat counter is kept by
+// triggers and bounded by a CHECK, and one live activation per licence and
+// machine is a unique index, so no writer, actkit or not, can over-issue.
+// Writers for different licences do not wait on each other: the audit
+// trail is one hash chain per licence, whose head is taken under a
+// transaction-scoped advisory lock on the chain. Every session runs with
+// synchronous_commit on (Update returns after the commit is durable) and
+// with lock, statement and idle-in-transaction timeouts, so that nothing
+// waits forever.
+package postgres
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/internal/sqlledger"
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgconn"
+	"github.com/jackc/pgx/v5/stdlib"
+)
+
+// Options tune a Store. Zero values take the defaults.
+type Options struct {
+	// MaxConns bounds the pool's connections (default 16). Each blocked
+	// writer holds one; the database's max_connections bounds the sum
+	// over every instance.
+	MaxConns int32
+	// MaxIdleConns is how many of them stay open while idle (default 4):
+	// the server's max_connections is shared by every instance.
+	MaxIdleConns int32
+	// LockTimeout bounds a wait for a row lock held by another writer
+	// (default 30 s, as the SQLite ledger's busy timeout).
+	LockTimeout time.Duration
+	// StatementTimeout bounds one statement (default 60 s). Whole-ledger
+	// reads (verification, copies) lift it for their own scan.
+	StatementTimeout time.Duration
+	// IdleInTransactionTimeout ends a session that holds a transaction
+	// open without sending anything (default 60 s): a stalled client
+	// cannot keep a licence locked.
+	IdleInTransactionTimeout time.Duration
+	// ConnectTimeout bounds connecting (default 10 s).
+	ConnectTimeout time.Duration
+}
+
+func (o *Options) defaults() {
+	if o.MaxConns == 0 {
+		o.MaxConns = 16
+	}
+	if o.MaxIdleConns == 0 {
+		o.MaxIdleConns = min(4, o.MaxConns)
+	}
+	if o.LockTimeout == 0 {
+		o.LockTimeout = 30 * time.Second
+	}
+	if o.StatementTimeout == 0 {
+		o.StatementTimeout = 60 * time.Second
+	}
+	if o.IdleInTransactionTimeout == 0 {
+		o.IdleInTransactionTimeout = 60 * time.Second
+	}
+	if o.ConnectTimeout == 0 {
+		o.ConnectTimeout = 10 * time.Second
+	}
+}
+
+// Store is a ledger in a PostgreSQL database. It is safe for concurrent
+// use, and any number of Stores (in any number of processes) may share
+// one database.
+type Store struct {
+	db *sql.DB
+	// q runs the ledger's statements, shared with the SQLite backend.
+	q *sqlledger.DB
+	// where is the database's URL without its password, for messages.
+	where string
+	// secret is the URL's password, scrubbed from every error.
+	secret string
+}
+
+var _ ledger.Store = (*Store)(nil)
+
+// IsURL reports whether a ledger location names a PostgreSQL database
+// rather than a file.
+func IsURL(loc string) bool {
+	return strings.HasPrefix(loc, "postgres://") || strings.HasPrefix(loc, "postgresql://")
+}
+
+// Redact returns a database URL with its password replaced by "xxxxx",
+// for messages and logs; a text that does not parse is returned as
+// "postgres://(unreadable URL)" rather than risk printing a password.
+func Redact(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return "postgres://(unreadable URL)"
+	}
+	q := u.Query()
+	if q.Has("password") {
+		q.Set("password", "xxxxx")
+		u.RawQuery = q.Encode()
+	}
+	return u.Redacted()
+}
+
+func password(rawURL string) string {
+	u, err := url.Parse(rawURL)
+	if err != nil {
+		return ""
+	}
+	if p, ok := u.User.Password(); ok {
+		return p
+	}
+	return u.Query().Get("password")
+}
+
+// Open connects to the database at rawURL (postgres://...), applies
+// pending schema migrations under an advisory lock (instances starting
+// together apply them once) and returns the ledger. A password in the
+// URL never appears in an error.
+func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
+	opts.defaults()
+	s := &Store{where: Redact(rawURL), secret: password(rawURL)}
+	cfg, err := pgx.ParseConfig(rawURL)
+	if err != nil {
+		// pgx quotes the URL in its parse errors: say only what is wrong.
+		return nil, fmt.Errorf("ledger %s: %w: the URL does not parse as a PostgreSQL connection string", s.where, ledger.ErrCannotOpen)
+	}
+	cfg.ConnectTimeout = opts.ConnectTimeout
+	rp := cfg.RuntimeParams
+	// A commit returns only when it is durable: a code is handed out only
+	// after its record is, whatever the server's default.
+	rp["synchronous_commit"] = "on"
+	rp["lock_timeout"] = ms(opts.LockTimeout)
+	rp["statement_timeout"] = ms(opts.StatementTimeout)
+	rp["idle_in_transaction_session_timeout"] = ms(opts.IdleInTransactionTimeout)
+	rp["application_name"] = "actkit"
+	s.db = stdlib.OpenDB(*cfg)
+	s.db.SetMaxOpenConns(int(opts.MaxConns))
+	s.db.SetMaxIdleConns(int(opts.MaxIdleConns))
+	s.db.SetConnMaxIdleTime(5 * time.Minute)
+	s.q = sqlledger.New(s.db, dialect)
+	if err := s.migrate(ctx); err != nil {
+		s.Close()
+		return nil, err
+	}
+	return s, nil
+}
+
+func ms(d time.Duration) string { return fmt.Sprintf("%d", d.Milliseconds()) }
+
+// Where returns the database's URL without its password.
+func (s *Store) Where() string { return s.where }
+
+// Close closes the pool.
+func (s *Store) Close() error {
+	s.q.Close()
+	return s.db.Close()
+}
+
+// dialect: the licence's row is locked where issuing reads it, and a
+// chain's head under an advisory lock keyed by the chain's name, held to
+// the end of the transaction: writers for one licence queue, writers for
+// different licences do not meet. (Two chains whose names hash alike
+// only share a queue.)
+var dialect = sqlledger.Dialect{
+	Numbered:  true,
+	ForUpdate: "FOR UPDATE OF l",
+	LockChain: "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
+	Unbounded: "SET LOCAL statement_timeout = 0",
+	IsConstraint: func(err error) bool {
+		var pe *pgconn.PgError
+		return errors.As(err, &pe) && (pe.Code == "23514" || pe.Code == "23505") // check_violation, unique_violation
+	},
+}
+
+// maxRetries bounds how often Update re-runs a transaction that the
+// database aborted to break a deadlock or a serialization conflict: fn
+// runs again from the start, so nothing of the aborted run remains.
+const maxRetries = 5
+
+// Update runs fn in one READ COMMITTED transaction and commits if it
+// returns nil. Rows are locked where fn reads them for update, so
+// concurrent writers for one licence queue on its row.
+func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
+	for attempt := 0; ; attempt++ {
+		err := s.update(ctx, fn)
+		if attempt < maxRetries && retryable(err) {
+			continue
+		}
+		return err
+	}
+}
+
+func (s *Store) update(ctx context.Context, fn func(ledger.Tx) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
+	if err != nil {
+		return s.fail("starting a write", s.ctxErr(ctx, err))
+	}
+	defer tx.Rollback()
+	if err := fn(s.q.Tx(ctx, tx)); err != nil {
+		return s.fail("", s.ctxErr(ctx, err))
+	}
+	if err := tx.Commit(); err != nil {
+		return s.fail("commit failed, nothing was recorded", s.ctxErr(ctx, err))
+	}
+	return nil
+}
+
+// View runs fn in a REPEATABLE READ, READ ONLY transaction: one snapshot
+// for every read, and no lock that a writer would wait for.
+func (s *Store) View(ctx context.Context, fn func(ledger.Reader) error) error {
+	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelRepeatableRead, ReadOnly: true})
+	if err != nil {
+		return s.fail("starting a read", s.ctxErr(ctx, err))
+	}
+	defer tx.Rollback()
+	return s.fail("", s.ctxErr(ctx, fn(s.q.Reader(ctx, tx))))
+}
+
+// Ready reports whether the database answers and its schema is the one
+// this build writes, for a server's readiness check.
+func (s *Store) Ready(ctx context.Context) error {
+	v, err := s.version(ctx, s.db)
+	if err != nil {
+		return s.fail("checking its schema", err)
+	}
+	if v != len(migrations) {
+		return fmt.Errorf("ledger %s: schema %d, this build writes %d", s.where, v, len(migrations))
+	}
+	return nil
+}
+
+// ErrBackupUnsupported is returned by Backup: a PostgreSQL ledger is
+// backed up with the database's own tools (pg_dump), or copied whole to
+// a ledger file.
+var ErrBackupUnsupported = errors.New("a PostgreSQL ledger is not backed up to a file by the backend")
+
+// Backup is refused; see ErrBackupUnsupported.
+func (s *Store) Backup(ctx context.Context, path string) error {
+	return fmt.Errorf("ledger %s: %w", s.where, ErrBackupUnsupported)
+}
+
+// ctxErr prefers the context's own error when the context ended: a
+// request that gave up says so, whatever the driver made of it.
+func (s *Store) ctxErr(ctx context.Context, err error) error {
+	if err != nil && ctx.Err() != nil && !errors.Is(err, ctx.Err()) {
+		return fmt.Errorf("ledger %s: gave up: %w", s.where, ctx.Err())
+	}
+	return err
+}
+
+func retryable(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+}
+
+// pgErrors maps PostgreSQL's error codes that a user can act on to the
+// ledger's words.
+var pgErrors = map[string]error{
+	"53100": ledger.ErrFull,     // disk_full
+	"25006": ledger.ErrReadOnly, // read_only_sql_transaction (a standby, or default_transaction_read_only)
+	"42501": ledger.ErrReadOnly, // insufficient_privilege
+	"55P03": ledger.ErrBusy,     // lock_not_available: lock_timeout
+	"57014": ledger.ErrBusy,     // query_canceled: statement_timeout
+	"25P03": ledger.ErrBusy,     // idle_in_transaction_session_timeout
+	"3D000": ledger.ErrCannotOpen,
+	"28000": ledger.ErrCannotOpen, // invalid_authorization_specification
+	"28P01": ledger.ErrCannotOpen, // invalid_password
+	"57P01": ledger.ErrIO,         // admin_shutdown
+	"58030": ledger.ErrIO,         // io_error
+}
+
+// fail maps err to the ledger's sentinels and scrubs the URL's password
+// from its text; errors that are already the service's own (refusals,
+// chain errors) pass unchanged.
+func (s *Store) fail(doing string, err error) error {
+	if err == nil {
+		return nil
+	}
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		if sentinel, ok := pgErrors[pe.Code]; ok {
+			return &storageError{msg: s.scrub(fmt.Sprintf("ledger %s: %v (%s)", s.where, sentinel, pe.Message)), err: sentinel, cause: err}
+		}
+	}
+	var ce *pgconn.ConnectError
+	if errors.As(err, &ce) {
+		return &storageError{msg: s.scrub(fmt.Sprintf("ledger %s: %v: %v", s.where, ledger.ErrCannotOpen, ce.Unwrap())), err: ledger.ErrCannotOpen, cause: err}
+	}
+	if doing == "" {
+		if s.secret != "" && strings.Contains(err.Error(), s.secret) {
+			return &storageError{msg: s.scrub(err.Error()), err: err}
+		}
+		return err
+	}
+	return &storageError{msg: s.scrub(fmt.Sprintf("ledger %s: %s: %v", s.where, doing, err)), err: err}
+}
+
+func (s *Store) scrub(msg string) string {
+	if s.secret == "" {
+		return msg
+	}
+	return strings.ReplaceAll(msg, s.secret, "xxxxx")
+}
+
+// storageError carries a message with the password scrubbed, and keeps
+// the sentinel (and the driver's error) reachable with errors.Is/As.
+type storageError struct {
+	msg   string
+	err   error
+	cause error
+}
+
+func (e *storageError) Error() string { return e.msg }
+func (e *storageError) Unwrap() []error {
+	if e.cause == nil {
+		return []error{e.err}
+	}
+	return []error{e.err, e.cause}
+}
