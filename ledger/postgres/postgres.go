@@ -178,6 +178,10 @@ var dialect = sqlledger.Dialect{
 	ForUpdate: "FOR UPDATE OF l",
 	LockChain: "SELECT pg_advisory_xact_lock(hashtextextended(?, 0))",
 	Unbounded: "SET LOCAL statement_timeout = 0",
+	AfterImport: []string{
+		"SELECT setval(pg_get_serial_sequence('activations', 'serial'), GREATEST(COALESCE(MAX(serial), 0), 1), COALESCE(MAX(serial), 0) > 0) FROM activations",
+		"SELECT setval(pg_get_serial_sequence('audit', 'id'), GREATEST(COALESCE(MAX(id), 0), 1), COALESCE(MAX(id), 0) > 0) FROM audit",
+	},
 	IsConstraint: func(err error) bool {
 		var pe *pgconn.PgError
 		return errors.As(err, &pe) && (pe.Code == "23514" || pe.Code == "23505") // check_violation, unique_violation

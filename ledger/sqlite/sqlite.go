@@ -232,6 +232,7 @@ func (s *Store) View(ctx context.Context, fn func(ledger.Reader) error) error {
 // transaction, so neither a licence's row nor a chain's head needs a lock
 // of its own.
 var dialect = sqlledger.Dialect{
+	Prepare: true,
 	IsConstraint: func(err error) bool {
 		var se *sqlite.Error
 		return errors.As(err, &se) && se.Code()&0xff == sqlite3.SQLITE_CONSTRAINT
@@ -287,6 +288,19 @@ func (s *Store) Backup(ctx context.Context, path string) error {
 	if _, err := s.rdb.ExecContext(ctx, "VACUUM INTO ?", path); err != nil {
 		os.Remove(path)
 		return s.storageError("backup to "+path, err)
+	}
+	return nil
+}
+
+// Ready reports whether the ledger answers and its schema is the one
+// this build writes, for a server's readiness check.
+func (s *Store) Ready(ctx context.Context) error {
+	var v int
+	if err := s.rdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		return s.storageError("reading its schema version", err)
+	}
+	if v != len(migrations) {
+		return fmt.Errorf("ledger %s: schema %d, this build writes %d", s.path, v, len(migrations))
 	}
 	return nil
 }

@@ -20,6 +20,12 @@ import (
 
 // Dialect is what differs between the SQL databases.
 type Dialect struct {
+	// Prepare caches prepared statements on the database handle. Only
+	// for a database whose writers take turns (SQLite): preparing takes a
+	// second connection from the pool, which concurrent writers holding
+	// every connection would wait for forever. Drivers that cache
+	// statements per connection themselves (pgx) leave it off.
+	Prepare bool
 	// Numbered placeholders ($1, $2, ...) instead of ?.
 	Numbered bool
 	// ForUpdate is appended to the query that reads a licence inside a
@@ -34,6 +40,9 @@ type Dialect struct {
 	// lift the statement timeout for it ("SET LOCAL statement_timeout =
 	// 0"): verification and copies grow with the ledger.
 	Unbounded string
+	// AfterImport runs after a copy wrote its rows with their own serials
+	// and IDs: it moves the database's counters past them.
+	AfterImport []string
 	// IsConstraint reports whether err is the database refusing a row
 	// for a CHECK or UNIQUE constraint.
 	IsConstraint func(err error) bool
@@ -76,6 +85,12 @@ func (d *DB) rebind(q string) string {
 	if r, ok := d.rebound[q]; ok {
 		return r
 	}
+	d.rebound[q] = numbered(q)
+	return d.rebound[q]
+}
+
+// numbered replaces each ? outside a quoted string by $1, $2, ...
+func numbered(q string) string {
 	var b strings.Builder
 	n := 0
 	inString := false
@@ -90,8 +105,7 @@ func (d *DB) rebind(q string) string {
 		}
 		b.WriteRune(c)
 	}
-	d.rebound[q] = b.String()
-	return d.rebound[q]
+	return b.String()
 }
 
 // prepared returns the cached statement for query, preparing it once.

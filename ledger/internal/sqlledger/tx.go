@@ -50,6 +50,9 @@ func (t *tx) stmt(query string) (*sql.Stmt, error) {
 }
 
 func (t *tx) exec(query string, args ...any) (sql.Result, error) {
+	if !t.d.d.Prepare {
+		return t.tx.ExecContext(t.ctx, t.d.rebind(query), args...)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return nil, err
@@ -60,6 +63,9 @@ func (t *tx) exec(query string, args ...any) (sql.Result, error) {
 // QueryContext, QueryRowContext and ExecContext make tx the querier of
 // its reader.
 func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	if !t.d.d.Prepare {
+		return t.tx.QueryContext(ctx, t.d.rebind(query), args...)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return nil, err
@@ -68,6 +74,9 @@ func (t *tx) QueryContext(ctx context.Context, query string, args ...any) (*sql.
 }
 
 func (t *tx) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	if !t.d.d.Prepare {
+		return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...)
+	}
 	st, err := t.stmt(query)
 	if err != nil {
 		return t.tx.QueryRowContext(ctx, t.d.rebind(query), args...) // fails the same way, via Scan
@@ -136,13 +145,9 @@ func (t *tx) UpdateLicence(l licensing.Licence) error {
 }
 
 func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
-	st, err := t.stmt(`INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING serial`)
-	if err != nil {
-		return 0, err
-	}
 	var id int64
-	err = st.QueryRowContext(t.ctx, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name).Scan(&id)
+	err := t.QueryRowContext(t.ctx, `INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING serial`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name).Scan(&id)
 	if err != nil {
 		return 0, t.constraintRefusal(err)
 	}

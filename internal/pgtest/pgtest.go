@@ -1,0 +1,82 @@
+// Package pgtest gives tests a fresh PostgreSQL database of their own on
+// a real server, never a mock. The server is named by
+// ACTKIT_TEST_POSTGRES (for example
+// postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable); without
+// it the tests skip, saying how to run them, except under CI (CI set),
+// where a skipped PostgreSQL test would hide a missing server and fails
+// instead.
+package pgtest
+
+import (
+	"crypto/rand"
+	"database/sql"
+	"encoding/hex"
+	"net/url"
+	"os"
+	"testing"
+
+	_ "github.com/jackc/pgx/v5/stdlib" // the pgx driver for database/sql
+)
+
+// Env names the server's URL.
+const Env = "ACTKIT_TEST_POSTGRES"
+
+// ServerURL returns the server's URL, or skips (fails under CI).
+func ServerURL(t testing.TB) string {
+	t.Helper()
+	u := os.Getenv(Env)
+	if u == "" {
+		msg := "no PostgreSQL server: set " + Env + "=postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable to run the PostgreSQL tests"
+		if os.Getenv("CI") != "" {
+			t.Fatal(msg + " (CI must run them)")
+		}
+		t.Skip(msg)
+	}
+	return u
+}
+
+// NewDatabase creates an empty database for one test, dropped when the
+// test ends, and returns its URL.
+func NewDatabase(t testing.TB) string {
+	t.Helper()
+	base := ServerURL(t)
+	var b [6]byte
+	rand.Read(b[:])
+	name := "actkit_test_" + hex.EncodeToString(b[:])
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		t.Fatal(err)
+	}
+	t.Cleanup(func() {
+		defer admin.Close()
+		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
+			t.Errorf("dropping %s: %v", name, err)
+		}
+	})
+	u, err := url.Parse(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u.Path = "/" + name
+	return u.String()
+}
+
+// Exec runs statements on the database at loc directly, as someone with
+// a client and the database's password could.
+func Exec(loc string, stmts ...string) error {
+	db, err := sql.Open("pgx", loc)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	for _, s := range stmts {
+		if _, err := db.Exec(s); err != nil {
+			return err
+		}
+	}
+	return nil
+}
