@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/postgres"
 	"github.com/actkit/actkit/ledger/sqlite"
 	"github.com/actkit/actkit/signer"
 )
@@ -60,8 +62,13 @@ type Options struct {
 	Unlock keygen.Unlock
 	// Store tunes the keystore (warnings, scrypt work factor).
 	Store keygen.StoreOptions
-	// Ledger tunes the SQLite ledger.
-	Ledger sqlite.Options
+	// Ledger is where the ledger lives: "" for the home's ledger.db, a
+	// file path (SQLite), or a postgres:// URL (a shared PostgreSQL
+	// database; see OpenLedger).
+	Ledger string
+	// SQLite and Postgres tune the backends.
+	SQLite   sqlite.Options
+	Postgres postgres.Options
 	// Now is the vendor's clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -72,7 +79,7 @@ type Home struct {
 	opts Options
 
 	mu     sync.Mutex
-	ledger *sqlite.Store
+	ledger ledger.Store
 }
 
 // Open opens the home at dir, creating it only when opts.Create is set.
@@ -100,8 +107,30 @@ func (h *Home) Dir() string { return h.dir }
 // KeystorePath and LedgerPath name the home's files.
 func (h *Home) KeystorePath() string { return filepath.Join(h.dir, KeystoreFile) }
 
-// LedgerPath names the ledger file.
+// LedgerPath names the home's own ledger file.
 func (h *Home) LedgerPath() string { return filepath.Join(h.dir, LedgerFile) }
+
+// LedgerLocation is where the ledger is, as it may be shown to a person:
+// a file path, or a database URL without its password.
+func (h *Home) LedgerLocation() string {
+	switch {
+	case h.opts.Ledger == "":
+		return h.LedgerPath()
+	case postgres.IsURL(h.opts.Ledger):
+		return postgres.Redact(h.opts.Ledger)
+	}
+	return h.opts.Ledger
+}
+
+// OpenLedger opens the ledger at loc: a postgres:// or postgresql:// URL
+// opens a PostgreSQL database (applying its migrations), anything else is
+// the path of a SQLite file, created if missing.
+func OpenLedger(ctx context.Context, loc string, sq sqlite.Options, pg postgres.Options) (ledger.Store, error) {
+	if postgres.IsURL(loc) {
+		return postgres.Open(ctx, loc, pg)
+	}
+	return sqlite.Open(ctx, loc, sq)
+}
 
 // Keystore returns the home's keystore; it is opened (and asks for its
 // passphrase) only when read or written.
@@ -110,13 +139,17 @@ func (h *Home) Keystore() *keygen.Store {
 }
 
 // Ledger opens the ledger on first use and returns it.
-func (h *Home) Ledger(ctx context.Context) (*sqlite.Store, error) {
+func (h *Home) Ledger(ctx context.Context) (ledger.Store, error) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.ledger != nil {
 		return h.ledger, nil
 	}
-	l, err := sqlite.Open(ctx, h.LedgerPath(), h.opts.Ledger)
+	loc := h.opts.Ledger
+	if loc == "" {
+		loc = h.LedgerPath()
+	}
+	l, err := OpenLedger(ctx, loc, h.opts.SQLite, h.opts.Postgres)
 	if err != nil {
 		return nil, err
 	}

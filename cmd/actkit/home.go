@@ -15,6 +15,12 @@ var homeFlag = &cli.StringFlag{
 	EnvVars: []string{"ACTKIT_HOME"},
 }
 
+var ledgerFlag = &cli.StringFlag{
+	Name:    "ledger",
+	Usage:   "the seat ledger: a file (SQLite; default: ledger.db in the home) or a postgres://user@host/db URL shared by several instances",
+	EnvVars: []string{"ACTKIT_LEDGER"},
+}
+
 // homeDir returns the actkit home, creating it (mode 0700) if create is
 // set.
 func homeDir(c *cli.Context, create bool) (string, error) {

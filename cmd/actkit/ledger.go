@@ -1,10 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/postgres"
 	"github.com/actkit/actkit/licensing"
 	"github.com/urfave/cli/v2"
 )
@@ -17,6 +19,7 @@ func ledgerCommand(e *env) *cli.Command {
 			ledgerVerifyCommand(e),
 			ledgerCheckpointCommand(e),
 			ledgerBackupCommand(e),
+			ledgerCopyCommand(e),
 			ledgerAuditCommand(e),
 		},
 	}
@@ -136,14 +139,59 @@ func ledgerBackupCommand(e *env) *cli.Command {
 			if err != nil {
 				return err
 			}
-			svc, err := openService(c, e, nil)
+			h, err := openHome(c, e)
 			if err != nil {
 				return err
 			}
-			if err := svc.Backup(c.Context, path); err != nil {
+			if err := h.Backup(c.Context, path); err != nil {
 				return failed(c, e, err)
 			}
 			fmt.Fprintf(e.stderr, "backed up to %s\n", path)
+			return nil
+		},
+	}
+}
+
+func ledgerCopyCommand(e *env) *cli.Command {
+	return &cli.Command{
+		Name:  "copy",
+		Usage: "copy the whole ledger to another one (a file to PostgreSQL, or back)",
+		Description: `Copies every licence, activation and audit entry of the ledger (--ledger, or
+the home's ledger.db) to the ledger named by --to: a file path (SQLite) or a
+postgres:// URL. The target must be empty or not exist. The source's audit
+trail and tables are verified first; the rows are written in one
+transaction, so an interrupted copy leaves the target empty and the copy
+can simply be run again; then the target is verified the same way.
+
+Examples:
+   actkit ledger copy --to postgres://actkit@db.internal/actkit
+   actkit --ledger postgres://actkit@db.internal/actkit ledger copy --to ledger-copy.db`,
+		Flags: []cli.Flag{&cli.StringFlag{Name: "to", Required: true, Usage: "the target ledger: a file path or a postgres:// URL"}, jsonFlag},
+		Action: func(c *cli.Context) error {
+			if c.NArg() > 0 {
+				return usageError("ledger copy takes flags only")
+			}
+			h, err := openHome(c, e)
+			if err != nil {
+				return err
+			}
+			to := c.String("to")
+			res, err := h.CopyLedger(c.Context, to)
+			if errors.Is(err, ledger.ErrNotEmpty) {
+				return refused(err, "copy into a new file or an empty database")
+			}
+			if err != nil {
+				return failed(c, e, err)
+			}
+			shown := to
+			if postgres.IsURL(to) {
+				shown = postgres.Redact(to)
+			}
+			if c.Bool("json") {
+				return writeJSON(e.stdout, map[string]any{"ok": true, "from": h.LedgerLocation(), "to": shown, "rows": res.Rows, "entries": res.Entries, "root": fmt.Sprintf("%x", res.Root)})
+			}
+			fmt.Fprintf(e.stdout, "copied %d licences, %d activations and %d audit entries from %s to %s; both verified, root %x\n",
+				res.Rows["licences"], res.Rows["activations"], res.Entries, h.LedgerLocation(), shown, res.Root)
 			return nil
 		},
 	}

@@ -77,7 +77,7 @@ an example.`,
 		HideHelpCommand:      true,
 		EnableBashCompletion: true,
 		OnUsageError:         onUsage,
-		Flags:                []cli.Flag{homeFlag},
+		Flags:                []cli.Flag{homeFlag, ledgerFlag},
 		Commands: []*cli.Command{
 			keysCommand(e),
 			productCommand(e),

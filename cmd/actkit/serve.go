@@ -79,6 +79,10 @@ Examples:
 				Service:  svc,
 				Keyrings: func(context.Context) ([]*codec.Keyring, error) { return publicKeyrings(ks), nil },
 				Ready: func(ctx context.Context) error {
+					// The database answers and its schema is this build's.
+					if r, ok := svc.Store().(interface{ Ready(context.Context) error }); ok {
+						return r.Ready(ctx)
+					}
 					return svc.Store().View(ctx, func(ledger.Reader) error { return nil })
 				},
 				Log:            log,

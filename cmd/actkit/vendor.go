@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"errors"
 	"fmt"
 	"strings"
@@ -32,7 +33,7 @@ func openHomeAt(c *cli.Context, e *env, create bool) (*home.Home, error) {
 	if err != nil {
 		return nil, err
 	}
-	h, err := home.Open(dir, home.Options{Create: create, Now: e.now, Unlock: u, Store: storeOptions(e)})
+	h, err := home.Open(dir, home.Options{Create: create, Now: e.now, Unlock: u, Store: storeOptions(e), Ledger: c.String("ledger")})
 	if err != nil {
 		return nil, refused(err)
 	}
@@ -82,7 +83,9 @@ func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
 	return ks, nil
 }
 
-// integrityCheck runs the SQLite ledger's own consistency check.
+// integrityCheck runs the ledger's own consistency check, where its
+// backend has one (SQLite's integrity_check; a PostgreSQL server checks
+// its own pages).
 func integrityCheck(c *cli.Context, e *env) error {
 	h, err := openHome(c, e)
 	if err != nil {
@@ -92,7 +95,11 @@ func integrityCheck(c *cli.Context, e *env) error {
 	if err != nil {
 		return ledgerError(err)
 	}
-	if err := l.IntegrityCheck(c.Context); err != nil {
+	ic, ok := l.(interface{ IntegrityCheck(context.Context) error })
+	if !ok {
+		return nil
+	}
+	if err := ic.IntegrityCheck(c.Context); err != nil {
 		return refused(err, "restore the ledger from a backup ('actkit ledger backup')")
 	}
 	return nil

@@ -39,30 +39,44 @@ func ServerURL(t testing.TB) string {
 // test ends, and returns its URL.
 func NewDatabase(t testing.TB) string {
 	t.Helper()
-	base := ServerURL(t)
-	var b [6]byte
-	rand.Read(b[:])
-	name := "actkit_test_" + hex.EncodeToString(b[:])
-	admin, err := sql.Open("pgx", base)
+	loc, drop, err := Create(ServerURL(t))
 	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
-		admin.Close()
 		t.Fatal(err)
 	}
 	t.Cleanup(func() {
-		defer admin.Close()
-		if _, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)"); err != nil {
-			t.Errorf("dropping %s: %v", name, err)
+		if err := drop(); err != nil {
+			t.Errorf("dropping the test database: %v", err)
 		}
 	})
+	return loc
+}
+
+// Create makes an empty database on the server at base and returns its
+// URL and the function that drops it, for setups that have no
+// testing.TB (testscript's).
+func Create(base string) (string, func() error, error) {
+	var b [6]byte
+	rand.Read(b[:])
+	name := "actkit_test_" + hex.EncodeToString(b[:])
 	u, err := url.Parse(base)
 	if err != nil {
-		t.Fatal(err)
+		return "", nil, err
+	}
+	admin, err := sql.Open("pgx", base)
+	if err != nil {
+		return "", nil, err
+	}
+	if _, err := admin.Exec("CREATE DATABASE " + name); err != nil {
+		admin.Close()
+		return "", nil, err
+	}
+	drop := func() error {
+		defer admin.Close()
+		_, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
+		return err
 	}
 	u.Path = "/" + name
-	return u.String()
+	return u.String(), drop, nil
 }
 
 // Exec runs statements on the database at loc directly, as someone with
