@@ -90,8 +90,18 @@ func Run(t *testing.T, b Backend) {
 
 // Main runs the child processes of the cross-process tests, or the tests.
 func Main(m *testing.M, b Backend) {
-	if os.Getenv(childEnv) != "" {
-		os.Exit(child(b))
+	if code, ok := Child(b); ok {
+		os.Exit(code)
 	}
 	os.Exit(m.Run())
+}
+
+// Child runs this process as a child of the cross-process tests if it is
+// one, and returns its exit status and true; a TestMain that must clean up
+// after m.Run calls it instead of Main.
+func Child(b Backend) (int, bool) {
+	if os.Getenv(childEnv) == "" {
+		return 0, false
+	}
+	return child(b), true
 }

@@ -19,14 +19,20 @@ var backend = ledgertest.Backend{
 		return postgres.Open(context.Background(), loc, postgres.Options{})
 	},
 	Exec: func(t testing.TB, loc string, stmts ...string) error { return pgtest.Exec(loc, stmts...) },
-	// A full disk cannot be made on a shared server: not simulated.
 }
+
+func init() { backend.Full = fullDiskBackend() }
 
 func TestMain(m *testing.M) {
 	if role := os.Getenv(roleEnv); role != "" {
 		os.Exit(child(role))
 	}
-	ledgertest.Main(m, backend)
+	if code, ok := ledgertest.Child(backend); ok {
+		os.Exit(code)
+	}
+	code := m.Run()
+	cleanupFullDisks()
+	os.Exit(code)
 }
 
 // TestConformance runs the suite every backend passes.
