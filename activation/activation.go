@@ -37,6 +37,8 @@ type Config struct {
 	// time cannot be edited by someone who reads actkit's source. Optional:
 	// without it the MAC still stops hand edits and copies between
 	// machines. Changing it makes existing state files read as damaged.
+	// With it, a version 1 state file (earlier releases) keeps only a
+	// stored code that verifies, never its grace period.
 	StateKey []byte
 }
 
@@ -62,6 +64,9 @@ func (c *Config) defaults() error {
 func (c *Config) open(now time.Time, current codec.MachineUID) (*stateFile, time.Time, *Status, error) {
 	key := newStateKey(c.StateKey, c.Keyring.Product(), current)
 	s, err := load(c.StatePath, key)
+	if err == nil && s != nil && s.Version == 1 {
+		s, err = c.migrate(s, now)
+	}
 	var note error
 	switch {
 	case errors.Is(err, errDamaged):
@@ -91,6 +96,38 @@ func (c *Config) open(now time.Time, current codec.MachineUID) (*stateFile, time
 		return s, eff, &Status{State: ActivationRequired, Reason: note}, nil
 	}
 	return s, eff, nil, nil
+}
+
+// migrate reads a version 1 state file, whose checksum anyone can
+// recompute: with it, a forged file could say that the product first ran
+// today and so restart the grace period. Once the product has a StateKey
+// such a file grants nothing it cannot prove. One that carries a code
+// verifying for its licence key and machine keeps that code (the vendor's
+// signature is the evidence, not the file), with a grace period that is
+// already over; any other is damaged, which starts no grace period either.
+// Without a StateKey the version 2 MAC key comes from public values and
+// is no harder to forge than version 1, so the file is read as it is.
+func (c *Config) migrate(s *stateFile, now time.Time) (*stateFile, error) {
+	if len(c.StateKey) == 0 {
+		return s, nil
+	}
+	uid, err := codec.ParseMachineUID(s.MachineUID)
+	if s.Code == "" || err != nil {
+		return nil, errDamaged
+	}
+	at := now
+	if s.LatestSeen.After(at) {
+		at = s.LatestSeen
+	}
+	st := status(*c, s.LicenceKey, s.Code, uid, at)
+	if st.State != Activated {
+		return nil, errDamaged
+	}
+	if over := s.LatestSeen.Add(-c.Grace); s.FirstRun.After(over) {
+		s.FirstRun = over
+	}
+	s.IssuedSeen = max(s.IssuedSeen, st.Terms.Issued)
+	return s, nil
 }
 
 // Check returns the licence state on this machine at time now. It

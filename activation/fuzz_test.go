@@ -17,7 +17,7 @@ func FuzzStateFile(f *testing.F) {
 	dir := f.TempDir()
 	good := filepath.Join(dir, "seed.json")
 	s := &stateFile{FirstRun: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC), LatestSeen: time.Date(2026, 11, 24, 9, 0, 0, 0, time.UTC),
-		LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "18J8D-22RR5-50W00-0000C"}
+		LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", Code: "stored-code", MachineUID: "18J8D-22RR5-50W00-0000C", IssuedSeen: 1057}
 	key := newStateKey([]byte("product secret"), "umenu", codec.MachineUID{Version: 1, Slots: [codec.NumSlots]uint16{1, 2, 3}})
 	if err := save(good, s, key); err != nil {
 		f.Fatal(err)
@@ -25,6 +25,9 @@ func FuzzStateFile(f *testing.F) {
 	data, err := os.ReadFile(good)
 	if err != nil {
 		f.Fatal(err)
+	}
+	if st, err := load(good, key); err != nil || st == nil {
+		f.Fatalf("the seed state does not load: %v", err)
 	}
 	f.Add(data)
 	f.Add(data[:len(data)/2])

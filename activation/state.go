@@ -22,8 +22,8 @@ import (
 // grace) or a file copied from another machine does not verify. Without
 // a StateKey the MAC key is derived from public values only, so the MAC
 // then stops edits by hand and copies, not a determined attacker who
-// reads this code: see docs/security.md. Impossible states (a first run
-// after the latest time seen) count as damaged whatever the MAC says.
+// reads this code: see docs/security.md. Impossible states (see possible)
+// count as damaged whatever the MAC says.
 type stateFile struct {
 	Format     string    `json:"format"`
 	Version    int       `json:"version"`
@@ -40,8 +40,10 @@ type stateFile struct {
 
 const (
 	stateFormat = "actkit-product-state"
-	// stateVersion 2 carries a MAC; version 1 files (an unkeyed checksum)
-	// are read once and written back as version 2.
+	// stateVersion 2 carries a MAC. Version 1 files (an unkeyed checksum
+	// anyone can recompute) are read once and written back as version 2;
+	// once the product has a StateKey they are only a migration that
+	// grants nothing new (Config.migrate).
 	stateVersion = 2
 	maxStateFile = 64 << 10
 )
@@ -51,6 +53,12 @@ const (
 // product-state label: the UID the stored code was issued for, or before
 // activation the machine's current one (a tolerant match policy may
 // accept a changed machine; its state must still open).
+//
+// The label is the one the version 1 checksum used (label, NUL, JSON).
+// The two inputs cannot be confused: this one starts with the label's
+// two-byte length, that one with the label's text. The label stays shared
+// because a new one would turn every version 2 file already written into
+// a damaged one (docs/format.md §4).
 type stateKey func(s *stateFile) []byte
 
 func newStateKey(secret []byte, product string, current codec.MachineUID) stateKey {
@@ -82,9 +90,16 @@ func (s *stateFile) sum(key stateKey) string {
 }
 
 // possible reports whether the state could have been written by this
-// code: times in order, a grace period not longer than the configured one.
+// code. The times are set and in order: the time a product judges by is
+// never before the latest time seen, so a first run not after it leaves
+// no more grace than the grace period. A code is stored with its licence
+// key and machine, and the issue day seen only with a code.
 func (s *stateFile) possible() bool {
-	return !s.FirstRun.IsZero() && !s.LatestSeen.IsZero() && !s.FirstRun.After(s.LatestSeen)
+	if s.FirstRun.IsZero() || s.LatestSeen.IsZero() || s.FirstRun.After(s.LatestSeen) {
+		return false
+	}
+	activated := s.Code != ""
+	return (s.LicenceKey != "") == activated && (s.MachineUID != "") == activated && (s.IssuedSeen == 0 || activated)
 }
 
 // errDamaged marks a state file that exists but cannot be trusted.
@@ -107,8 +122,9 @@ func load(path string, key stateKey) (*stateFile, error) {
 	var s stateFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
+	// Version 1 never wrote an issue day seen.
 	if len(data) > maxStateFile || dec.Decode(&s) != nil || s.Format != stateFormat || (s.Version != 1 && s.Version != stateVersion) ||
-		!hmac.Equal([]byte(s.Checksum), []byte(s.sum(key))) || !s.possible() {
+		(s.Version == 1 && s.IssuedSeen != 0) || !hmac.Equal([]byte(s.Checksum), []byte(s.sum(key))) || !s.possible() {
 		return nil, errDamaged
 	}
 	return &s, nil
