@@ -7,8 +7,10 @@
 // its licence key from PRODUCT_LICENCE, keeps its state in PRODUCT_STATE
 // (default product-state.json). It takes its clock and its hardware from
 // the machine it runs on and from nothing else: copy this pattern, and
-// never let an environment variable move the licensing clock or point the
-// machine identity at other hardware.
+// never let an environment variable move the licensing clock, point the
+// machine identity at other hardware or supply a component of it (a
+// machine.Options.ProductValue from the environment lets anyone give a
+// second machine the first one's UID, and its licence with it).
 package main
 
 import (
@@ -24,9 +26,26 @@ import (
 
 const version = "4.2.17"
 
-// testOnlyNow is the tests' clock, set only by the test binary's main
-// (main_test.go).
-var testOnlyNow func() time.Time
+// stateKey keys the MAC of the product's state file
+// (activation.Config.StateKey). It is a secret of this product's own,
+// compiled in: without it the MAC key comes from public values, and
+// anyone who reads actkit's source can rewrite the state file with a
+// first run of today for a fresh grace period. Compiled in rather than
+// read from a file or the environment, so that the user cannot supply or
+// change it. Make your own once (16 random bytes) and never change it: a
+// new key makes every installed product's state file read as damaged.
+// Someone who extracts it from the binary can still forge the file; a
+// patched binary defeats any offline check (docs/security.md).
+var stateKey = []byte{0xaa, 0x62, 0xa8, 0x1b, 0x5f, 0x59, 0x34, 0xac, 0x8e, 0x00, 0xec, 0xe8, 0x9e, 0x75, 0xe2, 0x99}
+
+// Test seams, set only by the test binary's main (main_test.go), never
+// from the environment by this program: the tests' clock, and a product
+// value that gives the test machine a per-machine component where it has
+// none of its own (a container without a network adapter).
+var (
+	testOnlyNow          func() time.Time
+	testOnlyProductValue string
+)
 
 func main() {
 	os.Exit(run(os.Args[1:]))
@@ -47,13 +66,12 @@ func run(args []string) int {
 	if state == "" {
 		state = "product-state.json"
 	}
-	cfg := activation.Config{Keyring: kr, StatePath: state}
+	cfg := activation.Config{Keyring: kr, StatePath: state, StateKey: stateKey}
 	now := time.Now()
 	if testOnlyNow != nil {
 		now = testOnlyNow()
 	}
-	id, err := machine.Collect(machine.Options{Product: kr.Product(), Version: version,
-		ProductValue: os.Getenv("PRODUCT_MACHINE_VALUE")})
+	id, err := machine.Collect(machine.Options{Product: kr.Product(), Version: version, ProductValue: testOnlyProductValue})
 	if err != nil {
 		fmt.Fprintln(os.Stderr, "product: machine identity:", err)
 		return 1

@@ -9,12 +9,15 @@ import (
 	"testing"
 	"time"
 
+	"github.com/actkit/actkit/activation"
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/verify"
 )
 
 // TestMain makes the test binary the product when PRODUCT_TEST_CHILD is
-// set, with the clock from PRODUCT_NOW: only this test binary reads them.
+// set, with the clock from PRODUCT_NOW and a product value from
+// PRODUCT_TEST_MACHINE_VALUE: only this test binary reads them.
 func TestMain(m *testing.M) {
 	if os.Getenv("PRODUCT_TEST_CHILD") == "1" {
 		if s := os.Getenv("PRODUCT_NOW"); s != "" {
@@ -24,6 +27,7 @@ func TestMain(m *testing.M) {
 			}
 			testOnlyNow = func() time.Time { return now }
 		}
+		testOnlyProductValue = os.Getenv("PRODUCT_TEST_MACHINE_VALUE")
 		os.Exit(run(os.Args[1:]))
 	}
 	os.Exit(m.Run())
@@ -58,7 +62,7 @@ func TestProductLifecycle(t *testing.T) {
 		cmd := exec.Command(bin, args...)
 		cmd.Env = append(os.Environ(), "PRODUCT_TEST_CHILD=1", "PRODUCT_KEYRING="+krPath, "PRODUCT_LICENCE="+licence,
 			"PRODUCT_STATE="+filepath.Join(dir, "state.json"), "PRODUCT_NOW="+now,
-			"PRODUCT_MACHINE_VALUE=test-machine-1")
+			"PRODUCT_TEST_MACHINE_VALUE=test-machine-1")
 		out, _ := cmd.CombinedOutput()
 		return string(out), cmd.ProcessState.ExitCode()
 	}
@@ -104,4 +108,101 @@ func TestProductLifecycle(t *testing.T) {
 	// The clock rolled back by a week: tampering suspected.
 	out, code = product("2026-11-25T09:00:00Z")
 	expect(out, code, 1, "the system clock looks wrong")
+}
+
+// setup writes a keyring for product umenu into a temporary directory and
+// returns it with a function that runs the product binary bin there.
+func setup(t *testing.T, bin string) (kr *codec.Keyring, dir string, product func(extraEnv []string, args ...string) (string, int)) {
+	t.Helper()
+	dir = t.TempDir()
+	key, err := keygen.Generate(bytes.NewReader(bytes.Repeat([]byte{9}, 32)), "umenu", codec.Ed25519, codec.Day(0).Start(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr = &codec.Keyring{Product: "umenu", Keys: []codec.Key{key.VerificationKey()}}
+	krPath := filepath.Join(dir, "umenu.keyring")
+	if err := os.WriteFile(krPath, []byte(kr.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	return kr, dir, func(extraEnv []string, args ...string) (string, int) {
+		t.Helper()
+		cmd := exec.Command(bin, args...)
+		cmd.Env = append(append(os.Environ(), "PRODUCT_KEYRING="+krPath, "PRODUCT_LICENCE=UMENU-7KQ2X-M4RTA-9VWCE-H3NPM",
+			"PRODUCT_STATE="+filepath.Join(dir, "state.json")), extraEnv...)
+		out, _ := cmd.CombinedOutput()
+		return string(out), cmd.ProcessState.ExitCode()
+	}
+}
+
+// TestEnvironmentSuppliesNoMachineComponent: the product as built (no
+// test seam set) computes the same machine identity whatever the
+// environment says: an environment variable that fed a component of the
+// UID let one machine's licence be carried to another.
+func TestEnvironmentSuppliesNoMachineComponent(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds a binary")
+	}
+	bin := filepath.Join(t.TempDir(), "product")
+	if out, err := exec.Command("go", "build", "-o", bin, ".").CombinedOutput(); err != nil {
+		t.Fatalf("build: %v\n%s", err, out)
+	}
+	_, _, product := setup(t, bin)
+	var outs []string
+	for _, value := range []string{"", "licensed-machine", "another-machine"} {
+		// Whatever this machine's hardware gives (a request code, or an
+		// error on a machine without a per-machine component), it must not
+		// depend on these.
+		out, _ := product([]string{"PRODUCT_MACHINE_VALUE=" + value, "PRODUCT_TEST_MACHINE_VALUE=" + value}, "request")
+		outs = append(outs, out)
+	}
+	if outs[0] != outs[1] || outs[1] != outs[2] {
+		t.Fatalf("the environment moved the machine identity:\n%s", strings.Join(outs, "\n"))
+	}
+}
+
+// TestStateFileIsKeyedByTheProduct: the example keys its state file's MAC
+// with its own compiled-in secret, so a state file that verifies without
+// it (what anyone who reads actkit's source can write) is not the
+// product's: read with the public-values key, the product's file is
+// damaged.
+func TestStateFileIsKeyedByTheProduct(t *testing.T) {
+	bin, err := os.Executable()
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, dir, product := setup(t, bin)
+	env := []string{"PRODUCT_TEST_CHILD=1", "PRODUCT_NOW=2026-11-23T09:00:00Z", "PRODUCT_TEST_MACHINE_VALUE=test-machine-1"}
+	if out, code := product(env); code != 0 {
+		t.Fatalf("first run: exit %d: %s", code, out)
+	}
+	out, code := product(env, "request")
+	if code != 0 {
+		t.Fatalf("request: exit %d: %s", code, out)
+	}
+	req, err := codec.ParseRequestCode(strings.TrimSpace(strings.Split(out, "\n")[1]))
+	if err != nil {
+		t.Fatal(err)
+	}
+	vk, err := verify.NewKeyring(kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	data, err := os.ReadFile(filepath.Join(dir, "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	now := time.Date(2026, 11, 23, 10, 0, 0, 0, time.UTC)
+	for _, c := range []struct {
+		key   []byte
+		state activation.State
+	}{{nil, activation.ActivationRequired}, {stateKey, activation.InGrace}} {
+		path := filepath.Join(t.TempDir(), "state.json")
+		if err := os.WriteFile(path, data, 0o600); err != nil {
+			t.Fatal(err)
+		}
+		st, err := activation.Check(activation.Config{Keyring: vk, StatePath: path, StateKey: c.key}, req.MachineUID, now)
+		if err != nil || st.State != c.state {
+			t.Errorf("read with StateKey %x: %v %v, want %v", c.key, st, err, c.state)
+		}
+	}
 }
