@@ -16,6 +16,10 @@ const (
 	LabelKeyChecksum      = "actkit/v1/key-checksum"
 	LabelLicenceTag       = "actkit/v1/licence-tag"
 	LabelMachineTag       = "actkit/v1/machine-tag"
+	// LabelLedgerCheckpointHeads separates the hash of the list of chain
+	// heads a checkpoint commits to (its head hash) from the checkpoint
+	// message itself.
+	LabelLedgerCheckpointHeads = LabelLedgerCheckpoint + "/heads"
 	// LabelMachineUIDSlot is followed by the component's key
 	// ("actkit/v1/machine-uid/network"): one label per UID slot.
 	LabelMachineUIDSlot = "actkit/v1/machine-uid/"
@@ -28,9 +32,13 @@ const (
 	// keystore's content MAC and its per-identity pins (docs/keystore.md).
 	LabelKeystoreMAC = "actkit/v1/keystore-mac"
 	LabelKeystorePin = "actkit/v1/keystore-pin"
-	// LabelProductState separates the product-side state file's checksum.
-	// Unlike every other label it is followed by a NUL byte and the raw
-	// JSON rather than length-prefixed fields, a construction kept so that
-	// state files written by earlier releases still load.
+	// LabelProductState separates the product-side state file's checksums.
+	// In the version 1 checksum, unlike every other label, it is followed
+	// by a NUL byte and the raw JSON rather than length-prefixed fields,
+	// a construction kept so that state files written by earlier releases
+	// still load. It also opens, length-prefixed, the derivation of the
+	// version 2 MAC key; the two inputs cannot collide (one starts with
+	// the label's text, the other with its length), and the label is kept
+	// because a new one would make every version 2 file read as damaged.
 	LabelProductState = "actkit/v1/product-state"
 )

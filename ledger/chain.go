@@ -133,7 +133,7 @@ type Heads []Head
 
 // Root commits to every chain head: what a checkpoint signs.
 func (hs Heads) Root() []byte {
-	b := codec.AppendField(nil, []byte(codec.LabelLedgerCheckpoint+"/heads"))
+	b := codec.AppendField(nil, []byte(codec.LabelLedgerCheckpointHeads))
 	for _, h := range hs {
 		var s [8]byte
 		binary.BigEndian.PutUint64(s[:], uint64(h.Seq))
