@@ -55,10 +55,17 @@ type StoreOptions struct {
 // key, replaced atomically on every change, with the previous version
 // kept beside it as PATH.bak.
 //
-// A Store is safe for concurrent use. Changes (Init, Update,
-// ChangeProtection) are serialized across goroutines and processes by the
-// keystore's lock file; a change waiting for the lock gives up when its
-// context ends or after StoreOptions.LockTimeout.
+// A Store is safe for concurrent use: one value may be shared by any
+// number of goroutines. Changes (Init, Update, Trust, ChangeProtection)
+// are serialized across goroutines and processes by the keystore's lock
+// file; a change waiting for the lock gives up when its context ends or
+// after StoreOptions.LockTimeout. Load and Inspect take no lock: the file
+// is replaced by an atomic rename, so they read one whole version, and
+// each call returns a Keyset of its own. The only state a Store keeps is
+// the passphrase remembered after an open, behind a mutex; until one is
+// remembered, opens running at the same time each ask Unlock.Passphrase,
+// so a Passphrase function given to a shared Store must be safe to call
+// from several goroutines.
 type Store struct {
 	path   string
 	unlock Unlock
@@ -179,7 +186,9 @@ func (s *Store) loadChecked(checkAuth bool) (*Keyset, *loaded, error) {
 	}
 	defer f.Close()
 	if st, err := f.Stat(); err == nil && runtime.GOOS != "windows" && st.Mode().Perm()&0o077 != 0 && s.opts.Warn != nil {
-		s.opts.Warn(fmt.Sprintf("%s is readable by other users (mode %04o); run: chmod 600 %s", s.path, st.Mode().Perm(), s.path))
+		// A fact for the front end to word: the fix (and its command) is
+		// the caller's to suggest.
+		s.opts.Warn(fmt.Sprintf("%s is readable by other users (mode %04o); it holds every signing key and should be readable and writable by its owner only (mode 0600)", s.path, st.Mode().Perm()))
 	}
 	data, err := io.ReadAll(io.LimitReader(f, maxKeystoreFile+1))
 	if err != nil {
