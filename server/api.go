@@ -157,8 +157,14 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) boo
 		return true
 	}
 	if key != "" {
-		// Licence keys are limited (and would be logged) by their hash.
-		sum := sha256.Sum256([]byte(strings.ToUpper(key)))
+		// Licence keys are limited (and would be logged) by the hash of
+		// their one normal form, so that spelling a key with look-alikes
+		// (O for 0) or in lower case does not buy a fresh budget.
+		norm, err := codec.NormalizeLicenceKey(key)
+		if err != nil {
+			norm = strings.ToUpper(key)
+		}
+		sum := sha256.Sum256([]byte(norm))
 		if ok, d := s.limits.allow("key/" + hex.EncodeToString(sum[:8])); !ok {
 			retryAfter(w, r, d)
 			return true

@@ -66,7 +66,9 @@ func TestScripts(t *testing.T) {
 // copies an example gets a refusal about their data, never about ours.
 func TestHelpExamplesAreValid(t *testing.T) {
 	keyRe := regexp.MustCompile(`\b[A-Z0-9]{1,10}(-[0-9A-Z]{5}){4}\b`)
-	uidRe := regexp.MustCompile(`\b[0-9A-Z]{5}(-[0-9A-Z]{5}){3}\b`)
+	// Three or four groups: a UID cut short (the 15-symbol value an older
+	// help text showed) must be caught too, not skipped as no UID.
+	uidRe := regexp.MustCompile(`\b[0-9A-Z]{5}(-[0-9A-Z]{5}){2,3}\b`)
 	var walk func(path []string, cmds []*cli.Command)
 	seen := 0
 	walk = func(path []string, cmds []*cli.Command) {
@@ -100,6 +102,12 @@ func TestHelpExamplesAreValid(t *testing.T) {
 		seen++
 		if _, _, err := codec.ParseLicenceKey(k); err != nil {
 			t.Errorf("README.md shows licence key %s: %v", k, err)
+		}
+	}
+	for _, u := range uidRe.FindAllString(keyRe.ReplaceAllString(string(readme), ""), -1) {
+		seen++
+		if _, err := codec.ParseMachineUID(u); err != nil {
+			t.Errorf("README.md shows machine UID %s: %v", u, err)
 		}
 	}
 	if seen < 5 {
