@@ -18,6 +18,7 @@ import (
 
 	"filippo.io/age"
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/pgtest"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/verify"
 )
@@ -37,12 +38,28 @@ type vendor struct {
 	t        *testing.T
 	bin, dir string
 	id       string
+	// ledger is ACTKIT_LEDGER ("": the home's ledger.db).
+	ledger string
+}
+
+func (v *vendor) env() []string {
+	env := append(os.Environ(), "ACTKIT_HOME="+filepath.Join(v.dir, "home"), "ACTKIT_IDENTITY="+v.id)
+	if v.ledger != "" {
+		env = append(env, "ACTKIT_LEDGER="+v.ledger)
+	}
+	return env
+}
+
+// backends runs fn on the SQLite ledger and on a PostgreSQL database.
+func backends(t *testing.T, fn func(t *testing.T, ledger string)) {
+	t.Run("sqlite", func(t *testing.T) { fn(t, "") })
+	t.Run("postgres", func(t *testing.T) { fn(t, pgtest.NewDatabase(t)) })
 }
 
 func (v *vendor) run(args ...string) string {
 	v.t.Helper()
 	cmd := exec.Command(v.bin, args...)
-	cmd.Env = append(os.Environ(), "ACTKIT_HOME="+filepath.Join(v.dir, "home"), "ACTKIT_IDENTITY="+v.id)
+	cmd.Env = v.env()
 	var out, errb bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &out, &errb
 	if err := cmd.Run(); err != nil {
@@ -55,6 +72,7 @@ func (v *vendor) run(args ...string) string {
 func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	v.t.Helper()
 	cmd := exec.Command(v.bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id}, extra...)...)
+	cmd.Env = v.env()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		v.t.Fatal(err)
@@ -123,12 +141,24 @@ func TestServeEndToEnd(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a server")
 	}
+	bin := actkitBinary(t)
+	backends(t, func(t *testing.T, ledger string) { serveEndToEnd(t, bin, ledger) })
+}
+
+// newVendor makes a vendor with an age identity in a new folder.
+func newVendor(t *testing.T, bin, ledger string) *vendor {
 	dir := t.TempDir()
 	id, _ := age.GenerateX25519Identity()
 	idFile := filepath.Join(dir, "id.txt")
 	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
-	v := &vendor{t: t, bin: actkitBinary(t), dir: dir, id: idFile}
+	v := &vendor{t: t, bin: bin, dir: dir, id: idFile, ledger: ledger}
 	v.run("keys", "init", "--recipient", id.Recipient().String())
+	return v
+}
+
+func serveEndToEnd(t *testing.T, bin, ledger string) {
+	v := newVendor(t, bin, ledger)
+	dir := v.dir
 	v.run("keys", "new", "--product", "umenu")
 	v.run("product", "add", "umenu", "--features", "export,api")
 	lic := v.run("licence", "new", "--product", "umenu", "--seats", "1", "--features", "api")
@@ -293,12 +323,12 @@ func TestServeKilledDuringActivations(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a server")
 	}
-	dir := t.TempDir()
-	id, _ := age.GenerateX25519Identity()
-	idFile := filepath.Join(dir, "id.txt")
-	os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600)
-	v := &vendor{t: t, bin: actkitBinary(t), dir: dir, id: idFile}
-	v.run("keys", "init", "--recipient", id.Recipient().String())
+	bin := actkitBinary(t)
+	backends(t, func(t *testing.T, ledger string) { serveKilled(t, bin, ledger) })
+}
+
+func serveKilled(t *testing.T, bin, ledger string) {
+	v := newVendor(t, bin, ledger)
 	v.run("keys", "new", "--product", "umenu")
 	v.run("product", "add", "umenu")
 	lic := v.run("licence", "new", "--product", "umenu", "--seats", "5000")
