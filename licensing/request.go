@@ -26,7 +26,25 @@ type IssueRequest struct {
 	Key string
 	// Name is the machine's name, as the product reports it (for people).
 	Name string
+	// Tolerance, if set, lets a machine whose UID drifted keep its seat:
+	// when the machine holds none, a live activation of the licence whose
+	// UID it accepts as the same machine (an unplugged cable, a replaced
+	// adapter; the product's own match policy) is replaced by this one in
+	// the same transaction. It returns whether the two UIDs are one
+	// machine, and what changed, for people.
+	Tolerance Tolerance
 }
+
+// Tolerance says whether a machine UID seen now is the machine an
+// activation was issued for, and what changed ("network adapter
+// changed").
+type Tolerance func(issued, now codec.MachineUID) (same bool, changed string)
+
+// MaxDriftScan bounds the live activations a tolerant issue compares with
+// the requesting machine: a licence with more machines than that (a site
+// licence) takes a new seat instead, so that an activation never costs a
+// read that grows with a large licence's machines.
+const MaxDriftScan = 256
 
 // MaxMachineName bounds a machine name.
 const MaxMachineName = 64
@@ -48,6 +66,8 @@ type Target struct {
 	Key *codec.KeyID
 	// Name is the machine's name, cleaned of control characters.
 	Name string
+	// Tolerance is the request's (see IssueRequest).
+	Tolerance Tolerance
 }
 
 // ReleaseLine returns the release line of a product version: its first
@@ -63,7 +83,7 @@ func ReleaseLine(version string) string {
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name)}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

@@ -81,8 +81,13 @@ type Activation struct {
 	LicenceExpires codec.Day   `json:"licenceExpires"`
 	Plan           string      `json:"plan,omitempty"`
 	Reissued       bool        `json:"reissued"`
-	ValidateAfter  time.Time   `json:"validateAfter"`
-	OfflineUntil   time.Time   `json:"offlineGraceUntil"`
+	// MachineChanged says what changed when the machine's UID drifted
+	// within the product's tolerance and its earlier activation (on
+	// ReplacedMachineUID) gave this one its seat; absent otherwise.
+	MachineChanged     string    `json:"machineChanged,omitempty"`
+	ReplacedMachineUID string    `json:"replacedMachineUid,omitempty"`
+	ValidateAfter      time.Time `json:"validateAfter"`
+	OfflineUntil       time.Time `json:"offlineGraceUntil"`
 }
 
 // Validation is the answer of validate: always 200 for a well-formed
@@ -225,7 +230,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid, Name: req.MachineName})
+	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid, Name: req.MachineName, Tolerance: s.cfg.Tolerance})
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
@@ -261,7 +266,8 @@ func (s *Server) answer(ctx context.Context, machineID string, is signer.Issued)
 	return &Activation{MachineID: machineID, MachineUID: is.Machine, MachineName: is.MachineName, ActivatedAt: is.ActivatedAt,
 		ActiveCount: is.InUse, MaxActivations: is.LicenceSeats, Code: is.Code, Serial: is.Serial, KeyID: is.KeyID,
 		Product: is.Product, Features: is.Features, Expires: is.Expires, LicenceExpires: is.LicenceExpires, Plan: is.Plan,
-		Reissued: is.Reissued, ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}, nil
+		Reissued: is.Reissued, MachineChanged: is.MachineChanged, ReplacedMachineUID: is.DriftedFrom,
+		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}, nil
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 )
 
@@ -49,6 +50,12 @@ type Config struct {
 	// ValidateEvery is when products should validate next; OfflineGrace
 	// how long they may run on their last answer without reaching us.
 	ValidateEvery, OfflineGrace time.Duration
+	// Tolerance, if set, lets a product's machine whose UID drifted (an
+	// unplugged cable, a replaced adapter) keep its seat on activation,
+	// its earlier activation replaced in the same transaction. The
+	// front end sets it from the products' match policy; nil: any change
+	// of UID is another machine.
+	Tolerance licensing.Tolerance
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }

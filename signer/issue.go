@@ -29,6 +29,11 @@ type Issued struct {
 	// Replaced is the serial this code superseded (re-issue with new
 	// terms), or 0.
 	Replaced uint64 `json:"replaced,omitempty"`
+	// DriftedFrom is the machine UID whose activation this one took over
+	// (the same machine, its UID drifted within the request's
+	// Tolerance), and MachineChanged what changed; "" otherwise.
+	DriftedFrom    string `json:"driftedFrom,omitempty"`
+	MachineChanged string `json:"machineChanged,omitempty"`
 	// ActivatedAt is when the machine's activation was recorded, and
 	// MachineName the name it was recorded with.
 	ActivatedAt time.Time `json:"activatedAt"`
@@ -51,6 +56,9 @@ type recorded struct {
 	names    []string
 	reissued bool
 	replaced uint64
+	// drifted is the machine UID whose activation this one replaced
+	// (the same machine, its UID drifted), and changed what changed.
+	drifted, changed string
 	// li is the licence as the transaction left it (seats in use).
 	li licensing.Licence
 }
@@ -87,6 +95,23 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
+	var drifted *licensing.Activation
+	var changed string
+	if !found && t.Tolerance != nil {
+		if drifted, changed, err = driftedFrom(tx, li, t); err != nil {
+			return recorded{}, err
+		}
+		if drifted != nil {
+			// The machine's earlier activation gives its seat to this
+			// one, in this transaction: the same machine never holds two.
+			if err := tx.EndActivation(*drifted, s.now(), "drifted"); err != nil {
+				return recorded{}, err
+			}
+			if li, err = tx.LicenceForUpdate(t.Licence); err != nil {
+				return recorded{}, err
+			}
+		}
+	}
 	pl, hasPlan, err := plan(tx, li)
 	if err != nil {
 		return recorded{}, err
@@ -122,6 +147,12 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 		return recorded{}, err
 	}
 	r := recorded{a: d.Activation, display: li.Display, names: li.Features}
+	if drifted != nil {
+		r.replaced, r.drifted, r.changed = drifted.Serial, drifted.Machine, changed
+		if d.Kind == licensing.New && r.a.Name == "" {
+			r.a.Name = drifted.Name
+		}
+	}
 	if d.Kind != licensing.Reissue {
 		r.a.Name = t.Name
 	}
@@ -134,6 +165,10 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 			return recorded{}, err
 		}
 		r.reissued, r.replaced = true, d.Replaces.Serial
+	}
+	if drifted != nil && d.Kind != licensing.New {
+		// Decide saw no activation for this machine: it can only be new.
+		return recorded{}, fmt.Errorf("drifted activation %d: unexpected decision %v", drifted.Serial, d.Kind)
 	}
 	r.a.Created = now
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
@@ -174,7 +209,7 @@ func (s *Service) sign(r recorded) (Issued, error) {
 	}
 	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
 		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
-		Reissued: r.reissued, Replaced: r.replaced, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
+		Reissued: r.reissued, Replaced: r.replaced, DriftedFrom: r.drifted, MachineChanged: r.changed, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
 		LicenceSeats: r.li.Seats, InUse: r.li.InUse, LicenceExpires: r.li.Expires, Plan: r.li.Plan}, nil
 }
 
@@ -448,4 +483,27 @@ func (s *Service) Validate(ctx context.Context, licence, machine string) (Valida
 		err = s.store.Update(ctx, func(tx ledger.Tx) error { return tx.TouchActivation(is.Serial, now) })
 	}
 	return v, err
+}
+
+// driftedFrom finds the live activation of the licence that the
+// request's tolerance accepts as the requesting machine, if any, among at
+// most licensing.MaxDriftScan machines.
+func driftedFrom(tx ledger.Tx, li licensing.Licence, t licensing.Target) (*licensing.Activation, string, error) {
+	if li.InUse == 0 || li.InUse > licensing.MaxDriftScan {
+		return nil, "", nil
+	}
+	live, err := tx.LiveActivations(t.Licence)
+	if err != nil {
+		return nil, "", err
+	}
+	for i := range live {
+		was, err := codec.ParseMachineUID(live[i].Machine)
+		if err != nil {
+			continue
+		}
+		if same, changed := t.Tolerance(was, t.Machine); same {
+			return &live[i], changed, nil
+		}
+	}
+	return nil, "", nil
 }

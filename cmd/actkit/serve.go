@@ -11,9 +11,11 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/actkit/actkit/activation"
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/server"
 	"github.com/urfave/cli/v2"
 )
@@ -43,6 +45,7 @@ Examples:
 			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a reverse proxy whose X-Forwarded-For is believed; repeatable"},
 			&cli.Float64Flag{Name: "rate", Value: server.DefaultRate, Usage: "requests per second per licence key and per client address"},
 			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
+			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
@@ -65,6 +68,14 @@ Examples:
 					pfx = netip.PrefixFrom(a, a.BitLen())
 				}
 				proxies = append(proxies, pfx)
+			}
+			var tolerance licensing.Tolerance
+			switch c.String("machine-policy") {
+			case "default":
+				tolerance = policyTolerance(activation.DefaultPolicy)
+			case "exact":
+			default:
+				return usageError("--machine-policy %q: give default or exact", c.String("machine-policy"))
 			}
 			ks, err := loadKeys(c, e)
 			if err != nil {
@@ -89,6 +100,7 @@ Examples:
 				Rate:           c.Float64("rate"),
 				Burst:          c.Int("burst"),
 				TrustedProxies: proxies,
+				Tolerance:      tolerance,
 				Now:            e.now,
 			})
 			hs, err := server.Listen(c.String("listen"), api, c.String("tls-cert"), c.String("tls-key"))
@@ -113,6 +125,19 @@ Examples:
 			}
 			return <-done
 		},
+	}
+}
+
+// policyTolerance applies a product-side match policy on the server: the
+// same rule decides whether a product keeps its code offline and whether
+// the server lets a drifted machine keep its seat.
+func policyTolerance(p activation.MatchPolicy) licensing.Tolerance {
+	return func(issued, now codec.MachineUID) (bool, string) {
+		d := activation.CompareUIDs(issued, now)
+		if d.Differing() == nil || !p.Matches(d) {
+			return false, ""
+		}
+		return true, d.String()
 	}
 }
 

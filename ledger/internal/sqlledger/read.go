@@ -263,7 +263,7 @@ func (r reader) CheckpointHeads(root []byte) (ledger.Heads, bool, error) {
 }
 
 func (r reader) LiveActivations(key string) ([]licensing.Activation, error) {
-	rows, err := r.q.QueryContext(r.ctx, `SELECT a.serial, a.machine, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product
+	rows, err := r.q.QueryContext(r.ctx, `SELECT a.serial, a.machine, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name
 		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.released IS NULL ORDER BY a.serial`, key)
 	if err != nil {
 		return nil, err
@@ -275,7 +275,7 @@ func (r reader) LiveActivations(key string) ([]licensing.Activation, error) {
 		var exp sql.NullInt64
 		var issued, feats int64
 		var keyID, created string
-		if err := rows.Scan(&a.Serial, &a.Machine, &a.Seats, &keyID, &issued, &exp, &feats, &created, &a.Product); err != nil {
+		if err := rows.Scan(&a.Serial, &a.Machine, &a.Seats, &keyID, &issued, &exp, &feats, &created, &a.Product, &a.Name); err != nil {
 			return nil, err
 		}
 		if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
