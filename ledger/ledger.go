@@ -63,6 +63,9 @@ type Reader interface {
 	// Audit returns up to limit audit entries after seq since, oldest
 	// first.
 	Audit(since int64, limit int) ([]Entry, error)
+	// ChainEntries returns up to limit of the newest entries of one chain
+	// (a licence's: LicenceChain), newest first.
+	ChainEntries(chain string, limit int) ([]Entry, error)
 	// Chain calls fn for every audit entry, grouped by chain and in
 	// storage order within a chain, for VerifyChain; it stops at the
 	// first error fn returns.

@@ -62,32 +62,16 @@ func adminLicence(li licensing.Licence) AdminLicence {
 // adminLicences searches licences: q matches a key, a customer or a
 // machine UID (case-insensitive substring); product filters.
 func (s *Server) adminLicences(w http.ResponseWriter, r *http.Request) {
-	all, err := s.svc.Licences(r.Context(), r.URL.Query().Get("product"))
+	found, err := s.svc.Search(r.Context(), r.URL.Query().Get("q"), r.URL.Query().Get("product"))
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	q := strings.ToUpper(strings.ReplaceAll(strings.TrimSpace(r.URL.Query().Get("q")), "-", ""))
 	out := []AdminLicence{}
-	for _, li := range all {
-		if q != "" && !matches(li, q) {
-			continue
-		}
+	for _, li := range found {
 		out = append(out, adminLicence(li))
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"licences": out})
-}
-
-func matches(li licensing.Licence, q string) bool {
-	if strings.Contains(li.Key, q) || strings.Contains(strings.ToUpper(li.Customer), strings.ToUpper(q)) {
-		return true
-	}
-	for _, h := range li.Holders {
-		if strings.Contains(strings.ReplaceAll(h.Machine, "-", ""), q) {
-			return true
-		}
-	}
-	return false
 }
 
 func (s *Server) adminLicence(w http.ResponseWriter, r *http.Request) {

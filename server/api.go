@@ -157,7 +157,7 @@ func licenceKey(r *http.Request, body string) (string, bool) {
 
 // limited applies the per-client and per-licence rate limits.
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) bool {
-	if ok, d := s.limits.allow("ip/" + s.clientAddr(r).String()); !ok {
+	if ok, d := s.limits.Allow("ip/" + s.clientAddr(r).String()); !ok {
 		retryAfter(w, r, d)
 		return true
 	}
@@ -170,7 +170,7 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) boo
 			norm = strings.ToUpper(key)
 		}
 		sum := sha256.Sum256([]byte(norm))
-		if ok, d := s.limits.allow("key/" + hex.EncodeToString(sum[:8])); !ok {
+		if ok, d := s.limits.Allow("key/" + hex.EncodeToString(sum[:8])); !ok {
 			retryAfter(w, r, d)
 			return true
 		}

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/ratelimit"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 )
@@ -66,7 +67,7 @@ type Server struct {
 	svc     *signer.Service
 	log     *slog.Logger
 	mux     *http.ServeMux
-	limits  *limiter
+	limits  *ratelimit.Limiter
 	handler http.Handler
 }
 
@@ -90,7 +91,7 @@ func New(cfg Config) *Server {
 	if cfg.Now == nil {
 		cfg.Now = time.Now
 	}
-	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Log, mux: http.NewServeMux(), limits: newLimiter(cfg.Rate, cfg.Burst, cfg.Now)}
+	s := &Server{cfg: cfg, svc: cfg.Service, log: cfg.Log, mux: http.NewServeMux(), limits: ratelimit.New(cfg.Rate, cfg.Burst, cfg.Now)}
 	s.routes()
 	s.handler = s.recoverer(s.logged(s.mux))
 	return s

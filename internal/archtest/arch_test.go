@@ -83,8 +83,8 @@ func TestLayering(t *testing.T) {
 				t.Errorf("licensing imports %s: the rules may use only codec", to)
 			case from == "signer" && (isBackend(to) || to == "keygen"):
 				t.Errorf("signer imports %s: the service takes a ledger.Store and codec.Signer keys, never a backend or the keystore", to)
-			case from == "server" && !(to == "signer" || to == "licensing" || to == "ledger" || to == "codec"):
-				t.Errorf("server imports %s: the API adds transport and words over signer, licensing and codec", to)
+			case (from == "server" || from == "portal") && !(to == "signer" || to == "licensing" || to == "ledger" || to == "codec" || to == "internal/ratelimit"):
+				t.Errorf("%s imports %s: the API and the pages add transport and words over signer, licensing and codec", from, to)
 			case isBackend(to) && !(from == "home" || under(from, "cmd") || under(from, "tools") || isBackend(from) && under(to, "ledger/internal")):
 				t.Errorf("%s imports the backend %s: only home, cmd/* and tools/* choose a backend", from, to)
 			}

@@ -217,6 +217,13 @@ func (r reader) Audit(since int64, limit int) ([]ledger.Entry, error) {
 	return out, err
 }
 
+func (r reader) ChainEntries(chain string, limit int) ([]ledger.Entry, error) {
+	out := []ledger.Entry{}
+	err := r.scanAudit("SELECT id, chain, seq, at, action, subject, detail, prev, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT ?",
+		func(e ledger.Entry) error { out = append(out, e); return nil }, chain, limit)
+	return out, err
+}
+
 func (r reader) Chain(fn func(ledger.Entry) error) error {
 	if r.unbounded != "" {
 		if _, err := r.q.ExecContext(r.ctx, r.unbounded); err != nil {

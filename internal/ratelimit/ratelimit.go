@@ -1,4 +1,7 @@
-package server
+// Package ratelimit keeps token buckets per key for the front ends that
+// face the internet (the licence API, the portal's pages), so that both
+// limit callers the same way.
+package ratelimit
 
 import (
 	"sync"
@@ -7,10 +10,10 @@ import (
 	"golang.org/x/time/rate"
 )
 
-// limiter keeps a token bucket per key (a licence key's hash, a client
+// Limiter keeps a token bucket per key (a licence key's hash, a client
 // address), forgetting buckets idle for ten minutes so that memory stays
 // bounded by recent callers.
-type limiter struct {
+type Limiter struct {
 	mu      sync.Mutex
 	r       rate.Limit
 	burst   int
@@ -24,12 +27,14 @@ type bucket struct {
 	seen time.Time
 }
 
-func newLimiter(r float64, burst int, now func() time.Time) *limiter {
-	return &limiter{r: rate.Limit(r), burst: burst, now: now, buckets: map[string]*bucket{}}
+// New returns a limiter of r tokens a second per key, burst at once.
+func New(r float64, burst int, now func() time.Time) *Limiter {
+	return &Limiter{r: rate.Limit(r), burst: burst, now: now, buckets: map[string]*bucket{}}
 }
 
-// allow takes a token for key, or says how long to wait for one.
-func (l *limiter) allow(key string) (bool, time.Duration) {
+// Allow takes a token for key, or says how long to wait for one. It is
+// safe for concurrent use.
+func (l *Limiter) Allow(key string) (bool, time.Duration) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
