@@ -90,3 +90,34 @@ func parseDay(s string) (codec.Day, bool) {
 	d, err := codec.ParseDay(s)
 	return d, err == nil
 }
+
+// The API token chain's actions (TokenChain); the subject is the token's
+// public ID.
+const (
+	ActionTokenNew    = "token.new"
+	ActionTokenRevoke = "token.revoke"
+)
+
+// TokenEvent is the detail of token.new: the token as stored. Entries
+// written before tokens were fully audited carry only the name, scope and
+// expiry; Hash (of the whole token text, as the table keeps it: never the
+// secret) and Created are compared when present.
+type TokenEvent struct {
+	Name    string    `json:"name"`
+	Scope   string    `json:"scope"`
+	Expires time.Time `json:"expires"`
+	Created time.Time `json:"created,omitzero"`
+	Hash    []byte    `json:"hash,omitempty"`
+}
+
+// NewTokenEvent records a token's stored fields.
+func NewTokenEvent(t licensing.Token) TokenEvent {
+	return TokenEvent{Name: t.Name, Scope: t.Scope, Expires: t.Expires, Created: t.Created, Hash: t.Hash}
+}
+
+// ReleaseEvent is the detail of product.release: the keys a release line
+// embeds, replacing what was recorded for that line.
+type ReleaseEvent struct {
+	Line string        `json:"line"`
+	Keys []codec.KeyID `json:"keys"`
+}

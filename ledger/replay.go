@@ -18,17 +18,23 @@ import (
 // hand, outside actkit.
 var ErrStateMismatch = errors.New("the ledger's tables disagree with its audit trail")
 
-// StateError names the first disagreement.
+// StateError names the first disagreement: a licence's (Licence), or
+// another part of the state's (Subject: "product umenu", "the keystore
+// state", "API token 3f9a1c2b7d4e", ...).
 type StateError struct {
 	Licence string
+	Subject string
 	Problem string
 }
 
 func (e *StateError) Error() string {
-	if e.Licence == "" {
-		return fmt.Sprintf("%v: %s", ErrStateMismatch, e.Problem)
+	switch {
+	case e.Licence != "":
+		return fmt.Sprintf("%v: licence %s: %s", ErrStateMismatch, e.Licence, e.Problem)
+	case e.Subject != "":
+		return fmt.Sprintf("%v: %s: %s", ErrStateMismatch, e.Subject, e.Problem)
 	}
-	return fmt.Sprintf("%v: licence %s: %s", ErrStateMismatch, e.Licence, e.Problem)
+	return fmt.Sprintf("%v: %s", ErrStateMismatch, e.Problem)
 }
 
 func (e *StateError) Unwrap() error { return ErrStateMismatch }
@@ -38,23 +44,45 @@ type replayed struct {
 	products map[string]licensing.Product
 	licences map[string]*licensing.Licence
 	live     map[string]map[uint64]licensing.Activation
+	// released counts each licence's deactivations ("released": what the
+	// release budget counts).
+	released map[string]int
 	order    []string
+	other
 }
 
-// VerifyState rebuilds the products, licences and live activations from
-// the audit trail and compares them with the tables, naming the first
-// disagreement. The chains themselves are verified first: a trail that
-// was rewritten proves nothing.
+func newReplayed() *replayed {
+	return &replayed{products: map[string]licensing.Product{}, licences: map[string]*licensing.Licence{},
+		live: map[string]map[uint64]licensing.Activation{}, released: map[string]int{}, other: newOther()}
+}
+
+// VerifyState rebuilds the ledger's state from the audit trail and
+// compares it with the tables, naming the first disagreement: products
+// (ID, licence prefix, features), their plans and release lines, licences
+// (terms, seats in use, live activations and their terms, deactivations
+// counted), the keystore state (the highest generation recorded and every
+// revocation: what the keystore-rollback check trusts) and API tokens.
+// The chains themselves are verified first: a trail that was rewritten
+// proves nothing.
 func VerifyState(ctx context.Context, s Store) error {
 	return s.View(ctx, func(r Reader) error {
 		if _, err := verifyChains(r); err != nil {
 			return err
 		}
-		st := &replayed{products: map[string]licensing.Product{}, licences: map[string]*licensing.Licence{}, live: map[string]map[uint64]licensing.Activation{}}
+		st := newReplayed()
 		if err := r.Chain(st.apply); err != nil {
 			return err
 		}
-		return st.compare(r)
+		if err := st.compareProducts(r); err != nil {
+			return err
+		}
+		if err := st.compare(r); err != nil {
+			return err
+		}
+		if err := st.compareKeystore(r); err != nil {
+			return err
+		}
+		return st.compareTokens(r)
 	})
 }
 
@@ -69,6 +97,11 @@ func (st *replayed) apply(e Entry) error {
 			return bad("bad product detail")
 		}
 		st.products[p.ID] = p
+	case e.Action == ActionProductPlan, e.Action == ActionProductRelease, e.Action == ActionKeystoreState,
+		e.Action == ActionTokenNew, e.Action == ActionTokenRevoke:
+		if err := st.applyOther(e, st.products); err != nil {
+			return bad(err.Error())
+		}
 	case e.Action == ActionLicenceNew:
 		var ev LicenceEvent
 		if err := json.Unmarshal(e.Detail, &ev); err != nil {
@@ -151,6 +184,9 @@ func (st *replayed) apply(e Entry) error {
 			return bad(fmt.Sprintf("releases serial %d, which holds no seat", ev.Serial))
 		}
 		delete(st.live[li.Key], ev.Serial)
+		if ev.Why == "" || ev.Why == "released" {
+			st.released[li.Key]++
+		}
 	}
 	return nil
 }
@@ -222,6 +258,8 @@ func (st *replayed) compare(r Reader) error {
 			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("%s is %v in the table, the audit trail says %v", what, table, trail)}
 		}
 		switch {
+		case t.Display != want.Display:
+			return mismatch("the key's display form", t.Display, want.Display)
 		case t.Product != want.Product:
 			return mismatch("product", t.Product, want.Product)
 		case t.Seats != want.Seats:
@@ -269,6 +307,16 @@ func (st *replayed) compare(r Reader) error {
 		if len(missing) > 0 {
 			sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
 			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("activation %d holds a seat in the audit trail but not in the table (released or deleted by hand)", missing[0])}
+		}
+		// Ended activations: the deactivations the release budget counts.
+		// A released row deleted, or its reason or time moved out of
+		// reach, changes the count.
+		n, err := r.Releases(t.Key, time.Time{})
+		if err != nil {
+			return err
+		}
+		if n != st.released[t.Key] {
+			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("%d released activations in the table, the audit trail released %d (a released activation deleted, un-released or changed by hand)", n, st.released[t.Key])}
 		}
 	}
 	for _, key := range st.order {

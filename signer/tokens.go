@@ -14,7 +14,9 @@ import (
 var ErrTokenRefused = &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "the API token is not valid for this"}
 
 // NewToken makes an API token; its text is returned once and only its
-// hash is stored. The audit trail records the token's ID and scope.
+// hash is stored. The audit trail records the token as stored (its hash,
+// never its secret), so that a token added or changed by hand is named by
+// ledger verify.
 func (s *Service) NewToken(ctx context.Context, rand io.Reader, name, scope string, ttl time.Duration) (licensing.Token, string, error) {
 	t, text, err := licensing.NewToken(rand, name, scope, s.now(), ttl)
 	if err != nil {
@@ -24,7 +26,7 @@ func (s *Service) NewToken(ctx context.Context, rand io.Reader, name, scope stri
 		if err := tx.InsertToken(t); err != nil {
 			return err
 		}
-		return audit(tx, s.now(), ledger.TokenChain(), "token.new", t.ID, map[string]any{"name": t.Name, "scope": t.Scope, "expires": t.Expires})
+		return audit(tx, s.now(), ledger.TokenChain(), ledger.ActionTokenNew, t.ID, ledger.NewTokenEvent(t))
 	})
 	return t, text, err
 }
@@ -49,7 +51,7 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 		if !ok {
 			return &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "no live token " + id}
 		}
-		return audit(tx, s.now(), ledger.TokenChain(), "token.revoke", id, map[string]any{})
+		return audit(tx, s.now(), ledger.TokenChain(), ledger.ActionTokenRevoke, id, map[string]any{})
 	})
 }
 

@@ -2,12 +2,14 @@ package ledgertest
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"fmt"
 	"strings"
 	"testing"
 	"time"
 
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
 )
@@ -45,7 +47,9 @@ func testTamperingIsNamed(t *testing.T, b Backend) {
 }
 
 // testStateEditsAreNamed edits the tables the chains do not hash, and
-// checks that VerifyState names the first disagreement.
+// checks that VerifyState names the first disagreement: licences and
+// their activations (live and ended), products, plans, release lines, the
+// keystore state (the rollback defence's memory) and API tokens.
 func testStateEditsAreNamed(t *testing.T, b Backend) {
 	for _, c := range []struct {
 		name, sql, want string
@@ -54,11 +58,35 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 		{"customer", "UPDATE licences SET customer = 'Someone else'", "customer is Someone else in the table"},
 		{"status", "UPDATE licences SET status = 'suspended'", "status is suspended in the table"},
 		{"deleted activation", "DELETE FROM activations WHERE machine = '%s'", "holds a seat in the audit trail but not in the table"},
+		{"deleted released activation", "DELETE FROM activations WHERE released IS NOT NULL", "0 released activations in the table, the audit trail released 1"},
+		{"released activation un-released", "UPDATE activations SET released = NULL, release_why = NULL WHERE released IS NOT NULL", "holds a seat the audit trail never gave or already freed"},
+		{"release reason changed", "UPDATE activations SET release_why = 'transferred' WHERE released IS NOT NULL", "0 released activations in the table, the audit trail released 1"},
+		{"keystore state reset", "UPDATE keystore_state SET generation = 0, revoked = '[]'", "the keystore state: is empty in the table (deleted or reset by hand), the audit trail recorded generation 3"},
+		{"keystore state deleted", "DELETE FROM keystore_state", "the keystore state: is empty in the table"},
+		{"keystore generation lowered", "UPDATE keystore_state SET generation = 1", "the keystore state: the generation is 1 in the table, the audit trail says 3"},
+		{"keystore revocation removed", "UPDATE keystore_state SET revoked = '[]'", "key " + revokedKey.String() + " was revoked in the audit trail but is not revoked in the table"},
+		{"product features", "UPDATE products SET features = '[\"export\",\"cloud\",\"api\",\"extra\"]'", "product umenu: the feature list is [export,cloud,api,extra] in the table, the audit trail says [export,cloud,api]"},
+		{"licence prefix", "UPDATE products SET licence_prefix = 'EVIL'", "product umenu: the licence prefix is EVIL in the table, the audit trail says UMENU"},
+		{"product added", "INSERT INTO products(id, licence_prefix, features, created) VALUES ('ghost', 'GHOST', '[]', '2026-11-23T10:00:00Z')", "product ghost: is in the table but the audit trail never added it"},
+		{"plan changed", "UPDATE plans SET body = replace(body, '\"seats\":3', '\"seats\":30') WHERE id = 'pro-monthly'", "plan pro-monthly of product umenu: is {"},
+		{"plan deleted", "DELETE FROM plans WHERE id = 'custom'", "plan custom of product umenu: was recorded in the audit trail but is missing from the table"},
+		{"release line changed", "UPDATE releases SET keys = '[]'", "release line 4.2 of product umenu: embeds keys [] in the table"},
+		{"release line deleted", "DELETE FROM releases", "release line 4.2 of product umenu: was recorded in the audit trail but is missing from the table"},
+		{"admin token inserted", "INSERT INTO tokens(id, name, scope, hash, created, expires) SELECT '0123456789ab', 'backdoor', 'admin', hash, created, expires FROM tokens WHERE name = 'ci'", "API token 0123456789ab: (backdoor, scope admin) is in the table but the audit trail never created it"},
+		{"token scope raised", "UPDATE tokens SET scope = 'admin' WHERE name = 'ci'", "the scope is admin in the table, the audit trail says read"},
+		{"revoked token revived", "UPDATE tokens SET revoked = 0", "revoked is false in the table, the audit trail says true"},
+		{"token deleted", "DELETE FROM tokens WHERE name = 'ci'", "was created in the audit trail but is missing from the table"},
+		{"token hash replaced", "UPDATE tokens SET hash = (SELECT hash FROM tokens WHERE name = 'old') WHERE name = 'ci'", "its hash in the table differs from the audit trail's"},
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			f := setup(t, b, 3)
 			f.issue(t, UID(1))
 			f.issue(t, UID(2))
+			f.issue(t, UID(3))
+			if _, err := f.svc.Release(ctx, f.li.Display, UID(3)); err != nil {
+				t.Fatal(err)
+			}
+			f.recordVendorState(t)
 			if err := f.svc.VerifyState(ctx); err != nil {
 				t.Fatal(err)
 			}
@@ -77,6 +105,50 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 				t.Fatalf("got %v, want %q", err, c.want)
 			}
 		})
+	}
+}
+
+// revokedKey is a key the keystore state of recordVendorState revoked.
+var revokedKey = codec.KeyID{0xb7, 0x01}
+
+// recordVendorState records the state beside licences, as the vendor's
+// tools do: the keystore's state (generation 3, one key revoked, the way
+// home.RecordKeys writes it), a release line, an API token "ci" (scope
+// read) and a revoked one "old".
+func (f *fixture) recordVendorState(t testing.TB) {
+	t.Helper()
+	for _, gen := range []uint64{1, 3} {
+		st := ledger.KeystoreState{Generation: gen, Revoked: []codec.KeyID{revokedKey}}
+		detail, err := ledger.Detail(ledger.KeystoreEvent{Generation: gen, Revoked: []string{revokedKey.String()}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = f.store.Update(ctx, func(tx ledger.Tx) error {
+			if err := tx.RecordKeystore(st); err != nil {
+				return err
+			}
+			return tx.Append(Now, ledger.KeystoreChain(), ledger.ActionKeystoreState, "keystore", detail)
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	active, err := f.ks.Active("umenu")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RecordRelease(ctx, "umenu", "4.2", []codec.KeyID{active.ID}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := f.svc.NewToken(ctx, rand.Reader, "ci", licensing.ScopeRead, 24*time.Hour); err != nil {
+		t.Fatal(err)
+	}
+	old, _, err := f.svc.NewToken(ctx, rand.Reader, "old", licensing.ScopeRead, 24*time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.svc.RevokeToken(ctx, old.ID); err != nil {
+		t.Fatal(err)
 	}
 }
 

@@ -46,12 +46,18 @@ func busyLedger(t *testing.T, s ledger.Store) *signer.Service {
 			t.Fatal(err)
 		}
 	}
+	// The keystore's state and a token, as home and signer record them:
+	// each with its audit entry.
 	if err := s.Update(ctx, func(tx ledger.Tx) error {
 		if err := tx.RecordKeystore(ledger.KeystoreState{Generation: 7}); err != nil {
 			return err
 		}
-		return tx.InsertToken(licensing.Token{ID: "t1", Name: "ci", Scope: "read", Hash: []byte{1, 2, 3}, Created: ledgertest.Now, Expires: ledgertest.Now.Add(time.Hour)})
+		ks, _ := ledger.Detail(ledger.KeystoreEvent{Generation: 7, Revoked: []string{}})
+		return tx.Append(ledgertest.Now, ledger.KeystoreChain(), ledger.ActionKeystoreState, "keystore", ks)
 	}); err != nil {
+		t.Fatal(err)
+	}
+	if _, _, err := svc.NewToken(ctx, rand.Reader, "ci", "read", time.Hour); err != nil {
 		t.Fatal(err)
 	}
 	return svc
