@@ -71,9 +71,16 @@ func (h *Home) recorded(ctx context.Context) (ledger.KeystoreState, error) {
 }
 
 func (h *Home) checkKeys(ctx context.Context, ks *keygen.Keyset) error {
+	_, err := h.checkedKeys(ctx, ks)
+	return err
+}
+
+// checkedKeys checks ks against the ledger's record and returns the
+// record.
+func (h *Home) checkedKeys(ctx context.Context, ks *keygen.Keyset) (ledger.KeystoreState, error) {
 	st, err := h.recorded(ctx)
 	if err != nil {
-		return err
+		return st, err
 	}
 	var unrevoked []codec.KeyID
 	for _, id := range st.Revoked {
@@ -82,22 +89,49 @@ func (h *Home) checkKeys(ctx context.Context, ks *keygen.Keyset) error {
 		}
 	}
 	if ks.Generation() < st.Generation || len(unrevoked) > 0 {
-		return &RollbackError{Path: h.KeystorePath(), Recorded: st, Generation: ks.Generation(), Unrevoked: unrevoked}
+		return st, &RollbackError{Path: h.KeystorePath(), Recorded: st, Generation: ks.Generation(), Unrevoked: unrevoked}
 	}
-	return nil
+	return st, nil
 }
 
 // UpdateKeys changes the keystore (after checking it is not rolled back)
 // and records its new state in the ledger, in the audit trail too.
+//
+// New revocations are recorded before the keystore is written, under its
+// lock: a revocation the ledger does not know of would be undone silently
+// by restoring the backup (keystore.age.bak holds the key unrevoked). If
+// recording fails, the keystore is not changed; if the write fails after
+// the record, the ledger holds a revocation the file lacks, which is
+// refused as a rollback until AcceptRestoredKeys applies it: the
+// revocation the user asked for is kept, never lost. The new generation
+// is recorded once the write succeeded (recorded first, a failed write
+// would make every later open look like a rollback); if that record
+// fails, the revocations are already safe.
 func (h *Home) UpdateKeys(ctx context.Context, fn func(*keygen.Keyset) error) error {
 	s := h.Keystore()
 	var after *keygen.Keyset
 	err := s.Update(ctx, func(ks *keygen.Keyset) error {
-		if err := h.checkKeys(ctx, ks); err != nil {
+		st, err := h.checkedKeys(ctx, ks)
+		if err != nil {
 			return err
 		}
 		if err := fn(ks); err != nil {
 			return err
+		}
+		known := map[codec.KeyID]bool{}
+		for _, id := range st.Revoked {
+			known[id] = true
+		}
+		for _, id := range ks.RevokedIDs() {
+			if !known[id] {
+				// The generation recorded is the file's current one,
+				// which the record already holds or exceeds: only the
+				// revocations are new.
+				if err := h.RecordKeys(ctx, ks.Generation(), ks.RevokedIDs()); err != nil {
+					return fmt.Errorf("recording the revocation in the ledger failed; the keystore was not changed: %w", err)
+				}
+				break
+			}
 		}
 		after = ks
 		return nil

@@ -21,6 +21,7 @@ import (
 	"path/filepath"
 	"runtime"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/actkit/actkit/ledger"
@@ -52,6 +53,10 @@ type Store struct {
 	// q runs the ledger's statements (shared with the other SQL
 	// backends), caching them prepared.
 	q *sqlledger.DB
+
+	// readOnly, if set, says why the ledger was opened for reading only
+	// (ledger.ErrReadOnly, ledger.ErrFull): every write returns it.
+	readOnly error
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -83,21 +88,91 @@ func Open(ctx context.Context, path string, opts Options) (*Store, error) {
 	if err := prepareFile(path); err != nil {
 		return nil, err
 	}
-	db, err := sql.Open("sqlite", dsn(true))
+	s, err := openStore(path, dsn(true), dsn(false))
 	if err != nil {
-		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
+		return nil, err
 	}
-	rdb, err := sql.Open("sqlite", dsn(false))
+	err = s.migrate(ctx)
+	var nw needsWrite
+	if errors.As(err, &nw) {
+		// SQLite could not set up the files beside the ledger that even a
+		// read needs (ledger.db-shm, -wal): a read-only folder or mount,
+		// or a full disk. Reads still work on the file alone.
+		s.Close()
+		return openReadOnly(ctx, path, nw.cause)
+	}
 	if err != nil {
-		db.Close()
-		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
-	}
-	s := &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), q: sqlledger.New(db, dialect)}
-	if err := s.migrate(ctx); err != nil {
 		s.Close()
 		return nil, err
 	}
 	return s, nil
+}
+
+func openStore(path, writeDSN, readDSN string) (*Store, error) {
+	db, err := sql.Open("sqlite", writeDSN)
+	if err != nil {
+		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
+	}
+	rdb, err := sql.Open("sqlite", readDSN)
+	if err != nil {
+		db.Close()
+		return nil, fmt.Errorf("opening ledger %s: %w", path, err)
+	}
+	return &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), q: sqlledger.New(db, dialect)}, nil
+}
+
+// needsWrite is the first read's failure when SQLite cannot create or
+// grow the ledger's shared-memory and WAL files, and why (a read-only
+// folder or mount, a full disk).
+type needsWrite struct{ cause error }
+
+func (e needsWrite) Error() string { return e.cause.Error() }
+func (e needsWrite) Unwrap() error { return e.cause }
+
+// openReadOnly opens a ledger whose folder cannot take the files SQLite
+// keeps beside it, for reading only: as an immutable file, which is what
+// it is while nobody can write there. A writer that holds it open keeps
+// its -wal and -shm files, and with those a normal open works; if a -wal
+// file with transactions in it was left without its -shm file, those
+// transactions cannot be read without write access, and the ledger is
+// refused rather than shown without them.
+func openReadOnly(ctx context.Context, path string, cause error) (*Store, error) {
+	if st, err := os.Stat(path + "-wal"); err == nil && st.Size() > 0 {
+		return nil, fmt.Errorf("ledger %s: %w: its newest transactions are in %s, which cannot be read without writing beside it",
+			path, cause, filepath.Base(path)+"-wal")
+	}
+	q := url.Values{}
+	q.Set("mode", "ro")
+	q.Set("immutable", "1")
+	dsn := fileURI(path, q.Encode())
+	s, err := openStore(path, dsn, dsn)
+	if err != nil {
+		return nil, err
+	}
+	s.readOnly = cause
+	var v int
+	if err := s.rdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		s.Close()
+		return nil, s.storageError("reading its schema version", err)
+	}
+	switch {
+	case v > len(migrations):
+		s.Close()
+		return nil, fmt.Errorf("%s: %w (schema %d, this build knows %d)", path, ledger.ErrNewerSchema, v, len(migrations))
+	case v < len(migrations):
+		s.Close()
+		return nil, fmt.Errorf("ledger %s: %w: its schema (%d) must be upgraded to %d first, which needs write access", path, cause, v, len(migrations))
+	}
+	return s, nil
+}
+
+// ReadOnly returns why the ledger was opened for reading only (wrapping
+// ledger.ErrReadOnly or ledger.ErrFull), or nil.
+func (s *Store) ReadOnly() error {
+	if s.readOnly == nil {
+		return nil
+	}
+	return fmt.Errorf("ledger %s: %w", s.path, s.readOnly)
 }
 
 // ErrNotRegular is returned for a ledger path that is not a regular file
@@ -115,6 +190,9 @@ func prepareFile(path string) error {
 	case errors.Is(err, os.ErrNotExist):
 		f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 		if err != nil && !errors.Is(err, os.ErrExist) {
+			if why := writeFailure(err); why != nil {
+				return fmt.Errorf("creating ledger %s: %w (%w)", path, why, err)
+			}
 			return fmt.Errorf("creating ledger %s: %w", path, err)
 		}
 		if f != nil {
@@ -126,8 +204,10 @@ func prepareFile(path string) error {
 	case !st.Mode().IsRegular():
 		return fmt.Errorf("%s: %w", path, ErrNotRegular)
 	case st.Mode().Perm()&0o077 != 0 && runtime.GOOS != "windows":
-		// Ledgers made by earlier releases: tighten, never loosen.
-		if err := os.Chmod(path, st.Mode().Perm()&0o700); err != nil {
+		// Ledgers made by earlier releases: tighten, never loosen. A
+		// ledger on a read-only mount (or an immutable file) cannot be
+		// tightened, nor written by anyone: it is still read.
+		if err := os.Chmod(path, st.Mode().Perm()&0o700); err != nil && writeFailure(err) != ledger.ErrReadOnly {
 			return fmt.Errorf("ledger %s: restricting its permissions: %w", path, err)
 		}
 	}
@@ -161,6 +241,9 @@ func (s *Store) migrate(ctx context.Context) error {
 	// does not wait behind another process's writer.
 	var v int
 	if err := s.rdb.QueryRowContext(ctx, "PRAGMA user_version").Scan(&v); err != nil {
+		if cause := s.cannotWrite(err); cause != nil {
+			return needsWrite{cause}
+		}
 		return s.storageError("reading its schema version", err)
 	}
 	if v == len(migrations) {
@@ -198,6 +281,9 @@ func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 }
 
 func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
+	if s.readOnly != nil {
+		return fmt.Errorf("ledger %s: %w; nothing was recorded", s.path, s.readOnly)
+	}
 	select {
 	case s.sem <- struct{}{}:
 	case <-ctx.Done():
@@ -247,6 +333,9 @@ func (s *Store) storageError(doing string, err error) error {
 	}
 	var se *sqlite.Error
 	if errors.As(err, &se) {
+		if cause := s.cannotWrite(err); cause != nil {
+			return fmt.Errorf("ledger %s: %w", s.path, cause)
+		}
 		if sentinel, ok := sqliteErrors[se.Code()&0xff]; ok {
 			return fmt.Errorf("ledger %s: %w", s.path, sentinel)
 		}
@@ -269,6 +358,67 @@ var sqliteErrors = map[int]error{
 	sqlite3.SQLITE_PERM:     ledger.ErrReadOnly,
 	sqlite3.SQLITE_AUTH:     ledger.ErrReadOnly,
 	sqlite3.SQLITE_IOERR:    ledger.ErrIO,
+}
+
+// besideFiles are SQLite's extended codes for failing to create, open or
+// grow the files it keeps beside the ledger (ledger.db-shm, -wal), which
+// it needs even to read a WAL ledger: on a read-only folder or mount
+// "unable to open database file (14)", on a full disk "disk I/O error
+// (4874)" (SQLITE_IOERR_SHMSIZE: the -shm file could not be grown).
+var besideFiles = map[int]bool{
+	sqlite3.SQLITE_CANTOPEN:           true,
+	sqlite3.SQLITE_IOERR_SHMOPEN:      true,
+	sqlite3.SQLITE_IOERR_SHMSIZE:      true,
+	sqlite3.SQLITE_IOERR_SHMMAP:       true,
+	sqlite3.SQLITE_IOERR_SHMLOCK:      true,
+	sqlite3.SQLITE_IOERR_WRITE:        true,
+	sqlite3.SQLITE_IOERR_TRUNCATE:     true,
+	sqlite3.SQLITE_IOERR_FSYNC:        true,
+	sqlite3.SQLITE_READONLY_CANTINIT:  true,
+	sqlite3.SQLITE_READONLY_DIRECTORY: true,
+}
+
+// cannotWrite says, for a SQLite failure to reach or grow the files beside
+// the ledger, whether its folder cannot be written (ledger.ErrReadOnly)
+// or its disk is full (ledger.ErrFull), by trying; nil if neither, or for
+// another failure. SQLite's codes alone do not say which: the same
+// "disk I/O error (4874)" means a full disk or, on some systems, a
+// read-only mount.
+func (s *Store) cannotWrite(err error) error {
+	var se *sqlite.Error
+	if !errors.As(err, &se) || !besideFiles[se.Code()] {
+		return nil
+	}
+	return folderWriteFailure(filepath.Dir(s.path))
+}
+
+// folderWriteFailure tries to write a small file in dir, and says why it
+// cannot: ledger.ErrReadOnly, ledger.ErrFull, or nil if it can.
+func folderWriteFailure(dir string) error {
+	f, err := os.CreateTemp(dir, ".ledger-probe-*")
+	if err != nil {
+		return writeFailure(err)
+	}
+	defer os.Remove(f.Name())
+	defer f.Close()
+	if _, err := f.Write(make([]byte, 4096)); err != nil {
+		return writeFailure(err)
+	}
+	return writeFailure(f.Sync())
+}
+
+// writeFailure maps the operating system's reasons a write fails to the
+// ledger's words, or nil.
+func writeFailure(err error) error {
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, syscall.EROFS), errors.Is(err, os.ErrPermission):
+		return ledger.ErrReadOnly
+	case errors.Is(err, syscall.ENOSPC), errors.Is(err, syscall.EDQUOT):
+		return ledger.ErrFull
+	}
+	return nil
 }
 
 // Backup writes a consistent copy of the ledger to path (VACUUM INTO),
