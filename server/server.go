@@ -5,7 +5,6 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"time"
@@ -57,6 +56,9 @@ type Config struct {
 	// front end sets it from the products' match policy; nil: any change
 	// of UID is another machine.
 	Tolerance licensing.Tolerance
+	// Pages, if set, serves every path outside /api/ that the API does
+	// not (the portal's pages).
+	Pages http.Handler
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
 }
@@ -157,64 +159,7 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 	})
 }
 
-// clientAddr is the client's address: the connection's peer, or the
-// right-most address of X-Forwarded-For not belonging to a trusted proxy
-// when the peer is one.
+// clientAddr is the client's address (see ratelimit.ClientAddr).
 func (s *Server) clientAddr(r *http.Request) netip.Addr {
-	host, _, err := net.SplitHostPort(r.RemoteAddr)
-	if err != nil {
-		host = r.RemoteAddr
-	}
-	peer, err := netip.ParseAddr(host)
-	if err != nil {
-		return netip.Addr{}
-	}
-	peer = peer.Unmap()
-	if !s.trusted(peer) {
-		return peer
-	}
-	hops := r.Header.Values("X-Forwarded-For")
-	for i := len(hops) - 1; i >= 0; i-- {
-		parts := splitComma(hops[i])
-		for j := len(parts) - 1; j >= 0; j-- {
-			a, err := netip.ParseAddr(parts[j])
-			if err != nil {
-				return peer
-			}
-			if a = a.Unmap(); !s.trusted(a) {
-				return a
-			}
-		}
-	}
-	return peer
-}
-
-func (s *Server) trusted(a netip.Addr) bool {
-	for _, p := range s.cfg.TrustedProxies {
-		if p.Contains(a) {
-			return true
-		}
-	}
-	return false
-}
-
-func splitComma(s string) []string {
-	var out []string
-	start := 0
-	for i := 0; i <= len(s); i++ {
-		if i == len(s) || s[i] == ',' {
-			part := s[start:i]
-			for len(part) > 0 && part[0] == ' ' {
-				part = part[1:]
-			}
-			for len(part) > 0 && part[len(part)-1] == ' ' {
-				part = part[:len(part)-1]
-			}
-			if part != "" {
-				out = append(out, part)
-			}
-			start = i + 1
-		}
-	}
-	return out
+	return ratelimit.ClientAddr(r, s.cfg.TrustedProxies)
 }

@@ -16,6 +16,7 @@ import (
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
+	"github.com/actkit/actkit/portal"
 	"github.com/actkit/actkit/server"
 	"github.com/urfave/cli/v2"
 )
@@ -45,6 +46,8 @@ Examples:
 			&cli.StringSliceFlag{Name: "trusted-proxy", Usage: "address or CIDR of a reverse proxy whose X-Forwarded-For is believed; repeatable"},
 			&cli.Float64Flag{Name: "rate", Value: server.DefaultRate, Usage: "requests per second per licence key and per client address"},
 			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
+			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
+			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -86,7 +89,7 @@ Examples:
 				return err
 			}
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
-			api := server.New(server.Config{
+			cfg := server.Config{
 				Service:  svc,
 				Keyrings: func(context.Context) ([]*codec.Keyring, error) { return publicKeyrings(ks), nil },
 				Ready: func(ctx context.Context) error {
@@ -102,7 +105,16 @@ Examples:
 				TrustedProxies: proxies,
 				Tolerance:      tolerance,
 				Now:            e.now,
-			})
+			}
+			if c.Bool("pages") {
+				pages, err := portal.New(portal.Config{Service: svc, Log: log, Secure: c.Bool("secure-cookies") || c.String("tls-cert") != "",
+					Tolerance: tolerance, Now: e.now, TrustedProxies: proxies})
+				if err != nil {
+					return refused(err)
+				}
+				cfg.Pages = pages
+			}
+			api := server.New(cfg)
 			hs, err := server.Listen(c.String("listen"), api, c.String("tls-cert"), c.String("tls-key"))
 			if err != nil {
 				return refused(fmt.Errorf("listening on %s: %w", c.String("listen"), err))

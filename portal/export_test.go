@@ -1,0 +1,4 @@
+package portal
+
+// Spell exposes the reading aid to the package's tests.
+var Spell = groups

@@ -1,0 +1,215 @@
+package portal_test
+
+import (
+	"context"
+	"crypto/rand"
+	"io"
+	"net/http"
+	"net/http/cookiejar"
+	"net/url"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/ledger/sqlite"
+	"github.com/actkit/actkit/licensing"
+	"github.com/actkit/actkit/portal"
+	"github.com/actkit/actkit/server"
+	"github.com/actkit/actkit/signer"
+	"net/http/httptest"
+)
+
+// plainSite is the pages over real HTTP with the default limits.
+func plainSite(t *testing.T) (*httptest.Server, *signer.Service) {
+	t.Helper()
+	ctx := context.Background()
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ks := keygen.NewKeyset()
+	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	svc := signer.New(store, ks, signer.Options{})
+	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	pages, err := portal.New(portal.Config{Service: svc})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Config{Service: svc, Pages: pages}))
+	t.Cleanup(srv.Close)
+	return srv, svc
+}
+
+func get(t *testing.T, c *http.Client, u string) (*http.Response, string) {
+	t.Helper()
+	resp, err := c.Get(u)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	return resp, string(b)
+}
+
+// TestPagesAreSmall: every page, with its stylesheet and script (and the
+// QR code inline), is under 50 KB.
+func TestPagesAreSmall(t *testing.T) {
+	srv, svc := plainSite(t)
+	li, err := svc.NewLicence(context.Background(), rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, css := get(t, srv.Client(), srv.URL+"/static/style.css")
+	_, js := get(t, srv.Client(), srv.URL+"/static/copy.js")
+	resp, err := srv.Client().PostForm(srv.URL+"/activate", url.Values{"licence": {li.Display}, "request": {"19DSX-5JRR5-00000-0000E"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	code, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(code), `data-page="code"`) {
+		t.Fatalf("no code page: %s", code)
+	}
+	pages := map[string]string{"code (with its QR code)": string(code)}
+	for _, p := range []string{"/", "/activate", "/licence/sign-in", "/admin/sign-in"} {
+		_, body := get(t, srv.Client(), srv.URL+p)
+		pages[p] = body
+	}
+	for name, body := range pages {
+		if total := len(body) + len(css) + len(js); total > 50_000 {
+			t.Errorf("%s: %d bytes with its assets", name, total)
+		} else {
+			t.Logf("%s: %d bytes with its assets", name, total)
+		}
+	}
+}
+
+// TestSessionCookiesAndSignInLimits: the session cookie is HttpOnly and
+// SameSite=Lax; a wrong token says nothing about what was wrong; sign-in
+// attempts are limited per client address; signing out ends the session.
+func TestSessionCookiesAndSignInLimits(t *testing.T) {
+	srv, svc := plainSite(t)
+	_, token, err := svc.NewToken(context.Background(), rand.Reader, "staff", licensing.ScopeRead, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	resp, err := c.PostForm(srv.URL+"/admin/sign-in", url.Values{"token": {token}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != http.StatusSeeOther {
+		t.Fatalf("sign-in: %d", resp.StatusCode)
+	}
+	var cookie *http.Cookie
+	for _, ck := range resp.Cookies() {
+		if ck.Name == "actkit_session" {
+			cookie = ck
+		}
+	}
+	if cookie == nil || !cookie.HttpOnly || cookie.SameSite != http.SameSiteLaxMode || cookie.Path != "/" || strings.Contains(cookie.Value, token) {
+		t.Fatalf("session cookie: %+v", cookie)
+	}
+	if r, body := get(t, c, srv.URL+"/admin"); r.StatusCode != 200 || !strings.Contains(body, `data-page="dashboard"`) {
+		t.Fatalf("dashboard after sign-in: %d", r.StatusCode)
+	}
+	resp, _ = c.PostForm(srv.URL+"/sign-out", nil)
+	resp.Body.Close()
+	if r, _ := get(t, c, srv.URL+"/admin"); r.StatusCode != http.StatusSeeOther || r.Header.Get("Location") != "/admin/sign-in" {
+		t.Fatalf("after sign-out: %d %s", r.StatusCode, r.Header.Get("Location"))
+	}
+	// Wrong tokens: the same words whatever is wrong, and then a limit.
+	limited := 0
+	for i := range 10 {
+		resp, err := c.PostForm(srv.URL+"/admin/sign-in", url.Values{"token": {"actk_000000000000_" + strings.Repeat("x", i+20)}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		switch resp.StatusCode {
+		case http.StatusUnauthorized:
+			if !strings.Contains(string(body), "That token is not valid") {
+				t.Fatalf("wrong token: %s", body)
+			}
+		case http.StatusTooManyRequests:
+			limited++
+			if resp.Header.Get("Retry-After") == "" {
+				t.Fatal("429 without Retry-After")
+			}
+		default:
+			t.Fatalf("wrong token: %d", resp.StatusCode)
+		}
+	}
+	if limited < 3 {
+		t.Fatalf("only %d of 10 sign-in attempts were limited", limited)
+	}
+}
+
+// TestCrossSiteRequestsAreRefused: a state-changing POST that a browser
+// marks as cross-site, or whose Origin is another host, is refused with
+// 403 and acts on nothing; the API (bearer tokens, no cookies) is not
+// affected.
+func TestCrossSiteRequestsAreRefused(t *testing.T) {
+	srv, svc := plainSite(t)
+	li, err := svc.NewLicence(context.Background(), rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, h := range [][2]string{{"Sec-Fetch-Site", "cross-site"}, {"Sec-Fetch-Site", "same-site"}, {"Origin", "http://evil.example"}} {
+		req, _ := http.NewRequest("POST", srv.URL+"/activate", strings.NewReader(url.Values{"licence": {li.Display}, "request": {"19DSX-5JRR5-00000-0000E"}}.Encode()))
+		req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		req.Header.Set(h[0], h[1])
+		resp, err := srv.Client().Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusForbidden {
+			t.Errorf("%s: %s: %d", h[0], h[1], resp.StatusCode)
+		}
+	}
+	if got, _ := svc.Licence(context.Background(), li.Display); got.InUse != 0 {
+		t.Fatal("a cross-site POST issued a code")
+	}
+	// The same request from the site itself goes through.
+	req, _ := http.NewRequest("POST", srv.URL+"/activate", strings.NewReader(url.Values{"licence": {li.Display}, "request": {"19DSX-5JRR5-00000-0000E"}}.Encode()))
+	req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+	req.Header.Set("Sec-Fetch-Site", "same-origin")
+	resp, err := srv.Client().Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	if resp.StatusCode != 200 {
+		t.Fatalf("same-origin POST: %d", resp.StatusCode)
+	}
+	// Unknown API paths stay the API's problems, not pages.
+	if r, _ := get(t, srv.Client(), srv.URL+"/api/nothing"); r.Header.Get("Content-Type") != "application/problem+json" {
+		t.Fatalf("/api/nothing: %s", r.Header.Get("Content-Type"))
+	}
+}
+
+// TestReadingAid: each group of a code is spelled out with its case.
+func TestReadingAid(t *testing.T) {
+	got := portal.Spell("aB7-x")
+	want := [][]string{{"small a", "capital B", "seven"}, {"small x"}}
+	if len(got) != len(want) {
+		t.Fatalf("%v", got)
+	}
+	for i := range want {
+		if strings.Join(got[i].Spelled, ",") != strings.Join(want[i], ",") {
+			t.Fatalf("group %d: %v", i+1, got[i].Spelled)
+		}
+	}
+}
