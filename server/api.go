@@ -314,15 +314,6 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: a})
 }
 
-// DeactivateRequest is the body of deactivate: the machine, as for
-// activate, or the deactivation code a product showed when it gave up its
-// code offline (docs/format.md section 12), which names the machine and
-// the serial it gives up; not both.
-type DeactivateRequest struct {
-	ActivateRequest
-	DeactivationCode string `json:"deactivationCode,omitempty"`
-}
-
 // Deactivation is the answer of deactivate.
 type Deactivation struct {
 	Deactivated bool   `json:"deactivated"`
@@ -332,7 +323,7 @@ type Deactivation struct {
 }
 
 func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
-	var req DeactivateRequest
+	var req ActivateRequest
 	if !s.readJSON(w, r, &req) {
 		return
 	}
@@ -344,31 +335,12 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r, key) {
 		return
 	}
-	var uid string
-	var serial uint64
-	var err error
-	switch {
-	case req.DeactivationCode != "" && req.MachineID != "":
-		p := newProblem(http.StatusBadRequest, CodeInvalid)
-		p.Detail = "give machineId or deactivationCode, not both"
-		writeProblem(w, r, p)
+	uid, err := s.machine(r.Context(), key, req.MachineID)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
 		return
-	case req.DeactivationCode != "":
-		// The code frees only the activation whose serial it names, within
-		// the release budget, and only for the caller's licence.
-		var d signer.Deactivated
-		d, err = s.svc.DeactivateCode(r.Context(), key, req.DeactivationCode)
-		uid = d.Machine
-		if err == nil {
-			serial = d.Serial
-		}
-	default:
-		if uid, err = s.machine(r.Context(), key, req.MachineID); err != nil {
-			writeProblem(w, r, s.problemFor(r, err))
-			return
-		}
-		serial, err = s.svc.Deactivate(r.Context(), key, uid)
 	}
+	serial, err := s.svc.Deactivate(r.Context(), key, uid)
 	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
