@@ -6,6 +6,8 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/actkit/actkit/home"
+	"github.com/actkit/actkit/ledger/postgres"
 	"github.com/urfave/cli/v2"
 )
 
@@ -21,24 +23,54 @@ var ledgerFlag = &cli.StringFlag{
 	EnvVars: []string{"ACTKIT_LEDGER"},
 }
 
-// homeDir returns the actkit home, creating it (mode 0700) if create is
-// set.
+// homeDir returns the actkit home. Only the command that initialises a
+// home (create set: 'keys init') makes one, mode 0700. Every other
+// command needs it to exist, and, unless --ledger puts the ledger
+// elsewhere, to hold a keystore or a ledger: a mistyped --home must fail,
+// naming the path it looked at, instead of showing a fresh empty ledger.
 func homeDir(c *cli.Context, create bool) (string, error) {
-	home := c.String("home")
-	if home == "" {
-		cfg, err := os.UserConfigDir()
-		if err != nil {
+	dir := c.String("home")
+	if dir == "" {
+		var err error
+		if dir, err = home.Default(); err != nil {
 			return "", usageError("no --home given and no user configuration directory: %v", err)
 		}
-		home = filepath.Join(cfg, "actkit")
 	}
 	if create {
-		if err := os.MkdirAll(home, 0o700); err != nil {
-			return "", refused(fmt.Errorf("creating home %s: %w", home, err))
+		if err := os.MkdirAll(dir, 0o700); err != nil {
+			return "", refused(fmt.Errorf("creating home %s: %w", dir, err))
 		}
-	} else if _, err := os.Stat(home); errors.Is(err, os.ErrNotExist) {
-		return "", refused(fmt.Errorf("actkit home %s does not exist", home),
-			"create a keystore there with 'actkit keys init', or point --home / ACTKIT_HOME at an existing one")
+		return dir, nil
 	}
-	return home, nil
+	hint := "create one with 'actkit keys init', or point --home / ACTKIT_HOME at an existing one"
+	st, err := os.Stat(dir)
+	switch {
+	case errors.Is(err, os.ErrNotExist):
+		return "", refused(fmt.Errorf("actkit home %s does not exist", dir), hint)
+	case err != nil:
+		return "", refused(fmt.Errorf("actkit home %s: %w", dir, err))
+	case !st.IsDir():
+		return "", refused(fmt.Errorf("actkit home %s is not a directory", dir), hint)
+	}
+	if c.String("ledger") == "" && !exists(filepath.Join(dir, home.KeystoreFile)) && !exists(filepath.Join(dir, home.LedgerFile)) {
+		return "", refused(fmt.Errorf("%s is not an actkit home: it holds neither %s nor %s", dir, home.KeystoreFile, home.LedgerFile), hint)
+	}
+	return dir, nil
+}
+
+// checkLedgerFlag refuses a --ledger file that does not exist: a
+// mistyped path would otherwise become a new, empty ledger. PostgreSQL
+// databases are made by their server's administrator.
+func checkLedgerFlag(c *cli.Context) error {
+	loc := c.String("ledger")
+	if loc == "" || postgres.IsURL(loc) || exists(loc) {
+		return nil
+	}
+	return refused(fmt.Errorf("ledger %s does not exist", loc),
+		"check the path; a new ledger file is made by 'actkit ledger copy --to FILE' or 'actkit ledger backup FILE', or by 'actkit keys init' with --ledger")
+}
+
+func exists(path string) bool {
+	_, err := os.Stat(path)
+	return err == nil
 }

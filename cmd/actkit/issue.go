@@ -2,17 +2,13 @@ package main
 
 import (
 	"fmt"
-	"io"
-	"os"
-	"path/filepath"
 	"strings"
+	"time"
 
-	"github.com/actkit/actkit/internal/atomicfile"
-	"github.com/actkit/actkit/internal/boundedfile"
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 	"github.com/urfave/cli/v2"
-	"golang.org/x/term"
 )
 
 func issueCommand(e *env) *cli.Command {
@@ -28,7 +24,15 @@ wrong-product, no-active-key, seat-limit, invalid-machine, invalid-request.
 Examples:
    actkit issue --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E
    actkit issue --request 8EidTuZKrYG-WYKi9rcewu4-...
-   actkit issue --batch requests.csv -o codes.csv`,
+   actkit issue --batch requests.csv -o codes.csv
+   actkit issue --batch requests.csv --lease 30 -o codes.csv --json
+
+A batch file is a CSV file with a header line, separated by commas or
+semicolons (as spreadsheets in many locales save it; a byte-order mark is
+skipped). Its results have the input's columns, then serial, code, status
+and error, in the input's separator. --lease is the lease of rows whose
+lease column is empty or missing; --release and --key apply to every row;
+--json prints a summary (and, without -o, every row) as JSON.`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "licence key"},
 			&cli.StringFlag{Name: "machine", Usage: "machine UID"},
@@ -36,19 +40,29 @@ Examples:
 			&cli.IntFlag{Name: "lease", Usage: "make the code expire this many days after today (or at the licence's expiry if sooner)"},
 			&cli.StringFlag{Name: "release", Usage: "the product release line the code is for (4.2), when there is no request code to say it"},
 			&cli.StringFlag{Name: "key", Usage: "sign with this key ID instead of the one the release trusts"},
-			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease)"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default stdout)"},
+			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease); --lease, --release and --key apply to every row"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default stdout; with --json, the rows as JSON)"},
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("issue takes flags only")
+			if c.Int("lease") < 0 {
+				return usageError("--lease takes a number of days (0: no lease)")
 			}
+			if k := c.String("key"); k != "" {
+				if _, err := codec.ParseKeyID(k); err != nil {
+					return usageError("--key: %v", err)
+				}
+			}
+			// What every code asks for: the batch's rows too.
+			def := licensing.IssueRequest{LeaseDays: c.Int("lease"), Release: c.String("release"), Key: c.String("key")}
 			if c.String("batch") != "" {
-				return issueBatch(c, e)
+				return issueBatch(c, e, def)
 			}
-			req := licensing.IssueRequest{Licence: c.String("licence"), Machine: c.String("machine"), Request: c.String("request"),
-				LeaseDays: c.Int("lease"), Release: c.String("release"), Key: c.String("key")}
+			if c.String("output") != "" {
+				return usageError("-o is for the results of --batch; a single code goes to stdout")
+			}
+			req := def
+			req.Licence, req.Machine, req.Request = c.String("licence"), c.String("machine"), c.String("request")
 			if req.Request == "" && (req.Licence == "" || req.Machine == "") {
 				return usageError("give --request, or --licence and --machine")
 			}
@@ -78,91 +92,21 @@ func issuedOut(c *cli.Context, e *env, is signer.Issued) error {
 	return nil
 }
 
-func issueBatch(c *cli.Context, e *env) error {
-	path := c.String("batch")
-	f, err := boundedfile.Open(path)
-	if err != nil {
-		return refused(fmt.Errorf("batch file: %w", err))
-	}
-	defer f.Close()
-	header, rows, err := signer.ReadBatch(f)
-	if err != nil {
-		return refused(err, "the first line names the columns: licence,machine or request")
-	}
-	out := c.String("output")
-	if out != "" {
-		// Find out now, before anything is issued, whether the results
-		// can be written where they are asked for.
-		probe, err := os.CreateTemp(filepath.Dir(out), ".actkit-probe-*")
-		if err != nil {
-			return refused(fmt.Errorf("cannot write the results next to %s: %w", out, err), "choose another -o path; nothing was issued")
-		}
-		probe.Close()
-		os.Remove(probe.Name())
-	}
-	svc, err := openForSigning(c, e)
-	if err != nil {
-		return err
-	}
-	progress := func(done, total int) {}
-	if fd, ok := e.stderr.(*os.File); ok && term.IsTerminal(int(fd.Fd())) && len(rows) > 200 {
-		progress = func(done, total int) {
-			const width = 30
-			n := done * width / total
-			fmt.Fprintf(e.stderr, "\r[%s%s] %d/%d", strings.Repeat("#", n), strings.Repeat(".", width-n), done, total)
-			if done == total {
-				fmt.Fprintln(e.stderr)
-			}
-		}
-	}
-	batchErr := svc.IssueBatch(c.Context, rows, 200, progress)
-	write := func(w io.Writer) error { return signer.WriteBatch(w, header, rows) }
-	issued, refusedN, skipped := 0, 0, 0
-	for _, r := range rows {
-		switch {
-		case r.Issued != nil:
-			issued++
-		case r.Err != nil:
-			refusedN++
-		default:
-			skipped++
-		}
-	}
-	if out != "" {
-		// The output holds licence keys: owner-only, like the ledger.
-		if err := atomicfile.Write(atomicfile.OS, out, 0o600, write); err != nil {
-			return refused(fmt.Errorf("writing %s: %w; the %d codes are recorded in the ledger", out, err, issued),
-				"run the same file again with another -o path: recorded rows get their codes again, without new seats")
-		}
-	} else if err := write(e.stdout); err != nil {
-		return err
-	}
-	summary := fmt.Sprintf("%d rows: %d codes, %d refused", len(rows), issued, refusedN)
-	if skipped > 0 {
-		summary += fmt.Sprintf(", %d not processed", skipped)
-	}
-	fmt.Fprintln(e.stderr, summary)
-	if batchErr != nil {
-		return refused(batchErr, "run the same file again: rows already issued are not issued twice")
-	}
-	if refusedN > 0 {
-		return refused(fmt.Errorf("%d rows were refused; see the status and error columns", refusedN))
-	}
-	return nil
-}
-
 func releaseCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "release",
 		Usage: "free a machine's seat on a licence",
 		Description: `The released serial is recorded. The code on that machine keeps working
-offline until it expires: use leases (--lease) where that matters.
+offline until it expires: use leases (--lease) where that matters. Shows
+what it will do and asks first on a terminal; --yes for scripts, --dry-run
+to see what it would do.
 
 Example:
-   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E`,
+   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E --yes`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
 			&cli.StringFlag{Name: "machine"},
+			yesFlag, dryRunFlag,
 			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
@@ -172,6 +116,15 @@ Example:
 			svc, err := openService(c, e, nil)
 			if err != nil {
 				return err
+			}
+			if li, h, ok := holder(c, svc, c.String("licence"), c.String("machine")); ok {
+				var fx effects
+				fx.add("free the seat of machine %s on licence %s (customer %q): serial %d, since %s", h.Machine, li.Display, li.Customer, h.Serial, h.Since.Format(time.DateOnly))
+				fx.add("its code keeps working offline: %s", untilText(h.Expires))
+				fx.add("seats in use: %d of %d, then %d", li.InUse, li.Seats, li.InUse-h.Seats)
+				if done, err := proceed(c, e, fx, "Free this seat?"); done || err != nil {
+					return err
+				}
 			}
 			serial, err := svc.Release(c.Context, c.String("licence"), c.String("machine"))
 			if err != nil {
@@ -186,19 +139,43 @@ Example:
 	}
 }
 
+// holder returns the licence and the machine's seat on it, if it holds
+// one: what a release or transfer would change. Anything else (an unknown
+// licence, a machine without a seat) is left to the command itself to
+// refuse, with its stable code.
+func holder(c *cli.Context, svc *signer.Service, licence, machine string) (licensing.Licence, licensing.Holder, bool) {
+	li, err := svc.Licence(c.Context, licence)
+	if err != nil {
+		return li, licensing.Holder{}, false
+	}
+	m, err := codec.ParseMachineUID(machine)
+	if err != nil {
+		return li, licensing.Holder{}, false
+	}
+	for _, h := range li.Holders {
+		if h.Machine == m.String() {
+			return li, h, true
+		}
+	}
+	return li, licensing.Holder{}, false
+}
+
 func transferCommand(e *env) *cli.Command {
 	return &cli.Command{
 		Name:  "transfer",
 		Usage: "move a seat from one machine to another in one step",
 		Description: `Releases the old machine's seat and issues a code for the new machine in one
-transaction: both happen or neither does.
+transaction: both happen or neither does. The old machine's code keeps
+working offline until it expires. Shows what it will do and asks first on
+a terminal; --yes for scripts, --dry-run to see what it would do.
 
 Example:
-   actkit transfer --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --from 19DSX-5JRR5-00000-0000E --to 18J8C-GJRR5-00000-0000R`,
+   actkit transfer --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --from 19DSX-5JRR5-00000-0000E --to 18J8C-GJRR5-00000-0000R --yes`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
 			&cli.StringFlag{Name: "from", Usage: "machine UID giving up its seat"},
 			&cli.StringFlag{Name: "to", Usage: "machine UID receiving it"},
+			yesFlag, dryRunFlag,
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -208,6 +185,18 @@ Example:
 			svc, err := openForSigning(c, e)
 			if err != nil {
 				return err
+			}
+			if li, h, ok := holder(c, svc, c.String("licence"), c.String("from")); ok {
+				if _, _, holds := holder(c, svc, c.String("licence"), c.String("to")); !holds {
+					to, _ := codec.ParseMachineUID(c.String("to"))
+					var fx effects
+					fx.add("move the seat of licence %s (customer %q) from machine %s (serial %d) to %s", li.Display, li.Customer, h.Machine, h.Serial, to)
+					fx.add("%s's code keeps working offline: %s", h.Machine, untilText(h.Expires))
+					fx.add("%s gets a new code, printed once the move is recorded", to)
+					if done, err := proceed(c, e, fx, "Move this seat?"); done || err != nil {
+						return err
+					}
+				}
 			}
 			is, released, err := svc.Transfer(c.Context, c.String("licence"), c.String("from"), c.String("to"))
 			if err != nil {

@@ -68,22 +68,34 @@ Examples:
    actkit keys init --recipient age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p --armor`,
 		Flags: append(append([]cli.Flag{}, protFlags...), keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("keys init takes no arguments")
-			}
-			home, err := homeDir(c, true)
-			if err != nil {
-				return err
-			}
+			// Protection first: a refused passphrase file leaves no home.
 			p, err := protectionFromFlags(c, e, "passphrase-file", "ACTKIT_PASSPHRASE")
 			if err != nil {
 				return err
 			}
-			s := keygen.NewStore(keystorePath(home), keygen.Unlock{}, storeOptions(e))
+			dir, err := homeDir(c, true)
+			if err != nil {
+				return err
+			}
+			s := keygen.NewStore(keystorePath(dir), keygen.Unlock{}, storeOptions(e))
 			if err := s.Init(c.Context, p); err != nil {
 				return keystoreError(err)
 			}
 			fmt.Fprintf(e.stderr, "created %s\n", s.Path())
+			if c.String("ledger") == "" {
+				return nil
+			}
+			// Initialising a home with --ledger makes that ledger too: no
+			// other command creates one at a path that does not exist.
+			h, err := home.Open(dir, home.Options{Now: e.now, Store: storeOptions(e), Ledger: c.String("ledger")})
+			if err != nil {
+				return refused(err)
+			}
+			e.home = h
+			if _, err := h.Ledger(c.Context); err != nil {
+				return ledgerError(err)
+			}
+			fmt.Fprintf(e.stderr, "ledger %s\n", h.LedgerLocation())
 			return nil
 		},
 	}
@@ -125,7 +137,7 @@ Examples:
 			if err != nil {
 				return usageError("--alg: %v", err)
 			}
-			h, err := openExistingHome(c, e)
+			h, err := openHome(c, e)
 			if err != nil {
 				return err
 			}
@@ -163,10 +175,7 @@ Example:
    actkit keys reconcile --yes`,
 		Flags: append([]cli.Flag{yesFlag}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("keys reconcile takes no arguments")
-			}
-			h, err := openExistingHome(c, e)
+			h, err := openHome(c, e)
 			if err != nil {
 				return err
 			}
@@ -210,9 +219,6 @@ Example:
    actkit keys trust --identity identity.txt`,
 		Flags: append([]cli.Flag{yesFlag}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("keys trust takes no arguments")
-			}
 			s, err := openStore(c, e)
 			if err != nil {
 				return err
@@ -417,7 +423,7 @@ Examples:
 			if err := s.ChangeProtection(c.Context, p); err != nil {
 				return keystoreError(err)
 			}
-			if h, err := openExistingHome(c, e); err == nil {
+			if h, err := openHome(c, e); err == nil {
 				if err := h.RecordKeys(c.Context, cur.Generation()+1, cur.RevokedIDs()); err != nil {
 					return ledgerError(err)
 				}
@@ -430,11 +436,16 @@ Examples:
 
 func statusCommand(e *env, name, usage string, set func(*keygen.Keyset, codec.KeyID) error) *cli.Command {
 	return &cli.Command{
-		Name:        name,
-		Usage:       usage,
-		ArgsUsage:   "KEYID",
-		Description: "Example:\n   actkit keys " + name + " b7a2",
-		Flags:       append([]cli.Flag{jsonFlag}, keystoreFlags()...),
+		Name:      name,
+		Usage:     usage,
+		ArgsUsage: "KEYID",
+		Description: `Shows what it will change (the codes that stop verifying, a product left
+without an active key) and asks first on a terminal; --yes for scripts,
+--dry-run to see what it would do.
+
+Example:
+   actkit keys ` + name + ` b7a2 --yes`,
+		Flags: append([]cli.Flag{yesFlag, dryRunFlag, jsonFlag}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			arg, err := oneArg(c, "KEYID")
 			if err != nil {
@@ -444,9 +455,22 @@ func statusCommand(e *env, name, usage string, set func(*keygen.Keyset, codec.Ke
 			if err != nil {
 				return usageError("%v", err)
 			}
-			h, err := openExistingHome(c, e)
+			h, err := openHome(c, e)
 			if err != nil {
 				return err
+			}
+			// A key the keystore does not have, or one that cannot change,
+			// is refused by the change itself.
+			if ks, err := h.Keys(c.Context); err == nil {
+				if k, err := ks.Key(id); err == nil && k.Status != keygen.Revoked && (name == "revoke" || k.Status == keygen.Active) {
+					fx, err := keyEffects(c, e, name, k)
+					if err != nil {
+						return err
+					}
+					if done, err := proceed(c, e, fx, fmt.Sprintf("%s key %s?", strings.ToUpper(name[:1])+name[1:], k.ID)); done || err != nil {
+						return err
+					}
+				}
 			}
 			var k *keygen.SigningKey
 			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
@@ -469,6 +493,41 @@ func statusCommand(e *env, name, usage string, set func(*keygen.Keyset, codec.Ke
 			return nil
 		},
 	}
+}
+
+// keyEffects says what retiring or revoking k changes: the live codes
+// it signed, and whether its product is left without an active key.
+func keyEffects(c *cli.Context, e *env, name string, k *keygen.SigningKey) (effects, error) {
+	var fx effects
+	checkpoint := k.Product == licensing.CheckpointKeys
+	if name == "revoke" {
+		fx.add("revoke key %s (%s, %s, now %s) for good: it leaves the keyrings exported from now on", k.ID, k.Product, k.Alg, k.Status)
+		if !checkpoint {
+			svc, err := openService(c, e, nil)
+			if err != nil {
+				return nil, err
+			}
+			use, err := svc.KeyUse(c.Context, k.Product, k.ID)
+			if err != nil {
+				return nil, ledgerError(err)
+			}
+			fx.add("codes it signed stop verifying on every machine that gets the next exported keyring: %s on %s",
+				plural(use.Activations, "live activation", "live activations"), plural(use.Licences, "licence", "licences"))
+		}
+	} else {
+		fx.add("retire key %s (%s): it signs no new codes; the codes it signed keep verifying", k.ID, k.Product)
+	}
+	if k.Status == keygen.Active {
+		switch {
+		case checkpoint:
+			fx.add("no key will sign ledger checkpoints until 'actkit keys new --checkpoint'")
+		case name == "revoke":
+			fx.add("%s loses its only active key: issuing for %s is refused until 'actkit keys new --product %s'", k.Product, k.Product, k.Product)
+		default:
+			fx.add("%s loses its only active key: codes for %s are refused until 'actkit keys new --product %s', except for release lines whose recorded keyring holds a key that can sign", k.Product, k.Product, k.Product)
+		}
+	}
+	return fx, nil
 }
 
 // keystoreError adds the hint a user can act on.

@@ -100,9 +100,6 @@ Example:
    actkit ledger checkpoint >> checkpoints.txt`,
 		Flags: append([]cli.Flag{jsonFlag}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("ledger checkpoint takes flags only")
-			}
 			svc, err := openService(c, e, nil)
 			if err != nil {
 				return err
@@ -168,9 +165,6 @@ Examples:
    actkit --ledger postgres://actkit@db.internal/actkit ledger copy --to ledger-copy.db`,
 		Flags: []cli.Flag{&cli.StringFlag{Name: "to", Required: true, Usage: "the target ledger: a file path or a postgres:// URL"}, jsonFlag},
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("ledger copy takes flags only")
-			}
 			h, err := openHome(c, e)
 			if err != nil {
 				return err

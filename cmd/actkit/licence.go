@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"io"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -101,21 +100,10 @@ func licenceCommand(e *env) *cli.Command {
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
 					return svc.Resume(c.Context, key, c.String("reason"))
 				}),
-			licenceChange(e, "revoke", "end a licence for good", []cli.Flag{reason},
-				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
-					return svc.Revoke(c.Context, key, c.String("reason"))
-				}),
-			licenceChange(e, "extend", "set a new expiry day", []cli.Flag{&cli.StringFlag{Name: "expires", Usage: "YYYY-MM-DD or never"}},
-				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
-					if c.String("expires") == "" {
-						return licensing.Licence{}, usageError("--expires is required")
-					}
-					d, err := parseExpiry(c.String("expires"))
-					if err != nil {
-						return licensing.Licence{}, err
-					}
-					return svc.Extend(c.Context, key, d)
-				}),
+			licenceRevokeCommand(e, reason),
+			licenceExtendCommand(e),
+			licenceCodesCommand(e),
+			licenceReportCommand(e),
 			licenceChange(e, "seats", "change the number of seats", []cli.Flag{&cli.IntFlag{Name: "set", Usage: "new number of seats"}},
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {
 					if !c.IsSet("set") {
@@ -190,30 +178,71 @@ Examples:
 	}
 }
 
-func licenceListCommand(e *env) *cli.Command {
+func licenceRevokeCommand(e *env, reason cli.Flag) *cli.Command {
 	return &cli.Command{
-		Name:        "list",
-		Usage:       "list licences",
-		Description: "Example:\n   actkit licence list --product umenu",
-		Flags:       []cli.Flag{&cli.StringFlag{Name: "product", Usage: "only this product's"}, jsonFlag},
+		Name:      "revoke",
+		Usage:     "end a licence for good",
+		ArgsUsage: "KEY",
+		Description: `No code is issued for it again and it can never be changed. Codes that
+machines hold keep working offline until they expire: revocation does not
+reach them. Shows the machines holding seats and asks first on a terminal;
+--yes for scripts, --dry-run to see what it would do. Recorded in the
+audit trail.
+
+Example:
+   actkit licence revoke UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --reason "refunded" --yes`,
+		Flags: []cli.Flag{reason, yesFlag, dryRunFlag, jsonFlag},
 		Action: func(c *cli.Context) error {
+			key, err := oneArg(c, "KEY")
+			if err != nil {
+				return err
+			}
 			svc, err := openService(c, e, nil)
 			if err != nil {
 				return err
 			}
-			list, err := svc.Licences(c.Context, c.String("product"))
+			// An unknown or revoked licence has nothing to confirm: the
+			// revocation itself refuses it.
+			if li, err := svc.Licence(c.Context, key); err == nil && li.Status != licensing.Revoked {
+				var fx effects
+				fx.add("revoke licence %s (%s, customer %q) for good: no new codes, no more changes", li.Display, li.Product, li.Customer)
+				if len(li.Holders) == 0 {
+					fx.add("no machine holds a seat")
+				} else {
+					fx.add("%s; their codes keep working offline until they expire:", plural(len(li.Holders), "machine holds a seat", "machines hold seats"))
+					for i, h := range li.Holders {
+						if i == 10 {
+							fx.add("  and %d more", len(li.Holders)-i)
+							break
+						}
+						fx.add("  %s (serial %d): %s", h.Machine, h.Serial, untilText(h.Expires))
+					}
+				}
+				if done, err := proceed(c, e, fx, "Revoke this licence?"); done || err != nil {
+					return err
+				}
+			}
+			li, err := svc.Revoke(c.Context, key, c.String("reason"))
 			if err != nil {
 				return failed(c, e, err)
 			}
-			if c.Bool("json") {
-				return writeJSON(e.stdout, list)
-			}
-			tw := tabwriter.NewWriter(e.stdout, 0, 4, 2, ' ', 0)
-			fmt.Fprintln(tw, "LICENCE\tPRODUCT\tSTATUS\tSEATS\tEXPIRES\tCUSTOMER")
-			for _, li := range list {
-				fmt.Fprintf(tw, "%s\t%s\t%s\t%d/%d\t%s\t%s\n", li.Display, li.Product, li.Status, li.InUse, li.Seats, li.Expires, printable(li.Customer))
-			}
-			return tw.Flush()
+			return licenceOut(c, e, li)
 		},
 	}
+}
+
+// untilText says how long a code keeps working offline.
+func untilText(d codec.Day) string {
+	if d == codec.NoExpiry {
+		return "never expires"
+	}
+	return "until " + d.String()
+}
+
+// plural is "1 machine holds a seat" or "2 machines hold seats".
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
 }

@@ -67,9 +67,6 @@ Examples:
 			&cli.BoolFlag{Name: "show-raw", Usage: "with --explain or --json, also print raw hardware values"},
 			jsonFlag),
 		Action: func(c *cli.Context) error {
-			if c.NArg() > 0 {
-				return usageError("machine-id takes no arguments")
-			}
 			id, err := collectMachine(c)
 			if err != nil {
 				return err
@@ -125,6 +122,9 @@ Example:
 		Action: func(c *cli.Context) error {
 			if c.String("licence") == "" {
 				return usageError("--licence is required")
+			}
+			if err := checkLicenceKey(c.String("licence")); err != nil {
+				return err
 			}
 			id, err := collectMachine(c)
 			if err != nil {

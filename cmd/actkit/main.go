@@ -30,6 +30,8 @@ type env struct {
 	usageFailed bool
 	// home is the actkit home a command opened; closed when it returns.
 	home *home.Home
+	// args is the command line as typed, for hints that quote it back.
+	args []string
 }
 
 // Test seams, set only by the tests' main (main_test.go), never from the
@@ -44,7 +46,7 @@ var (
 )
 
 func run(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
-	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now}
+	e := &env{stdin: stdin, stdout: stdout, stderr: stderr, now: time.Now, args: args}
 	if testOnlyNow != nil {
 		e.now = testOnlyNow
 	}
@@ -103,7 +105,7 @@ an example.`,
 			e.usageFailed = true
 		},
 	}
-	setUsageHandling(app.Commands, onUsage)
+	setUsageHandling(e, app.Commands, onUsage)
 	for _, c := range app.Commands {
 		c.Category = categories[c.Name]
 	}
@@ -120,12 +122,21 @@ var categories = map[string]string{
 }
 
 // setUsageHandling makes every command report flag mistakes the one
-// actkit way (exit status 2, no help dump) and hides the redundant help
-// subcommand.
-func setUsageHandling(cmds []*cli.Command, h cli.OnUsageErrorFunc) {
+// actkit way (exit status 2, no help dump), refuse arguments it does not
+// take (see checkArgs) and hides the redundant help subcommand.
+func setUsageHandling(e *env, cmds []*cli.Command, h cli.OnUsageErrorFunc) {
 	for _, c := range cmds {
 		c.OnUsageError = h
 		c.HideHelpCommand = true
-		setUsageHandling(c.Subcommands, h)
+		if c.Action != nil {
+			action := c.Action
+			c.Action = func(ctx *cli.Context) error {
+				if err := checkArgs(e, ctx); err != nil {
+					return err
+				}
+				return action(ctx)
+			}
+		}
+		setUsageHandling(e, c.Subcommands, h)
 	}
 }

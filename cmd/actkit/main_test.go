@@ -17,6 +17,10 @@ import (
 )
 
 func TestMain(m *testing.M) {
+	// No test may prompt on the terminal of the person running the tests;
+	// the scripts that test the terminal prompt set ACTKIT_TEST_TTY and
+	// run actkit on a terminal of their own (script(1)).
+	testOnlyNoTTY = os.Getenv("ACTKIT_TEST_TTY") == ""
 	testscript.Main(m, map[string]func(){
 		"actkit": func() {
 			// The scripts set these for the command they run; only this

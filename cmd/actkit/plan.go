@@ -72,9 +72,6 @@ Example:
 				Description: "Example:\n   actkit plan list --product umenu",
 				Flags:       []cli.Flag{product, jsonFlag},
 				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usageError("plan list takes flags only")
-					}
 					if c.String("product") == "" {
 						return usageError("--product is required")
 					}

@@ -8,6 +8,7 @@ import (
 	"github.com/actkit/actkit/internal/boundedfile"
 	"os"
 	"strings"
+	"sync"
 
 	"github.com/actkit/actkit/keygen"
 	"github.com/urfave/cli/v2"
@@ -25,7 +26,7 @@ func keystoreFlags() []cli.Flag {
 // openStore returns the keystore in the actkit home, unlocked by the
 // identity file or a passphrase (file, ACTKIT_PASSPHRASE, or a prompt).
 func openStore(c *cli.Context, e *env) (*keygen.Store, error) {
-	h, err := openExistingHome(c, e)
+	h, err := openHome(c, e)
 	if err != nil {
 		return nil, err
 	}
@@ -40,7 +41,15 @@ func unlockFromFlags(c *cli.Context, e *env) (keygen.Unlock, error) {
 	if u.Identities, err = identities(c); err != nil {
 		return u, err
 	}
-	u.Passphrase = func() (string, error) { return passphrase(c, e, "Keystore passphrase: ", false) }
+	// Asked once per run: a command that reads the keystore before it
+	// changes it (to show what a revocation affects) opens it twice.
+	var once sync.Once
+	var p string
+	var perr error
+	u.Passphrase = func() (string, error) {
+		once.Do(func() { p, perr = passphrase(c, e, "Keystore passphrase: ", false) })
+		return p, perr
+	}
 	return u, nil
 }
 
@@ -92,24 +101,32 @@ func secret(c *cli.Context, e *env, fileFlag, envVar, prompt string, confirm boo
 	return prompted(e, prompt, confirm)
 }
 
+// prompted asks for a passphrase on the terminal (see openTerminal),
+// without echo; with confirm it asks twice.
 func prompted(e *env, prompt string, confirm bool) (string, error) {
-	fd := int(os.Stdin.Fd())
-	if e.stdin != os.Stdin || !term.IsTerminal(fd) {
+	t, err := openTerminal()
+	if err != nil {
 		return "", refused(errors.New("no passphrase given and no terminal to ask on"),
 			"set ACTKIT_PASSPHRASE or use --passphrase-file for automation")
 	}
-	fmt.Fprint(e.stderr, prompt)
-	p, err := term.ReadPassword(fd)
-	fmt.Fprintln(e.stderr)
+	defer t.close()
+	read := func(prompt string) ([]byte, error) {
+		fmt.Fprint(t.out, prompt)
+		p, err := term.ReadPassword(int(t.in.Fd()))
+		fmt.Fprintln(t.out)
+		if err != nil {
+			return nil, refused(fmt.Errorf("reading passphrase: %w", err))
+		}
+		return p, nil
+	}
+	p, err := read(prompt)
 	if err != nil {
-		return "", refused(fmt.Errorf("reading passphrase: %w", err))
+		return "", err
 	}
 	if confirm {
-		fmt.Fprint(e.stderr, "Repeat it: ")
-		again, err := term.ReadPassword(fd)
-		fmt.Fprintln(e.stderr)
+		again, err := read("Repeat it: ")
 		if err != nil {
-			return "", refused(fmt.Errorf("reading passphrase: %w", err))
+			return "", err
 		}
 		if !bytes.Equal(p, again) {
 			return "", refused(errors.New("the passphrases do not match"), "run the command again")

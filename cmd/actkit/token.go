@@ -30,9 +30,6 @@ Example:
 					jsonFlag,
 				},
 				Action: func(c *cli.Context) error {
-					if c.NArg() > 0 {
-						return usageError("token new takes flags only")
-					}
 					svc, err := openService(c, e, nil)
 					if err != nil {
 						return err

@@ -14,26 +14,26 @@ import (
 	"github.com/urfave/cli/v2"
 )
 
-// openHome opens the actkit home once per run, creating it if needed;
-// run closes it when the command returns.
-func openHome(c *cli.Context, e *env) (*home.Home, error) { return openHomeAt(c, e, true) }
-
-// openExistingHome opens a home that must exist (the keystore's).
-func openExistingHome(c *cli.Context, e *env) (*home.Home, error) { return openHomeAt(c, e, false) }
-
-func openHomeAt(c *cli.Context, e *env, create bool) (*home.Home, error) {
+// openHome opens the actkit home once per run; run closes it when the
+// command returns. The home must exist (see homeDir): only 'keys init'
+// makes one.
+func openHome(c *cli.Context, e *env) (*home.Home, error) {
 	if e.home != nil {
 		return e.home, nil
 	}
-	dir, err := homeDir(c, create)
-	if err != nil {
-		return nil, err
-	}
+	// The files the user named (--identity) are checked first.
 	u, err := unlockFromFlags(c, e)
 	if err != nil {
 		return nil, err
 	}
-	h, err := home.Open(dir, home.Options{Create: create, Now: e.now, Unlock: u, Store: storeOptions(e), Ledger: c.String("ledger")})
+	dir, err := homeDir(c, false)
+	if err != nil {
+		return nil, err
+	}
+	if err := checkLedgerFlag(c); err != nil {
+		return nil, err
+	}
+	h, err := home.Open(dir, home.Options{Now: e.now, Unlock: u, Store: storeOptions(e), Ledger: c.String("ledger")})
 	if err != nil {
 		return nil, refused(err)
 	}
@@ -72,7 +72,7 @@ func openForSigning(c *cli.Context, e *env) (*signer.Service, error) {
 // ledger recorded of it (a keystore restored from an old backup is
 // refused).
 func loadKeys(c *cli.Context, e *env) (*keygen.Keyset, error) {
-	h, err := openExistingHome(c, e)
+	h, err := openHome(c, e)
 	if err != nil {
 		return nil, err
 	}
