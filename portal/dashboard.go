@@ -106,8 +106,8 @@ func (p *Portal) exportCSV(w http.ResponseWriter, r *http.Request) {
 	cw.Write([]string{"licence", "product", "plan", "customer", "status", "seats", "in_use", "expires", "features"})
 	for _, li := range d.Licences {
 		exp := li.Expires.String()
-		cw.Write([]string{li.Display, li.Product, li.Plan, signer.DefuseCell(li.Customer), string(li.Status),
-			strconv.Itoa(li.Seats), strconv.Itoa(li.InUse), exp, strings.Join(li.Features, " ")})
+		cw.Write(signer.SafeCSV(li.Display, li.Product, li.Plan, li.Customer, string(li.Status),
+			strconv.Itoa(li.Seats), strconv.Itoa(li.InUse), exp, strings.Join(li.Features, " ")))
 	}
 	cw.Flush()
 }
