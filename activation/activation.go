@@ -132,7 +132,9 @@ func (c *Config) migrate(s *stateFile, now time.Time) (*stateFile, error) {
 
 // Check returns the licence state on this machine at time now. It
 // records the first run and the latest time seen; the error is only for
-// a state file that cannot be read or written.
+// a state file that cannot be read or written. Check never opens a
+// socket: the online states (ActivatedOffline, ValidationRequired,
+// SeatLost, Revoked, Deactivated) come from what a Client stored.
 func Check(cfg Config, current codec.MachineUID, now time.Time) (Status, error) {
 	if err := cfg.defaults(); err != nil {
 		return Status{}, err
@@ -141,27 +143,55 @@ func Check(cfg Config, current codec.MachineUID, now time.Time) (Status, error) 
 	if err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
+	return cfg.evaluate(s, eff, early, current), nil
+}
+
+// evaluate is Check's answer for an opened state.
+func (c *Config) evaluate(s *stateFile, eff time.Time, early *Status, current codec.MachineUID) Status {
 	if early != nil && (early.State == ClockTampering || s.Code == "") {
-		return *early, nil
+		return *early
 	}
-	if s.Code == "" {
-		left := cfg.Grace - eff.Sub(s.FirstRun)
+	switch {
+	case s.Released != 0:
+		return Status{State: Deactivated, LicenceKey: s.LicenceKey, DeactivationCode: s.Deactivation}
+	case s.Lost != "":
+		return lostStatus(s.Lost, s.LicenceKey, nil)
+	case s.Code == "":
+		left := c.Grace - eff.Sub(s.FirstRun)
 		if left > 0 {
-			return Status{State: InGrace, GraceLeft: left}, nil
+			return Status{State: InGrace, GraceLeft: left}
 		}
-		return Status{State: ActivationRequired}, nil
+		return Status{State: ActivationRequired}
 	}
 	issued, err := codec.ParseMachineUID(s.MachineUID)
 	if err != nil {
-		return Status{State: Invalid, Reason: err, LicenceKey: s.LicenceKey}, nil
+		return Status{State: Invalid, Reason: err, LicenceKey: s.LicenceKey}
 	}
 	diff := CompareUIDs(issued, current)
-	if !cfg.Policy.Matches(diff) {
-		return Status{State: MachineChanged, Changes: diff, LicenceKey: s.LicenceKey}, nil
+	if !c.Policy.Matches(diff) {
+		return Status{State: MachineChanged, Changes: diff, LicenceKey: s.LicenceKey}
 	}
 	// The code is bound to the UID it was issued for; the policy has just
 	// accepted this machine as that one.
-	return status(cfg, s.LicenceKey, s.Code, issued, eff), nil
+	st := status(*c, s.LicenceKey, s.Code, issued, eff)
+	if s.Online == nil {
+		return st
+	}
+	// An online code is used on the last answer's terms only until the
+	// offline grace ends; the server is asked again from ValidateAfter
+	// (an expired one too: validation renews a lease).
+	on := s.Online
+	st.ValidateAfter, st.OfflineUntil = on.ValidateAfter, on.OfflineUntil
+	if st.State != Activated {
+		return st
+	}
+	switch {
+	case !eff.Before(on.OfflineUntil):
+		st.State, st.Reason = ValidationRequired, fmt.Errorf("the licence server last answered at %s", on.Contact.Format(time.RFC3339))
+	case !eff.Before(on.ValidateAfter):
+		st.State, st.GraceLeft = ActivatedOffline, on.OfflineUntil.Sub(eff)
+	}
+	return st
 }
 
 func status(cfg Config, licence, code string, uid codec.MachineUID, at time.Time) Status {
@@ -182,7 +212,9 @@ func status(cfg Config, licence, code string, uid codec.MachineUID, at time.Time
 // Activate checks a code typed or pasted by the user and, if it is valid
 // for this licence key and machine, stores it. On failure the state is
 // unchanged and the error is the verifier's (errors.Is with the verify
-// sentinels; for a single typo the *verify.Error carries a suggestion).
+// sentinels; for a single typo the *verify.Error carries a suggestion),
+// or ErrGivenUp for the code this machine gave up by deactivating. A
+// typed code is an offline activation: it is never validated online.
 func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now time.Time) (Status, error) {
 	if err := cfg.defaults(); err != nil {
 		return Status{}, err
@@ -191,6 +223,17 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 	if err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
+	return cfg.accept(s, eff, early, licenceKey, code, current, now, nil)
+}
+
+// schedule is how an online answer says to use its code: validate again
+// after every, use it without an answer for grace.
+type schedule struct{ every, grace time.Duration }
+
+// accept verifies a code, typed or from the licence server's answer (the
+// same checks for both), for licenceKey on machine uid and stores it with
+// its online schedule (nil for a typed code).
+func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, code string, uid codec.MachineUID, now time.Time, sch *schedule) (Status, error) {
 	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm // keys typed with look-alikes (O for 0) are read correctly
 	}
@@ -202,8 +245,8 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 		// the latest time seen moves back to it. An old code kept from
 		// before cannot do this: its issue day is not after the stored
 		// one's.
-		st := status(cfg, licenceKey, code, current, now)
-		if st.State != Activated || !cfg.fresh(st.Terms.Issued, s.IssuedSeen, now) {
+		st := status(*c, licenceKey, code, uid, now)
+		if st.State != Activated || !c.fresh(st.Terms.Issued, s.IssuedSeen, now) {
 			return *early, early.Reason
 		}
 		s.LatestSeen, eff = now, now
@@ -211,15 +254,26 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 			s.FirstRun = now
 		}
 	}
-	st := status(cfg, licenceKey, code, current, eff)
+	st := status(*c, licenceKey, code, uid, eff)
 	if st.State != Activated {
 		return st, st.Reason
 	}
+	if sch == nil && s.Released != 0 && st.Terms.Serial == s.Released && licenceKey == s.LicenceKey {
+		// This machine gave that code up and showed a deactivation code
+		// for it: typed in again, it would hold a seat the vendor freed.
+		return Status{State: Deactivated, LicenceKey: s.LicenceKey, DeactivationCode: s.Deactivation}, ErrGivenUp
+	}
 	canon, _ := codec.CanonicalText(code)
-	s.LicenceKey, s.Code, s.MachineUID = licenceKey, canon, current.String()
+	s.LicenceKey, s.Code, s.MachineUID = licenceKey, canon, uid.String()
 	s.IssuedSeen = max(s.IssuedSeen, st.Terms.Issued)
-	if err := save(cfg.StatePath, s, newStateKey(cfg.StateKey, cfg.Keyring.Product(), current)); err != nil {
-		return Status{State: ActivationRequired, Reason: err}, fmt.Errorf("activation: writing %s: %w", cfg.StatePath, err)
+	s.Lost, s.Released, s.Deactivation = "", 0, ""
+	s.Online = nil
+	if sch != nil {
+		s.Online = &onlineState{Contact: eff, ValidateAfter: eff.Add(sch.every), OfflineUntil: eff.Add(sch.grace)}
+		st.ValidateAfter, st.OfflineUntil = s.Online.ValidateAfter, s.Online.OfflineUntil
+	}
+	if err := save(c.StatePath, s, newStateKey(c.StateKey, c.Keyring.Product(), uid)); err != nil {
+		return Status{State: ActivationRequired, Reason: err}, fmt.Errorf("activation: writing %s: %w", c.StatePath, err)
 	}
 	return st, nil
 }

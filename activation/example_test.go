@@ -2,6 +2,8 @@ package activation_test
 
 import (
 	"bytes"
+	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -35,4 +37,55 @@ func Example() {
 	// Output:
 	// not activated: 7 day(s) of the grace period left
 	// activated (never expires, 1 seat(s), serial 1) <nil>
+}
+
+// unreachable is a licence server that cannot be reached, for the
+// example; in a product, activation/online.New gives the real one.
+type unreachable struct{}
+
+func (unreachable) Activate(context.Context, activation.Request) (activation.Answer, error) {
+	return activation.Answer{}, &activation.ServerError{Err: activation.ErrOffline}
+}
+func (unreachable) Validate(context.Context, activation.Request) (activation.Answer, error) {
+	return activation.Answer{}, &activation.ServerError{Err: activation.ErrOffline}
+}
+func (unreachable) Deactivate(context.Context, activation.Request) (activation.Deactivation, error) {
+	return activation.Deactivation{}, &activation.ServerError{Err: activation.ErrOffline}
+}
+
+func ExampleClient() {
+	key, _ := keygen.Generate(bytes.NewReader(make([]byte, 32)), "umenu", codec.Ed25519, time.Now(), nil)
+	keyring, _ := verify.NewKeyring(&codec.Keyring{Product: "umenu", Keys: []codec.Key{key.VerificationKey()}})
+	uid, _ := codec.ParseMachineUID("19DSX-5JRR5-00000-0000E")
+	dir, _ := os.MkdirTemp("", "product")
+	defer os.RemoveAll(dir)
+	now := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	c := &activation.Client{
+		Config:     activation.Config{Keyring: keyring, StatePath: filepath.Join(dir, "state.json")},
+		Server:     unreachable{}, // online.New("https://licence.example.com", online.Options{})
+		Machine:    uid,
+		LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM",
+		Now:        func() time.Time { return now },
+	}
+	ctx := context.Background()
+
+	// At start-up: activate online on first use; offline, the grace runs.
+	st, err := c.Start(ctx)
+	fmt.Println(st, errors.Is(err, activation.ErrOffline))
+
+	// The code the vendor sent for the request code, typed in.
+	code, _ := codec.Sign(key, codec.Binding{Product: "umenu", LicenceKey: c.LicenceKey, MachineUID: uid.String()},
+		codec.Payload{Issued: codec.DayOf(now), Expires: codec.NoExpiry, Seats: 1, Serial: 1})
+	st, err = c.ActivateCode(c.LicenceKey, code)
+	fmt.Println(st, err)
+
+	// Deactivated offline: the product stops and shows the code for the
+	// vendor.
+	st, err = c.Deactivate(ctx)
+	_, perr := codec.ParseDeactivationCode(st.DeactivationCode)
+	fmt.Println(st.State, st.Licensed(), errors.Is(err, activation.ErrOffline), perr)
+	// Output:
+	// not activated: 7 day(s) of the grace period left true
+	// activated (never expires, 1 seat(s), serial 1) <nil>
+	// deactivated false true <nil>
 }

@@ -12,3 +12,7 @@ import (
 func WriteState(path string, firstRun, latestSeen time.Time, secret []byte, product string, uid codec.MachineUID) error {
 	return save(path, &stateFile{FirstRun: firstRun, LatestSeen: latestSeen}, newStateKey(secret, product, uid))
 }
+
+// SetMinWait lowers the shortest wait of c.Watch, for tests on the real
+// clock.
+func SetMinWait(c *Client, d time.Duration) { c.minWait = d }

@@ -31,6 +31,22 @@ func FuzzStateFile(f *testing.F) {
 	}
 	f.Add(data)
 	f.Add(data[:len(data)/2])
+	online := *s
+	online.Online = &onlineState{Contact: s.LatestSeen, ValidateAfter: s.LatestSeen.Add(24 * time.Hour), OfflineUntil: s.LatestSeen.Add(7 * 24 * time.Hour)}
+	lost := *s
+	lost.Code, lost.Lost = "", "LICENCE_SUSPENDED"
+	released := *s
+	released.Code, released.Released, released.Deactivation = "", 7, "a deactivation code"
+	for _, v := range []*stateFile{&online, &lost, &released} {
+		if err := save(good, v, key); err != nil {
+			f.Fatal(err)
+		}
+		if st, err := load(good, key); err != nil || st == nil {
+			f.Fatalf("a version 3 seed does not load: %+v %v", v, err)
+		}
+		b, _ := os.ReadFile(good)
+		f.Add(b)
+	}
 	f.Add(bytes.Replace(data, []byte("2026-11-23"), []byte("2006-11-23"), 1))
 	f.Add([]byte("{}"))
 	f.Fuzz(func(t *testing.T, b []byte) {
@@ -48,7 +64,9 @@ func FuzzStateFile(f *testing.F) {
 		}
 		back, err := load(again, key)
 		if err != nil || back == nil || !back.FirstRun.Equal(st.FirstRun) || !back.LatestSeen.Equal(st.LatestSeen) ||
-			back.LicenceKey != st.LicenceKey || back.Code != st.Code || back.MachineUID != st.MachineUID {
+			back.LicenceKey != st.LicenceKey || back.Code != st.Code || back.MachineUID != st.MachineUID ||
+			back.Lost != st.Lost || back.Released != st.Released || back.Deactivation != st.Deactivation ||
+			(back.Online == nil) != (st.Online == nil) || back.Online != nil && *back.Online != *st.Online {
 			t.Fatalf("state does not round-trip: %+v -> %+v (%v)", st, back, err)
 		}
 	})

@@ -35,16 +35,43 @@ type stateFile struct {
 	// IssuedSeen is the latest issue day of a code this product stored:
 	// only a code issued later is fresh evidence of today's date.
 	IssuedSeen codec.Day `json:"issuedSeen,omitempty"`
-	Checksum   string    `json:"checksum"`
+	// Version 3 adds the online half. Online is set while the stored
+	// code came from the licence server and is kept by validating.
+	Online *onlineState `json:"online,omitempty"`
+	// Lost is the licence server's code for the answer that took the
+	// licence away (ServerCode): the code is gone; the licence key and
+	// machine stay, to say which licence and to validate again.
+	Lost string `json:"lost,omitempty"`
+	// Released is the serial of the code the product gave up by
+	// deactivating; Deactivation the deactivation code it showed while
+	// the server has not freed the seat.
+	Released     uint64 `json:"released,omitempty"`
+	Deactivation string `json:"deactivation,omitempty"`
+	Checksum     string `json:"checksum"`
+}
+
+// onlineState is the schedule of an online activation, in the product's
+// own clock: the server's answer gives durations (from its Date), so a
+// server whose clock is off moves nothing.
+type onlineState struct {
+	// Contact is when the server last answered.
+	Contact time.Time `json:"contact"`
+	// ValidateAfter is when to validate next, OfflineUntil until when the
+	// code is used without an answer.
+	ValidateAfter time.Time `json:"validateAfter"`
+	OfflineUntil  time.Time `json:"offlineUntil"`
 }
 
 const (
 	stateFormat = "actkit-product-state"
 	// stateVersion 2 carries a MAC. Version 1 files (an unkeyed checksum
-	// anyone can recompute) are read once and written back as version 2;
-	// once the product has a StateKey they are only a migration that
-	// grants nothing new (Config.migrate).
-	stateVersion = 2
+	// anyone can recompute) are read once and written back as the current
+	// version; once the product has a StateKey they are only a migration
+	// that grants nothing new (Config.migrate). Version 3 adds the online
+	// fields (Online, Lost, Released, Deactivation) under the same MAC: a
+	// version 2 file is read as it is (it cannot hold them) and written
+	// back as version 3.
+	stateVersion = 3
 	maxStateFile = 64 << 10
 )
 
@@ -94,12 +121,37 @@ func (s *stateFile) sum(key stateKey) string {
 // never before the latest time seen, so a first run not after it leaves
 // no more grace than the grace period. A code is stored with its licence
 // key and machine, and the issue day seen only with a code.
+//
+// A licence taken away (Lost) or given up (Released, with the
+// deactivation code while the seat may be held) keeps its licence key
+// and machine but never a code, and never both. An online schedule
+// belongs to a stored code, and its times are in order: the last answer
+// not after the latest time seen, the next validation not after the end
+// of the offline grace.
 func (s *stateFile) possible() bool {
 	if s.FirstRun.IsZero() || s.LatestSeen.IsZero() || s.FirstRun.After(s.LatestSeen) {
 		return false
 	}
 	activated := s.Code != ""
-	return (s.LicenceKey != "") == activated && (s.MachineUID != "") == activated && (s.IssuedSeen == 0 || activated)
+	lost, released := s.Lost != "", s.Released != 0
+	switch {
+	case activated && (lost || released), lost && released, s.Deactivation != "" && !released:
+		return false
+	case lost:
+		if _, ok := lostStates[s.Lost]; !ok {
+			return false
+		}
+	case s.Online != nil && (!activated || s.Online.Contact.IsZero() || s.Online.Contact.After(s.LatestSeen) ||
+		s.Online.ValidateAfter.Before(s.Online.Contact) || s.Online.OfflineUntil.Before(s.Online.ValidateAfter)):
+		return false
+	}
+	bound := activated || lost || released
+	return (s.LicenceKey != "") == bound && (s.MachineUID != "") == bound && (s.IssuedSeen == 0 || bound)
+}
+
+// hasOnlineFields reports whether the state has any version 3 field.
+func (s *stateFile) hasOnlineFields() bool {
+	return s.Online != nil || s.Lost != "" || s.Released != 0 || s.Deactivation != ""
 }
 
 // errDamaged marks a state file that exists but cannot be trusted.
@@ -122,9 +174,11 @@ func load(path string, key stateKey) (*stateFile, error) {
 	var s stateFile
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
-	// Version 1 never wrote an issue day seen.
-	if len(data) > maxStateFile || dec.Decode(&s) != nil || s.Format != stateFormat || (s.Version != 1 && s.Version != stateVersion) ||
-		(s.Version == 1 && s.IssuedSeen != 0) || !hmac.Equal([]byte(s.Checksum), []byte(s.sum(key))) || !s.possible() {
+	// Version 1 never wrote an issue day seen, versions 1 and 2 none of
+	// the online fields.
+	if len(data) > maxStateFile || dec.Decode(&s) != nil || s.Format != stateFormat || s.Version < 1 || s.Version > stateVersion ||
+		(s.Version == 1 && s.IssuedSeen != 0) || (s.Version < 3 && s.hasOnlineFields()) ||
+		!hmac.Equal([]byte(s.Checksum), []byte(s.sum(key))) || !s.possible() {
 		return nil, errDamaged
 	}
 	return &s, nil
@@ -133,6 +187,9 @@ func load(path string, key stateKey) (*stateFile, error) {
 func save(path string, s *stateFile, key stateKey) error {
 	s.Format, s.Version = stateFormat, stateVersion
 	s.FirstRun, s.LatestSeen = s.FirstRun.UTC(), s.LatestSeen.UTC()
+	if s.Online != nil {
+		s.Online.Contact, s.Online.ValidateAfter, s.Online.OfflineUntil = s.Online.Contact.UTC(), s.Online.ValidateAfter.UTC(), s.Online.OfflineUntil.UTC()
+	}
 	s.Checksum = s.sum(key)
 	data, err := json.MarshalIndent(s, "", "  ")
 	if err != nil {

@@ -154,8 +154,8 @@ func TestVersion1StateGrantsNothingNew(t *testing.T) {
 		FirstRun time.Time `json:"firstRun"`
 	}
 	data, _ := os.ReadFile(path)
-	if err := json.Unmarshal(data, &back); err != nil || back.Version != 2 {
-		t.Fatalf("not rewritten as version 2: %s (%v)", data, err)
+	if err := json.Unmarshal(data, &back); err != nil || back.Version != 3 {
+		t.Fatalf("not rewritten as version 3: %s (%v)", data, err)
 	}
 	if st := check(t, f, f.here, now.Add(time.Hour)); st.State != activation.Activated {
 		t.Fatalf("after migration: %v", st)

@@ -79,3 +79,15 @@ func ExampleParseDay() {
 	fmt.Println(uint16(d), d, d.End().Format("2006-01-02T15:04Z"))
 	// Output: 1155 2027-03-01 2027-03-02T00:00Z
 }
+
+func ExampleParseDeactivationCode() {
+	d, err := codec.ParseDeactivationCode("JsEyooYBFLj B7RjQSqgQSZ EJjG4EM4u4B DEbRBEZv6gS vHtdrMMJ2qX xWR8iGazKTb vZud6oTDJ4u GNVXTBNQhuj 96nckBV")
+	fmt.Println(d.Product, d.LicenceKey, d.MachineUID, d.Serial, d.Day, err)
+	// One symbol mistyped in the third group:
+	_, err = codec.ParseDeactivationCode("JsEyooYBFLj-B7RjQSqgQSZ-EJjG4EN4u4B-DEbRBEZv6gS-vHtdrMMJ2qX-xWR8iGazKTb-vZud6oTDJ4u-GNVXTBNQhuj-96nckBV")
+	var ce *codec.Error
+	fmt.Println(errors.Is(err, codec.ErrTypo), errors.As(err, &ce) && ce.Groups[0] == 3)
+	// Output:
+	// umenu UMENU7KQ2XM4RTA9VWCEH3NPM 14HM8-T5D2P-00000-0000M 4242 2026-11-23 <nil>
+	// true true
+}

@@ -11,6 +11,9 @@ const (
 	LabelKeyring          = "actkit/v1/keyring"
 	LabelLedgerCheckpoint = "actkit/v1/ledger-checkpoint"
 	LabelRequestCode      = "actkit/v1/request-code"
+	// LabelDeactivationCode separates the checksum of deactivation codes
+	// (a product giving up its activation offline) from request codes'.
+	LabelDeactivationCode = "actkit/v1/deactivation-code"
 	LabelKeyID            = "actkit/v1/key-id"
 	LabelProductTag       = "actkit/v1/product-tag"
 	LabelKeyChecksum      = "actkit/v1/key-checksum"

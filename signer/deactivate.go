@@ -1,0 +1,109 @@
+package signer
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/licensing"
+)
+
+// Deactivated is what a deactivation code named and freed.
+type Deactivated struct {
+	// Licence is the licence's display key, Product its product, Machine
+	// the machine UID the code names.
+	Licence, Product, Machine string
+	// Serial is the serial of the activation the code gives up: the one
+	// freed when the call succeeds.
+	Serial uint64
+	// Day is the day the product says it gave the code up.
+	Day codec.Day
+}
+
+// ReleaseCode frees the seat that a deactivation code gives up: the
+// vendor's way (like Release, without a release budget) for a product that
+// deactivated offline and showed the code to its customer
+// (docs/format.md section 12). The code frees only the activation whose
+// serial it names: if that machine's seat is held by another activation
+// (it activated again after making the code) or by none (the code was
+// used already), nothing is freed and the error is ErrNotActivated. The
+// answer is filled in whenever the code parses.
+func (s *Service) ReleaseCode(ctx context.Context, code string) (Deactivated, error) {
+	return s.releaseCode(ctx, "", code, false)
+}
+
+// DeactivateCode is ReleaseCode at the customer's request (the licence
+// API, the portal): the code's licence key must be licence, the caller's,
+// and the release counts against the licence plan's release budget, as
+// Deactivate does.
+func (s *Service) DeactivateCode(ctx context.Context, licence, code string) (Deactivated, error) {
+	norm, err := licensing.ParseLicenceKey(licence)
+	if err != nil {
+		return Deactivated{}, err
+	}
+	return s.releaseCode(ctx, norm, code, true)
+}
+
+func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted bool) (Deactivated, error) {
+	dc, err := codec.ParseDeactivationCode(code)
+	if err != nil {
+		return Deactivated{}, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the deactivation code is damaged: " + err.Error(), Err: err}
+	}
+	d := Deactivated{Product: dc.Product, Machine: dc.MachineUID.String(), Serial: dc.Serial, Day: dc.Day}
+	if caller != "" && dc.LicenceKey != caller {
+		// The code names its licence key; the caller authenticated with
+		// theirs. One licence's key must not free another's seats.
+		return d, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the deactivation code is for another licence key"}
+	}
+	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+		li, err := tx.LicenceForUpdate(dc.LicenceKey)
+		if err != nil {
+			return err
+		}
+		d.Licence = li.Display
+		if li.Product != dc.Product {
+			return &licensing.Refusal{Reason: licensing.ErrWrongProduct, Licence: li.Display, Product: li.Product,
+				Detail: "the deactivation code is for product " + dc.Product}
+		}
+		cur, found, err := tx.LiveActivation(dc.LicenceKey, d.Machine)
+		if err != nil {
+			return err
+		}
+		// The serial is what ties the code to one activation: a code made
+		// before the machine activated again must not free the new seat.
+		if !found || cur.Serial != dc.Serial {
+			detail := fmt.Sprintf("serial %d on machine %s holds no seat", dc.Serial, d.Machine)
+			if found {
+				detail = fmt.Sprintf("serial %d on machine %s holds no seat: serial %d holds it now", dc.Serial, d.Machine, cur.Serial)
+			}
+			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: detail}
+		}
+		if budgeted {
+			if err := s.withinReleaseBudget(tx, li); err != nil {
+				return err
+			}
+		}
+		_, err = s.releaseTx(tx, dc.LicenceKey, d.Machine, "released")
+		return err
+	})
+	return d, err
+}
+
+// withinReleaseBudget refuses a customer's release past the licence
+// plan's budget for the release window (the rule Deactivate applies).
+func (s *Service) withinReleaseBudget(tx ledger.Tx, li licensing.Licence) error {
+	pl, hasPlan, err := plan(tx, li)
+	if err != nil || !hasPlan || pl.ReleaseBudget <= 0 {
+		return err
+	}
+	n, err := tx.Releases(li.Key, s.now().Add(-licensing.ReleaseWindow))
+	if err != nil {
+		return err
+	}
+	if n >= pl.ReleaseBudget {
+		return &licensing.Refusal{Reason: licensing.ErrReleaseBudget, Licence: li.Display, Product: li.Product,
+			Detail: fmt.Sprintf("%d of %d used", n, pl.ReleaseBudget)}
+	}
+	return nil
+}
