@@ -2,15 +2,22 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
+	"sync"
+	"time"
 
 	"filippo.io/age"
+	"github.com/actkit/actkit/activation"
+	"github.com/actkit/actkit/activation/online"
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/machine"
+	"github.com/actkit/actkit/verify"
 	"github.com/urfave/cli/v2"
 )
 
@@ -60,9 +67,12 @@ func demoCommand(e *env) *cli.Command {
 		Description: `Creates a keystore, a product and its key, a licence with two seats; shows
 this machine's UID and request code; issues a code and verifies it against
 the exported keyring; shows a third machine refused for lack of seats and a
-mistyped code caught with its correction. Each step prints the command a
-user would type. Everything happens in a temporary home that is removed at
-the end, unless --home names one to keep.
+mistyped code caught with its correction. Then the online story: starts the
+licence API (actkit serve) on a free loopback port, lets a product activate
+itself online (the seat count shown), validate and deactivate (the seat
+freed), and stops the server. Each step prints the command a user would
+type. Everything happens in a temporary home that is removed at the end,
+unless --home names one to keep; nothing is left running.
 
 Example:
    go run ./cmd/actkit demo
@@ -205,10 +215,164 @@ func (d *demo) story() error {
 			return err
 		}
 	}
+	if err := d.online(h, k, keyring11); err != nil {
+		return err
+	}
 	if _, err := d.run("The audit trail is intact", 0, with(h, "ledger", "verify")...); err != nil {
 		return err
 	}
 	return nil
+}
+
+// online is the story of a machine with internet: 'actkit serve' on a
+// free loopback port of this machine, a product that activates itself,
+// validates and deactivates through it, and the server stopped again.
+func (d *demo) online(h, k []string, keyringPath string) error {
+	w := d.e.stdout
+	with := func(base []string, more ...string) []string { return append(append([]string{}, more...), base...) }
+	fmt.Fprintln(w, "\n-- Online activation: the licence server --")
+	lic, err := d.run("Sell a licence with two seats for machines with internet", 0, with(h, "licence", "new", "--product", "demo-app", "--seats", "2", "--features", "reports", "--customer", "Demo Office")...)
+	if err != nil {
+		return err
+	}
+	url, stop, err := d.serve("Start the licence API on a free port of this machine (Ctrl-C stops it; here the demo does)",
+		with(k, "serve", "--listen", "127.0.0.1:0")...)
+	if err != nil {
+		return err
+	}
+	defer stop() // whatever happens, no server is left behind
+
+	fmt.Fprintf(w, "\n-- A customer's machine with internet: the product talks to %s --\n", url)
+	data, err := os.ReadFile(keyringPath)
+	if err != nil {
+		return err
+	}
+	kr, err := verify.ParseKeyring(string(data))
+	if err != nil {
+		return err
+	}
+	srv, err := online.New(url, online.Options{})
+	if err != nil {
+		return err
+	}
+	uid, err := codec.ParseMachineUID(demoUID("online-office"))
+	if err != nil {
+		return err
+	}
+	c := &activation.Client{
+		Config:         activation.Config{Keyring: kr, StatePath: filepath.Join(d.home, "product-state.json")},
+		Server:         srv,
+		Machine:        uid,
+		LicenceKey:     lic,
+		MachineName:    "DEMO-OFFICE-PC",
+		ProductVersion: "1.1.0",
+		Now:            d.e.now,
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	if err := d.product("The product starts for the first time and activates itself online", activation.Activated)(c.Start(ctx)); err != nil {
+		return err
+	}
+	if _, err := d.run("The vendor sees the seat it took", 0, with(h, "licence", "show", lic)...); err != nil {
+		return err
+	}
+	if err := d.product("Its scheduled validation asks the server again (the code is verified offline before it is kept)", activation.Activated)(c.Validate(ctx)); err != nil {
+		return err
+	}
+	if err := d.product("The customer deactivates the machine: the product stops using its code and the seat is free", activation.Deactivated)(c.Deactivate(ctx)); err != nil {
+		return err
+	}
+	if _, err := d.run("The vendor sees the seat free again", 0, with(h, "licence", "show", lic)...); err != nil {
+		return err
+	}
+	d.step++
+	fmt.Fprintf(w, "\n%d. Stop the licence server\n", d.step)
+	if err := stop(); err != nil {
+		return err
+	}
+	fmt.Fprintln(w, "stopped: requests in flight finished first")
+	return nil
+}
+
+// product returns a check that prints one product-side step (what the
+// product would show its user) and that it ended in the state want.
+func (d *demo) product(title string, want activation.State) func(activation.Status, error) error {
+	d.step++
+	fmt.Fprintf(d.e.stdout, "\n%d. %s\n", d.step, title)
+	return func(st activation.Status, err error) error {
+		line := "product: " + st.String()
+		if st.MaxActivations > 0 {
+			line += fmt.Sprintf(" (seats: %d of %d in use)", st.ActiveCount, st.MaxActivations)
+		} else if st.State == activation.Deactivated {
+			line += fmt.Sprintf(" (%d seat(s) in use)", st.ActiveCount)
+		}
+		fmt.Fprintln(d.e.stdout, line)
+		if err != nil || st.State != want {
+			return fmt.Errorf("demo step %d (%s): %v (%v), expected %v", d.step, title, st, err, want)
+		}
+		return nil
+	}
+}
+
+// serve runs 'actkit serve' in this process, printing its command line,
+// and returns its URL once it listens, with the function that stops it
+// (as Ctrl-C would) and waits until it has; calling it again does nothing.
+// Its log lines are kept out of the story.
+func (d *demo) serve(title string, args ...string) (string, func() error, error) {
+	d.step++
+	fmt.Fprintf(d.e.stdout, "\n%d. %s\n$ actkit %s\n", d.step, title, quoteArgs(args))
+	logs := &urlWatcher{found: make(chan string, 1)}
+	sub := &env{stdin: strings.NewReader(""), stdout: io.Discard, stderr: logs, now: d.e.now}
+	app := newApp(sub)
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() {
+		err := app.RunContext(ctx, interspersed(app, append([]string{"actkit"}, args...)))
+		if sub.home != nil {
+			sub.home.Close()
+		}
+		done <- err
+	}()
+	select {
+	case url := <-logs.found:
+		fmt.Fprintf(d.e.stdout, "actkit: serving the licence API on %s\n", url)
+		var once sync.Once
+		var err error
+		return url, func() error {
+			once.Do(func() { cancel(); err = <-done })
+			return err
+		}, nil
+	case err := <-done:
+		cancel()
+		return "", nil, fmt.Errorf("demo step %d (%s): %v: %s", d.step, title, err, strings.TrimSpace(logs.String()))
+	}
+}
+
+// urlWatcher collects the server's log and passes on the URL it serves.
+type urlWatcher struct {
+	mu    sync.Mutex
+	buf   bytes.Buffer
+	found chan string
+	sent  bool
+}
+
+var servingLine = regexp.MustCompile(`serving the licence API on (\S+)`)
+
+func (u *urlWatcher) Write(p []byte) (int, error) {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	u.buf.Write(p)
+	if m := servingLine.FindSubmatch(u.buf.Bytes()); m != nil && !u.sent {
+		u.sent = true
+		u.found <- string(m[1])
+	}
+	return len(p), nil
+}
+
+func (u *urlWatcher) String() string {
+	u.mu.Lock()
+	defer u.mu.Unlock()
+	return u.buf.String()
 }
 
 // demoUID makes a valid machine UID for a pretend machine.

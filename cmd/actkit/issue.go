@@ -101,17 +101,30 @@ offline until it expires: use leases (--lease) where that matters. Shows
 what it will do and asks first on a terminal; --yes for scripts, --dry-run
 to see what it would do.
 
-Example:
-   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E --yes`,
+--code frees the seat named by the deactivation code a product showed when
+it was deactivated without reaching the licence server: only the activation
+whose serial the code names (a machine that activated again since keeps its
+new seat), and only once.
+
+Examples:
+   actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E --yes
+   actkit release --code DEACTIVATION-CODE --yes`,
 		Flags: []cli.Flag{
 			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
 			&cli.StringFlag{Name: "machine"},
+			&cli.StringFlag{Name: "code", Usage: "the deactivation code a product showed (instead of --licence and --machine)"},
 			yesFlag, dryRunFlag,
 			jsonFlag,
 		},
 		Action: func(c *cli.Context) error {
+			if c.String("code") != "" {
+				if c.String("licence") != "" || c.String("machine") != "" {
+					return usageError("give --code, or --licence and --machine, not both")
+				}
+				return releaseCode(c, e, c.String("code"))
+			}
 			if c.String("licence") == "" || c.String("machine") == "" {
-				return usageError("--licence and --machine are required")
+				return usageError("--licence and --machine are required, or --code")
 			}
 			svc, err := openService(c, e, nil)
 			if err != nil {
@@ -137,6 +150,37 @@ Example:
 			return nil
 		},
 	}
+}
+
+// releaseCode frees the seat a deactivation code gives up
+// (signer.Service.ReleaseCode: the vendor's release, no budget).
+func releaseCode(c *cli.Context, e *env, code string) error {
+	dc, err := codec.ParseDeactivationCode(code)
+	if err != nil {
+		return refused(fmt.Errorf("the deactivation code: %w", err), "ask the customer to copy the deactivation code again from the product")
+	}
+	svc, err := openService(c, e, nil)
+	if err != nil {
+		return err
+	}
+	if li, h, ok := holder(c, svc, dc.LicenceKey, dc.MachineUID.String()); ok && h.Serial == dc.Serial {
+		var fx effects
+		fx.add("free the seat of machine %s on licence %s (customer %q): serial %d, since %s", h.Machine, li.Display, li.Customer, h.Serial, h.Since.Format(time.DateOnly))
+		fx.add("the product says it gave the code up on %s", dc.Day)
+		fx.add("seats in use: %d of %d, then %d", li.InUse, li.Seats, li.InUse-h.Seats)
+		if done, err := proceed(c, e, fx, "Free this seat?"); done || err != nil {
+			return err
+		}
+	}
+	d, err := svc.ReleaseCode(c.Context, code)
+	if err != nil {
+		return failed(c, e, err)
+	}
+	if c.Bool("json") {
+		return writeJSON(e.stdout, map[string]any{"released": d.Serial, "licence": d.Licence, "machine": d.Machine, "givenUpOn": d.Day})
+	}
+	fmt.Fprintf(e.stdout, "released serial %d (licence %s, machine %s; the product gave it up on %s)\n", d.Serial, d.Licence, d.Machine, d.Day)
+	return nil
 }
 
 // holder returns the licence and the machine's seat on it, if it holds

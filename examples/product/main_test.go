@@ -16,8 +16,9 @@ import (
 )
 
 // TestMain makes the test binary the product when PRODUCT_TEST_CHILD is
-// set, with the clock from PRODUCT_NOW and a product value from
-// PRODUCT_TEST_MACHINE_VALUE: only this test binary reads them.
+// set, with the clock from PRODUCT_NOW, a product value from
+// PRODUCT_TEST_MACHINE_VALUE and the hardware under
+// PRODUCT_TEST_MACHINE_ROOT: only this test binary reads them.
 func TestMain(m *testing.M) {
 	if os.Getenv("PRODUCT_TEST_CHILD") == "1" {
 		if s := os.Getenv("PRODUCT_NOW"); s != "" {
@@ -28,7 +29,8 @@ func TestMain(m *testing.M) {
 			testOnlyNow = func() time.Time { return now }
 		}
 		testOnlyProductValue = os.Getenv("PRODUCT_TEST_MACHINE_VALUE")
-		os.Exit(run(os.Args[1:]))
+		testOnlyMachineRoot = os.Getenv("PRODUCT_TEST_MACHINE_ROOT")
+		os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 	}
 	os.Exit(m.Run())
 }
