@@ -9,24 +9,25 @@ import (
 
 // Reasons a request is refused. Every refusal wraps exactly one of them.
 var (
-	ErrUnknownLicence = errors.New("no such licence")
-	ErrLicenceTypo    = errors.New("licence key has a typo")
-	ErrLicenceExpired = errors.New("licence has expired")
-	ErrSuspended      = errors.New("licence is suspended")
-	ErrRevoked        = errors.New("licence is revoked")
-	ErrWrongProduct   = errors.New("licence is for another product")
-	ErrNoActiveKey    = errors.New("no active signing key for the product")
-	ErrNoTrustedKey   = errors.New("no key that the product release trusts can sign")
-	ErrSeatLimit      = errors.New("no free seat")
-	ErrNotActivated   = errors.New("machine holds no seat on the licence")
-	ErrActivated      = errors.New("machine already holds a seat on the licence")
-	ErrReleaseBudget  = errors.New("the licence's deactivations for the last 30 days are used up")
-	ErrUnknownPlan    = errors.New("no such plan")
-	ErrInvalidMachine = errors.New("invalid machine UID")
-	ErrInvalidRequest = errors.New("invalid request code")
-	ErrUnknownProduct = errors.New("no such product")
-	ErrExists         = errors.New("already exists")
-	ErrInvalid        = errors.New("invalid value")
+	ErrUnknownLicence      = errors.New("no such licence")
+	ErrLicenceTypo         = errors.New("licence key has a typo")
+	ErrLicenceExpired      = errors.New("licence has expired")
+	ErrSuspended           = errors.New("licence is suspended")
+	ErrRevoked             = errors.New("licence is revoked")
+	ErrWrongProduct        = errors.New("licence is for another product")
+	ErrNoActiveKey         = errors.New("no active signing key for the product")
+	ErrNoTrustedKey        = errors.New("no key that the product release trusts can sign")
+	ErrSeatLimit           = errors.New("no free seat")
+	ErrNotActivated        = errors.New("machine holds no seat on the licence")
+	ErrActivated           = errors.New("machine already holds a seat on the licence")
+	ErrReleaseBudget       = errors.New("the licence's deactivations for the last 30 days are used up")
+	ErrUnknownPlan         = errors.New("no such plan")
+	ErrInvalidMachine      = errors.New("invalid machine UID")
+	ErrInvalidRequest      = errors.New("invalid request code")
+	ErrInvalidDeactivation = errors.New("invalid deactivation code")
+	ErrUnknownProduct      = errors.New("no such product")
+	ErrExists              = errors.New("already exists")
+	ErrInvalid             = errors.New("invalid value")
 )
 
 // Refusal is a request refused by the rules. Nothing was recorded.
@@ -98,6 +99,7 @@ var reasonCodes = []struct {
 	{ErrReleaseBudget, "release-budget"},
 	{ErrUnknownPlan, "unknown-plan"},
 	{ErrInvalidMachine, "invalid-machine"},
+	{ErrInvalidDeactivation, "invalid-deactivation-code"},
 	{ErrInvalidRequest, "invalid-request"},
 	{ErrUnknownProduct, "unknown-product"},
 	{ErrExists, "exists"},

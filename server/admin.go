@@ -1,18 +1,24 @@
 package server
 
 import (
+	"crypto/rand"
 	"errors"
+	"fmt"
 	"net/http"
+	"slices"
 	"strconv"
 	"strings"
 
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/licensing"
+	"github.com/actkit/actkit/signer"
 )
 
 // The admin API, for the vendor's own tools: API tokens (actkit token
 // new), never licence keys. Read scope reads; admin scope also changes.
 func (s *Server) adminRoutes() {
 	s.mux.HandleFunc("GET /api/admin/licences", s.admin(licensing.ScopeRead, s.adminLicences))
+	s.mux.HandleFunc("POST /api/admin/licences", s.admin(licensing.ScopeAdmin, s.adminNewLicence))
 	s.mux.HandleFunc("GET /api/admin/licences/{key}", s.admin(licensing.ScopeRead, s.adminLicence))
 	s.mux.HandleFunc("POST /api/admin/licences/{key}/{action}", s.admin(licensing.ScopeAdmin, s.adminAction))
 	s.mux.HandleFunc("GET /api/admin/audit", s.admin(licensing.ScopeRead, s.adminAudit))
@@ -84,16 +90,41 @@ func (s *Server) adminLicence(w http.ResponseWriter, r *http.Request) {
 }
 
 // adminAction: suspend, resume, revoke (body: {"reason"}), release (body:
-// {"machineId"}).
+// {"machineId"}), change (body: {"plan", "seats", "features",
+// "customer"}, each optional), transfer (body: {"from", "to"}: a seat
+// moved from one machine to another in one step; the answer carries the
+// new machine's code).
 func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		Reason    string `json:"reason,omitempty"`
-		MachineID string `json:"machineId,omitempty"`
+		Reason    string    `json:"reason,omitempty"`
+		MachineID string    `json:"machineId,omitempty"`
+		Plan      *string   `json:"plan,omitempty"`
+		Seats     *int      `json:"seats,omitempty"`
+		Features  *[]string `json:"features,omitempty"`
+		Customer  *string   `json:"customer,omitempty"`
+		From      string    `json:"from,omitempty"`
+		To        string    `json:"to,omitempty"`
 	}
 	if !s.readJSON(w, r, &body) {
 		return
 	}
 	key := r.PathValue("key")
+	// Each action takes its own fields: one that belongs to another
+	// action is a mistake, refused before anything changes.
+	given := map[string]bool{"reason": body.Reason != "", "machineId": body.MachineID != "", "plan": body.Plan != nil, "seats": body.Seats != nil,
+		"features": body.Features != nil, "customer": body.Customer != nil, "from": body.From != "", "to": body.To != ""}
+	takes := map[string][]string{"suspend": {"reason"}, "resume": {"reason"}, "revoke": {"reason"}, "release": {"machineId"},
+		"change": {"plan", "seats", "features", "customer"}, "transfer": {"from", "to"}}
+	if fields, known := takes[r.PathValue("action")]; known {
+		for name, set := range given {
+			if set && !slices.Contains(fields, name) {
+				p := newProblem(http.StatusBadRequest, CodeInvalid)
+				p.Detail = fmt.Sprintf("%s does not take %q (it takes %s)", r.PathValue("action"), name, strings.Join(fields, ", "))
+				writeProblem(w, r, p)
+				return
+			}
+		}
+	}
 	var li licensing.Licence
 	var err error
 	switch r.PathValue("action") {
@@ -110,6 +141,21 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 				li, err = s.svc.Licence(r.Context(), key)
 			}
 		}
+	case "change":
+		li, err = s.svc.ChangeLicence(r.Context(), key, signer.LicenceChange{Plan: body.Plan, Seats: body.Seats, Features: body.Features, Customer: body.Customer})
+	case "transfer":
+		var from, to string
+		if from, err = s.machine(r.Context(), key, body.From); err == nil {
+			if to, err = s.machine(r.Context(), key, body.To); err == nil {
+				var is signer.Issued
+				if is, _, err = s.svc.Transfer(r.Context(), key, from, to); err == nil {
+					if li, err = s.svc.Licence(r.Context(), key); err == nil {
+						writeJSON(w, http.StatusOK, map[string]any{"licence": adminLicence(li), "activationCode": is.Code, "machineUid": is.Machine, "serial": is.Serial})
+						return
+					}
+				}
+			}
+		}
 	default:
 		writeProblem(w, r, newProblem(http.StatusNotFound, CodeRoute))
 		return
@@ -119,6 +165,47 @@ func (s *Server) adminAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, adminLicence(li))
+}
+
+// adminNewLicence makes a licence (body: {"product", "plan", "seats",
+// "expires", "features", "customer"}); a plan brings its seats, term and
+// features, which the body may override.
+func (s *Server) adminNewLicence(w http.ResponseWriter, r *http.Request) {
+	var body struct {
+		Product  string   `json:"product"`
+		Plan     string   `json:"plan,omitempty"`
+		Seats    int      `json:"seats,omitempty"`
+		Expires  string   `json:"expires,omitempty"`
+		Features []string `json:"features,omitempty"`
+		Customer string   `json:"customer,omitempty"`
+	}
+	if !s.readJSON(w, r, &body) {
+		return
+	}
+	spec := licensing.LicenceSpec{Product: body.Product, Plan: body.Plan, Seats: body.Seats, Features: body.Features, Customer: body.Customer}
+	switch body.Expires {
+	case "":
+		if body.Plan == "" {
+			spec.Expires = codec.NoExpiry
+		}
+	case "never":
+		spec.Expires = codec.NoExpiry
+	default:
+		d, err := codec.ParseDay(body.Expires)
+		if err != nil {
+			p := newProblem(http.StatusBadRequest, CodeInvalid)
+			p.Detail = "expires: a date YYYY-MM-DD or never"
+			writeProblem(w, r, p)
+			return
+		}
+		spec.Expires = d
+	}
+	li, err := s.svc.NewLicence(r.Context(), rand.Reader, spec)
+	if err != nil {
+		writeProblem(w, r, s.problemFor(r, err))
+		return
+	}
+	writeJSON(w, http.StatusCreated, adminLicence(li))
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {

@@ -1,6 +1,7 @@
 package server
 
 import (
+	"bytes"
 	"context"
 	"crypto/sha256"
 	"encoding/hex"
@@ -8,6 +9,7 @@ import (
 	"errors"
 	"io"
 	"mime"
+	"net"
 	"net/http"
 	"strings"
 	"time"
@@ -32,6 +34,7 @@ func (s *Server) routes() {
 	for _, path := range []string{"/api/licence/activate", "/api/licence/validate", "/api/licence/deactivate", "/api/licence",
 		"/.well-known/actkit/keys.json", "/healthz", "/readyz"} {
 		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
+			w.Header().Set("Allow", allowed[path])
 			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, CodeMethod))
 		})
 	}
@@ -42,6 +45,12 @@ func (s *Server) routes() {
 		}
 		writeProblem(w, r, newProblem(http.StatusNotFound, CodeRoute))
 	})
+}
+
+// allowed is the Allow header of a 405 on each path.
+var allowed = map[string]string{
+	"/api/licence/activate": "POST", "/api/licence/validate": "POST", "/api/licence/deactivate": "POST",
+	"/api/licence": "GET", "/.well-known/actkit/keys.json": "GET", "/healthz": "GET", "/readyz": "GET",
 }
 
 // ActivateRequest is the body of activate, validate and deactivate. Field
@@ -121,8 +130,23 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 		writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, CodeBodyTooLarge))
 		return false
 	}
+	var ne net.Error
+	if errors.As(err, &ne) && ne.Timeout() {
+		// The client sent its body too slowly: a 408, which clients treat
+		// as "offline", not as an answer about the request.
+		writeProblem(w, r, newProblem(http.StatusRequestTimeout, CodeTimeout))
+		return false
+	}
 	if err != nil {
 		writeProblem(w, r, newProblem(http.StatusBadRequest, CodeInvalid))
+		return false
+	}
+	// Every body is a JSON object: null, an array or a bare value would
+	// otherwise decode as an empty request.
+	if t := bytes.TrimLeft(body, " \t\r\n"); len(t) == 0 || t[0] != '{' {
+		p := newProblem(http.StatusBadRequest, CodeInvalid)
+		p.Detail = "the body must be a JSON object"
+		writeProblem(w, r, p)
 		return false
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
@@ -195,13 +219,10 @@ func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
 		}
 		return u.String(), nil
 	}
-	if rc, err := codec.ParseRequestCode(id); err == nil {
-		norm, err := licensing.ParseLicenceKey(key)
+	if looksLikeRequestCode(id) {
+		rc, err := s.requestCode(key, id)
 		if err != nil {
 			return "", err
-		}
-		if rc.LicenceKey != norm {
-			return "", &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the request code is for another licence key"}
 		}
 		return rc.MachineUID.String(), nil
 	}
@@ -214,6 +235,46 @@ func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
 		return "", err
 	}
 	return u.String(), nil
+}
+
+// looksLikeRequestCode: groups of eleven base58 symbols (the last one
+// shorter) are a request code, damaged or not, never a fingerprint: a
+// mistyped request code must be refused, not mapped to another machine.
+func looksLikeRequestCode(id string) bool {
+	groups := strings.Split(id, "-")
+	if len(groups) < 2 {
+		return false
+	}
+	for i, g := range groups {
+		if len(g) == 0 || len(g) > 11 || i < len(groups)-1 && len(g) != 11 {
+			return false
+		}
+		for _, c := range g {
+			if !strings.ContainsRune(base58Alphabet, c) {
+				return false
+			}
+		}
+	}
+	return true
+}
+
+const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+
+// requestCode parses a request code sent as machineId; it must be for the
+// caller's licence key.
+func (s *Server) requestCode(key, id string) (codec.RequestCode, error) {
+	rc, err := codec.ParseRequestCode(id)
+	if err != nil {
+		return rc, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: err.Error(), Err: err}
+	}
+	norm, err := licensing.ParseLicenceKey(key)
+	if err != nil {
+		return rc, err
+	}
+	if rc.LicenceKey != norm {
+		return rc, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the request code is for another licence key"}
+	}
+	return rc, nil
 }
 
 func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
@@ -229,12 +290,25 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r, key) {
 		return
 	}
-	uid, err := s.machine(r.Context(), key, req.MachineID)
-	if err != nil {
-		writeProblem(w, r, s.problemFor(r, err))
-		return
+	ir := licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}
+	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
+		// The request code's product and version take part: another
+		// product's code is refused, and the key is chosen for the
+		// product's release line.
+		if _, err := s.requestCode(key, id); err != nil {
+			writeProblem(w, r, s.problemFor(r, err))
+			return
+		}
+		ir.Licence, ir.Request = "", id
+	} else {
+		uid, err := s.machine(r.Context(), key, req.MachineID)
+		if err != nil {
+			writeProblem(w, r, s.problemFor(r, err))
+			return
+		}
+		ir.Machine = uid
 	}
-	is, err := s.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Machine: uid, Name: req.MachineName, Tolerance: s.cfg.Tolerance})
+	is, err := s.svc.Issue(r.Context(), ir)
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
@@ -314,6 +388,15 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: a})
 }
 
+// DeactivateRequest is the body of deactivate: the machine, as for
+// activate, or the deactivation code a product showed when it gave up its
+// code offline (docs/format.md section 12), which names the machine and
+// the serial it gives up; not both.
+type DeactivateRequest struct {
+	ActivateRequest
+	DeactivationCode string `json:"deactivationCode,omitempty"`
+}
+
 // Deactivation is the answer of deactivate.
 type Deactivation struct {
 	Deactivated bool   `json:"deactivated"`
@@ -323,7 +406,7 @@ type Deactivation struct {
 }
 
 func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
-	var req ActivateRequest
+	var req DeactivateRequest
 	if !s.readJSON(w, r, &req) {
 		return
 	}
@@ -335,12 +418,31 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r, key) {
 		return
 	}
-	uid, err := s.machine(r.Context(), key, req.MachineID)
-	if err != nil {
-		writeProblem(w, r, s.problemFor(r, err))
+	var uid string
+	var serial uint64
+	var err error
+	switch {
+	case req.DeactivationCode != "" && req.MachineID != "":
+		p := newProblem(http.StatusBadRequest, CodeInvalid)
+		p.Detail = "give machineId or deactivationCode, not both"
+		writeProblem(w, r, p)
 		return
+	case req.DeactivationCode != "":
+		// The code frees only the activation whose serial it names, within
+		// the release budget, and only for the caller's licence.
+		var d signer.Deactivated
+		d, err = s.svc.DeactivateCode(r.Context(), key, req.DeactivationCode)
+		uid = d.Machine
+		if err == nil {
+			serial = d.Serial
+		}
+	default:
+		if uid, err = s.machine(r.Context(), key, req.MachineID); err != nil {
+			writeProblem(w, r, s.problemFor(r, err))
+			return
+		}
+		serial, err = s.svc.Deactivate(r.Context(), key, uid)
 	}
-	serial, err := s.svc.Deactivate(r.Context(), key, uid)
 	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return

@@ -28,6 +28,8 @@ const (
 	CodeWrongProduct    = "WRONG_PRODUCT"
 	CodeNoKey           = "NO_SIGNING_KEY"
 	CodeInvalidRequest  = "INVALID_REQUEST_CODE"
+	CodeInvalidDeact    = "INVALID_DEACTIVATION_CODE"
+	CodeTimeout         = "REQUEST_TIMEOUT"
 	CodeInvalid         = "INVALID_REQUEST"
 	CodeUnauthorized    = "UNAUTHORIZED"
 	CodeToken           = "INVALID_TOKEN"
@@ -45,24 +47,25 @@ var reasonProblems = map[error]struct {
 	status int
 	code   string
 }{
-	licensing.ErrUnknownLicence: {http.StatusNotFound, CodeNotFound},
-	licensing.ErrLicenceTypo:    {http.StatusBadRequest, CodeKeyTypo},
-	licensing.ErrLicenceExpired: {http.StatusForbidden, CodeExpired},
-	licensing.ErrSuspended:      {http.StatusForbidden, CodeSuspended},
-	licensing.ErrRevoked:        {http.StatusForbidden, CodeRevoked},
-	licensing.ErrWrongProduct:   {http.StatusBadRequest, CodeWrongProduct},
-	licensing.ErrNoActiveKey:    {http.StatusServiceUnavailable, CodeNoKey},
-	licensing.ErrNoTrustedKey:   {http.StatusServiceUnavailable, CodeNoKey},
-	licensing.ErrSeatLimit:      {http.StatusConflict, CodeSeatLimit},
-	licensing.ErrNotActivated:   {http.StatusNotFound, CodeNotActivated},
-	licensing.ErrActivated:      {http.StatusConflict, CodeActivated},
-	licensing.ErrReleaseBudget:  {http.StatusConflict, CodeReleaseBudget},
-	licensing.ErrUnknownPlan:    {http.StatusNotFound, CodePlan},
-	licensing.ErrInvalidMachine: {http.StatusBadRequest, CodeInvalidMachine},
-	licensing.ErrInvalidRequest: {http.StatusBadRequest, CodeInvalidRequest},
-	licensing.ErrUnknownProduct: {http.StatusNotFound, CodeNotFound},
-	licensing.ErrExists:         {http.StatusConflict, CodeInvalid},
-	licensing.ErrInvalid:        {http.StatusBadRequest, CodeInvalid},
+	licensing.ErrUnknownLicence:      {http.StatusNotFound, CodeNotFound},
+	licensing.ErrLicenceTypo:         {http.StatusBadRequest, CodeKeyTypo},
+	licensing.ErrLicenceExpired:      {http.StatusForbidden, CodeExpired},
+	licensing.ErrSuspended:           {http.StatusForbidden, CodeSuspended},
+	licensing.ErrRevoked:             {http.StatusForbidden, CodeRevoked},
+	licensing.ErrWrongProduct:        {http.StatusBadRequest, CodeWrongProduct},
+	licensing.ErrNoActiveKey:         {http.StatusServiceUnavailable, CodeNoKey},
+	licensing.ErrNoTrustedKey:        {http.StatusServiceUnavailable, CodeNoKey},
+	licensing.ErrSeatLimit:           {http.StatusConflict, CodeSeatLimit},
+	licensing.ErrNotActivated:        {http.StatusNotFound, CodeNotActivated},
+	licensing.ErrActivated:           {http.StatusConflict, CodeActivated},
+	licensing.ErrReleaseBudget:       {http.StatusConflict, CodeReleaseBudget},
+	licensing.ErrUnknownPlan:         {http.StatusNotFound, CodePlan},
+	licensing.ErrInvalidMachine:      {http.StatusBadRequest, CodeInvalidMachine},
+	licensing.ErrInvalidRequest:      {http.StatusBadRequest, CodeInvalidRequest},
+	licensing.ErrInvalidDeactivation: {http.StatusBadRequest, CodeInvalidDeact},
+	licensing.ErrUnknownProduct:      {http.StatusNotFound, CodeNotFound},
+	licensing.ErrExists:              {http.StatusConflict, CodeInvalid},
+	licensing.ErrInvalid:             {http.StatusBadRequest, CodeInvalid},
 }
 
 // messages are the words for each code: what a user reads in the product.
@@ -82,6 +85,8 @@ var messages = map[string]string{
 	CodeWrongProduct:    "The licence is for another product.",
 	CodeNoKey:           "The licence server cannot sign codes for this product right now.",
 	CodeInvalidRequest:  "The request code is not valid. Copy it again from the product.",
+	CodeInvalidDeact:    "The deactivation code is not valid. Copy it again from the product.",
+	CodeTimeout:         "The request was sent too slowly. Try again.",
 	CodeInvalid:         "The request is not valid.",
 	CodeUnauthorized:    "A licence key is needed (Authorization: Bearer <licence key>).",
 	CodeToken:           "An API token with the right scope is needed (Authorization: Bearer actk_...).",

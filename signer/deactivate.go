@@ -48,13 +48,13 @@ func (s *Service) DeactivateCode(ctx context.Context, licence, code string) (Dea
 func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted bool) (Deactivated, error) {
 	dc, err := codec.ParseDeactivationCode(code)
 	if err != nil {
-		return Deactivated{}, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the deactivation code is damaged: " + err.Error(), Err: err}
+		return Deactivated{}, &licensing.Refusal{Reason: licensing.ErrInvalidDeactivation, Detail: "the deactivation code is damaged: " + err.Error(), Err: err}
 	}
 	d := Deactivated{Product: dc.Product, Machine: dc.MachineUID.String(), Serial: dc.Serial, Day: dc.Day}
 	if caller != "" && dc.LicenceKey != caller {
 		// The code names its licence key; the caller authenticated with
 		// theirs. One licence's key must not free another's seats.
-		return d, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "the deactivation code is for another licence key"}
+		return d, &licensing.Refusal{Reason: licensing.ErrInvalidDeactivation, Detail: "the deactivation code is for another licence key"}
 	}
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
 		li, err := tx.LicenceForUpdate(dc.LicenceKey)

@@ -54,7 +54,7 @@ func TestReleaseCode(t *testing.T) {
 	code := deactivationCode(t, li.Display, m1, first.Serial)
 
 	// The customer's way checks that the code is the caller's licence's.
-	if _, err := svc.DeactivateCode(ctx, other.Display, code); !errors.Is(err, licensing.ErrInvalidRequest) {
+	if _, err := svc.DeactivateCode(ctx, other.Display, code); !errors.Is(err, licensing.ErrInvalidDeactivation) {
 		t.Fatalf("another licence's caller: %v", err)
 	}
 	if got, err := svc.Licence(ctx, li.Display); err != nil || got.InUse != 1 {
@@ -96,7 +96,7 @@ func TestReleaseCode(t *testing.T) {
 	// A damaged code: one symbol changed.
 	b := []byte(code)
 	b[3] ^= 1
-	if _, err := svc.ReleaseCode(ctx, string(b)); !errors.Is(err, licensing.ErrInvalidRequest) || !errors.Is(err, codec.ErrTypo) {
+	if _, err := svc.ReleaseCode(ctx, string(b)); !errors.Is(err, licensing.ErrInvalidDeactivation) || !errors.Is(err, codec.ErrTypo) {
 		t.Fatalf("a damaged code: %v", err)
 	}
 	if err := svc.VerifyState(ctx); err != nil {

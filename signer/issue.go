@@ -467,6 +467,14 @@ func (s *Service) Validate(ctx context.Context, licence, machine string) (Valida
 		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
 		v.Wrote = err == nil
 		return v, err
+	case errors.Is(err, ErrKeyGone):
+		// The machine's code was signed with a key the vendor no longer
+		// has (rotated out, revoked): re-issue with one that can sign, as
+		// activating again would, so that the product gets a code its
+		// keyring still trusts instead of an error.
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
+		v.Wrote = err == nil
+		return v, err
 	case err != nil:
 		return v, err
 	}
