@@ -178,6 +178,10 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 	case "release":
 		_, err = p.svc.Release(r.Context(), key, r.PostFormValue("machine"))
 		done = "released"
+	case "release-code":
+		// The vendor's way: no release budget.
+		_, err = p.svc.ReleaseCode(r.Context(), strings.Join(strings.Fields(r.PostFormValue("code")), ""))
+		done = "released"
 	case "suspend":
 		_, err = p.svc.Suspend(r.Context(), key, reason)
 		done = "suspended"

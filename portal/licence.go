@@ -95,8 +95,15 @@ func (p *Portal) myDeactivate(w http.ResponseWriter, r *http.Request) {
 		p.showMyLicence(w, r, http.StatusBadRequest, sess.licence, "", "The form could not be read.")
 		return
 	}
-	machine := r.PostFormValue("machine")
-	if _, err := p.svc.Deactivate(r.Context(), sess.licence, machine); err != nil {
+	var err error
+	if code := strings.Join(strings.Fields(r.PostFormValue("code")), ""); code != "" {
+		// A machine that is offline for good gave its code up and showed
+		// a deactivation code: the seat it names is freed.
+		_, err = p.svc.DeactivateCode(r.Context(), sess.licence, code)
+	} else {
+		_, err = p.svc.Deactivate(r.Context(), sess.licence, r.PostFormValue("machine"))
+	}
+	if err != nil {
 		status, words := refusalWords(err)
 		if status == http.StatusInternalServerError {
 			p.fail(w, r, "message", page{Title: "My licence"}, err)

@@ -233,6 +233,8 @@ func refusalWords(err error) (int, string) {
 		return http.StatusNotFound, "There is no licence with this key. Check it against your licence document."
 	case errors.Is(err, licensing.ErrInvalidRequest):
 		return http.StatusBadRequest, "The request code was not read correctly: " + detail + ". Copy it again from the product, or re-type the group named."
+	case errors.Is(err, licensing.ErrInvalidDeactivation):
+		return http.StatusBadRequest, "The deactivation code was not read correctly: " + detail + ". Copy it again from the product."
 	case errors.Is(err, licensing.ErrInvalidMachine):
 		return http.StatusBadRequest, "The machine UID was not read correctly: " + detail + ". Copy it again from the product."
 	case errors.Is(err, licensing.ErrSeatLimit):

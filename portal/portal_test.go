@@ -213,3 +213,45 @@ func TestReadingAid(t *testing.T) {
 		}
 	}
 }
+
+// TestDeactivationCodeFreesASeat: the deactivation code an offline product
+// shows frees its seat from My licence, once.
+func TestDeactivationCodeFreesASeat(t *testing.T) {
+	srv, svc := plainSite(t)
+	ctx := context.Background()
+	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 1, Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	m := codec.MachineUID{Version: codec.UIDVersion}
+	m.Slots[codec.SlotNetwork], m.Slots[codec.SlotCPU] = 77, 5
+	is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: m.String()})
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := codec.DeactivationCode{Product: "umenu", LicenceKey: li.Key, MachineUID: m, Serial: is.Serial, Day: is.Issued}.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+	resp, err := c.PostForm(srv.URL+"/licence/sign-in", url.Values{"licence": {li.Display}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	for i, want := range []string{"its seat is free", "holds no seat"} {
+		resp, err := c.PostForm(srv.URL+"/licence/deactivate", url.Values{"code": {dc}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		body, _ := io.ReadAll(resp.Body)
+		resp.Body.Close()
+		if !strings.Contains(string(body), want) {
+			t.Fatalf("deactivation code, try %d: %d, want %q in %s", i+1, resp.StatusCode, want, body)
+		}
+	}
+	if got, _ := svc.Licence(ctx, li.Display); got.InUse != 0 {
+		t.Fatalf("%d seats in use after the deactivation code", got.InUse)
+	}
+}
