@@ -1,15 +1,19 @@
 // Verification time of a valid code beside the bare WebCrypto primitive on
 // a message of the same size, in one run: Ed25519 (goal: within 1.2x) and
-// HMAC-SHA256. Run with `npm run bench`.
+// HMAC-SHA256. Run with `npm run bench`; BENCH_SEGMENTS and BENCH_CALLS
+// set the number and length of the segments.
 import { readFileSync } from "node:fs";
+import { availableParallelism } from "node:os";
 import { parseKeyring, parseKeyringWithHMACSecrets } from "../dist/esm/index.js";
 import { message, normalizeBinding } from "../dist/esm/binding.js";
 import { decodeCode } from "../dist/esm/payload.js";
 import { parseCodeText } from "../dist/esm/text.js";
 
 const subtle = globalThis.crypto.subtle;
-const ROUNDS = 7;
-const ITER = Number(process.env.BENCH_ITER ?? 4000);
+// Short segments, ours and bare alternating, so that changes in machine
+// load hit both sides alike; the figures are medians over segments.
+const SEGMENTS = Number(process.env.BENCH_SEGMENTS ?? 40);
+const CALLS = Number(process.env.BENCH_CALLS ?? 400);
 
 function vector(file) {
   const f = JSON.parse(readFileSync(new URL(`../../testvectors/${file}`, import.meta.url), "utf8"));
@@ -23,21 +27,15 @@ function messageSize(v) {
   return message(normalizeBinding(v.binding), decodeCode(parseCodeText(v.code)).payloadBytes).length;
 }
 
-/** Median over rounds of the mean time of one sequential await of fn, in microseconds. */
-async function time(fn) {
-  for (let i = 0; i < ITER / 4; i++) await fn(); // warm up
-  const rounds = [];
-  for (let r = 0; r < ROUNDS; r++) {
-    const t0 = process.hrtime.bigint();
-    for (let i = 0; i < ITER; i++) await fn();
-    rounds.push(Number(process.hrtime.bigint() - t0) / 1000 / ITER);
-  }
-  return rounds.sort((a, b) => a - b)[ROUNDS >> 1];
+/** Mean time of n sequential awaits of fn (latency), in microseconds. */
+async function sequential(fn, n) {
+  const t0 = process.hrtime.bigint();
+  for (let i = 0; i < n; i++) await fn();
+  return Number(process.hrtime.bigint() - t0) / 1000 / n;
 }
 
-/** Mean time per call with 64 calls in flight (throughput), in microseconds. */
-async function throughput(fn) {
-  const n = ITER * 2;
+/** Mean time per call of n calls with 64 in flight (throughput), in microseconds. */
+async function inFlight(fn, n) {
   let next = 0;
   const t0 = process.hrtime.bigint();
   await Promise.all(Array.from({ length: 64 }, async () => {
@@ -46,21 +44,32 @@ async function throughput(fn) {
   return Number(process.hrtime.bigint() - t0) / 1000 / n;
 }
 
-/** Runs the two alternately, so drift in machine load hits both; median of three. */
+const median = (x) => x.slice().sort((p, q) => p - q)[x.length >> 1];
+
+/** Ours beside bare, in alternating segments; prints the medians and the median of the per-segment ratios. */
 async function pair(name, ours, raw) {
-  const med = (x) => x.sort((p, q) => p - q)[1];
-  for (const [mode, measure] of [["one at a time", time], ["64 in flight", throughput]]) {
-    const a = [], b = [];
-    for (let i = 0; i < 3; i++) {
-      a.push(await measure(ours));
-      b.push(await measure(raw));
+  for (const [mode, measure] of [["one at a time", sequential], ["64 in flight", inFlight]]) {
+    await measure(ours, CALLS); // warm up
+    await measure(raw, CALLS);
+    const a = [], b = [], ratio = [];
+    for (let i = 0; i < SEGMENTS; i++) {
+      let o, r; // alternating which side goes first
+      if (i % 2 === 0) {
+        o = await measure(ours, CALLS);
+        r = await measure(raw, CALLS);
+      } else {
+        r = await measure(raw, CALLS);
+        o = await measure(ours, CALLS);
+      }
+      a.push(o);
+      b.push(r);
+      ratio.push(o / r);
     }
-    const o = med(a), r = med(b);
-    console.log(`${name.padEnd(8)} ${mode.padEnd(14)} keyring.verify ${o.toFixed(1).padStart(6)} µs   bare crypto.subtle ${r.toFixed(1).padStart(6)} µs   ratio ${(o / r).toFixed(2)}x`);
+    console.log(`${name.padEnd(8)} ${mode.padEnd(14)} keyring.verify ${median(a).toFixed(1).padStart(6)} µs   bare crypto.subtle ${median(b).toFixed(1).padStart(6)} µs   ratio ${median(ratio).toFixed(2)}x`);
   }
 }
 
-console.log(`node ${process.version}; per call: one at a time (latency, ${ITER} calls x ${ROUNDS} rounds) and 64 in flight (throughput); median of 3`);
+console.log(`node ${process.version}, ${availableParallelism()} CPUs; per call: one at a time (latency) and 64 in flight (throughput); medians over ${SEGMENTS} alternating segments of ${CALLS} calls`);
 
 {
   const v = vector("activation_code_ed25519.json");
@@ -84,4 +93,24 @@ console.log(`node ${process.version}; per call: one at a time (latency, ${ITER} 
   const msg = crypto.getRandomValues(new Uint8Array(size));
   console.log(`HMAC: signed message ${size} bytes, code ${v.code.length} characters`);
   await pair("HMAC", () => kr.verify(v.code, v.binding, v.now), () => subtle.sign("HMAC", key, msg));
+}
+{
+  // For scale: the optional fallback's Ed25519 (@noble/ed25519), which
+  // targets without Ed25519 in WebCrypto pay instead, per signature.
+  const { nobleEd25519 } = await import("../dist/esm/noble.js");
+  const kp = await subtle.generateKey({ name: "Ed25519" }, true, ["sign", "verify"]);
+  const raw = new Uint8Array(await subtle.exportKey("raw", kp.publicKey));
+  const pub = await subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
+  const msg = crypto.getRandomValues(new Uint8Array(98));
+  const sig = new Uint8Array(await subtle.sign("Ed25519", kp.privateKey, msg));
+  const key = await nobleEd25519.importPublicKey(raw);
+  if (!(await key.verify(sig, msg))) throw new Error("fallback verify failed");
+  const n = 50;
+  await sequential(() => key.verify(sig, msg), 10);
+  const a = [], b = [];
+  for (let i = 0; i < 5; i++) {
+    a.push(await sequential(() => key.verify(sig, msg), n));
+    b.push(await sequential(() => subtle.verify("Ed25519", pub, sig, msg), n));
+  }
+  console.log(`fallback one at a time  nobleEd25519 ${median(a).toFixed(1).padStart(8)} µs   bare crypto.subtle ${median(b).toFixed(1).padStart(6)} µs   ratio ${(median(a) / median(b)).toFixed(1)}x`);
 }

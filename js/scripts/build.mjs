@@ -36,3 +36,20 @@ await build({
 });
 const js = readFileSync(outfile);
 console.log(`dist/browser/actkit-verify.min.js: ${js.length} bytes minified, ${gzipSync(js, { level: 9 }).length} bytes gzipped`);
+
+// For the figure only (not shipped): a browser build with the optional
+// Ed25519 fallback, as a bundler makes it for a target without Ed25519 in
+// WebCrypto (the package and @actkit/verify/noble with @noble/ed25519).
+const withFallback = await build({
+  stdin: { contents: 'export * from "./src/index.ts";\nexport { nobleEd25519 } from "./src/noble.ts";\n', resolveDir: root, loader: "ts" },
+  bundle: true,
+  minify: true,
+  format: "esm",
+  platform: "neutral",
+  target: "es2022",
+  write: false,
+  legalComments: "none",
+  logLevel: "warning",
+});
+const fb = withFallback.outputFiles[0].contents;
+console.log(`browser build with the Ed25519 fallback (@noble/ed25519): ${fb.length} bytes minified, ${gzipSync(fb, { level: 9 }).length} bytes gzipped`);

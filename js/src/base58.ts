@@ -14,50 +14,67 @@ export function symbolValue(c: number): number {
   return c < 128 ? VALUE[c]! : -1;
 }
 
+/** Scratch limbs for decodeValues; decoding is synchronous, so one buffer serves every call. */
+let scratch = new Uint32Array(128);
+
 /**
- * Decodes base58 symbol values (0-57) to bytes. Each leading zero value is
- * a leading zero byte, so the mapping between symbol strings and byte
- * strings is a bijection.
+ * Decodes base58 symbol values (0-57) vals[from:to] to bytes. Each leading
+ * zero value is a leading zero byte, so the mapping between symbol strings
+ * and byte strings is a bijection. The bytes start at offset reserve of the
+ * result, after reserve zero bytes for the caller to fill.
  */
-export function decodeValues(vals: ArrayLike<number>): Uint8Array {
-  const n = vals.length;
-  let zeros = 0;
-  while (zeros < n && vals[zeros] === 0) zeros++;
-  // The number in little-endian limbs of 24 bits, four symbols (58^4 <
-  // 2^24) folded in per pass: every intermediate stays below 2^48, exact
-  // in a double, and there are a twelfth as many inner steps as with one
-  // byte and one symbol at a time.
-  const limbs = new Uint32Array(Math.floor((n - zeros) / 4) + 2);
+export function decodeValues(vals: ArrayLike<number>, from = 0, to = vals.length, reserve = 0): Uint8Array {
+  let j = from;
+  while (j < to && vals[j] === 0) j++;
+  const zeros = j - from;
+  // The number in little-endian limbs of 16 bits, two symbols (58^2 =
+  // 3364 < 2^12) folded in per pass: every intermediate stays below 2^28,
+  // so the loops are small-integer arithmetic. Passes go in fused pairs
+  // (the second takes each limb from the first as it is made), which gives
+  // the processor two independent carry chains. log2(58) < 5.86.
+  const need = Math.ceil(((to - j) * 5.86) / 16) + 2;
+  if (scratch.length < need) scratch = new Uint32Array(need);
+  const limbs = scratch;
   let len = 0;
-  for (let j = zeros; j < n; ) {
-    let carry = 0;
-    let mult = 1;
-    for (const end = Math.min(j + 4, n); j < end; j++) {
-      carry = carry * 58 + vals[j]!;
-      mult *= 58;
-    }
+  if ((to - j) & 1) limbs[len++] = vals[j++]!; // odd count: the first symbol alone (not zero)
+  if ((to - j) & 2) {
+    // One pass alone, so that the rest goes four symbols at a time.
+    let carry = vals[j]! * 58 + vals[j + 1]!;
+    j += 2;
     for (let k = 0; k < len; k++) {
-      const x = limbs[k]! * mult + carry;
-      carry = Math.floor(x / 0x1000000);
-      limbs[k] = x - carry * 0x1000000;
+      const x = limbs[k]! * 3364 + carry;
+      limbs[k] = x & 0xffff;
+      carry = x >>> 16;
     }
-    while (carry > 0) {
-      limbs[len++] = carry & 0xffffff;
-      carry = Math.floor(carry / 0x1000000);
-    }
+    if (carry > 0) limbs[len++] = carry; // below 3364 + 1 < 2^16
   }
-  const size = 3 * len;
-  let start = 0;
-  const b = new Uint8Array(size);
-  for (let k = 0; k < len; k++) {
+  for (; j < to; j += 4) {
+    let ca = vals[j]! * 58 + vals[j + 1]!;
+    let cb = vals[j + 2]! * 58 + vals[j + 3]!;
+    for (let k = 0; k < len; k++) {
+      const xa = limbs[k]! * 3364 + ca;
+      ca = xa >>> 16;
+      const xb = (xa & 0xffff) * 3364 + cb;
+      limbs[k] = xb & 0xffff;
+      cb = xb >>> 16;
+    }
+    // The first pass's carry is a new limb, which the second pass takes too.
+    if (ca > 0) {
+      const xb = ca * 3364 + cb;
+      limbs[len++] = xb & 0xffff;
+      cb = xb >>> 16;
+    }
+    if (cb > 0) limbs[len++] = cb;
+  }
+  // Big-endian bytes, two per limb; the top limb is never zero, but its high byte may be.
+  const size = len === 0 ? 0 : 2 * len - (limbs[len - 1]! < 256 ? 1 : 0);
+  const start = reserve + zeros;
+  const out = new Uint8Array(start + size);
+  for (let k = 0, i = start + size - 1; k < len; k++) {
     const v = limbs[k]!;
-    b[size - 1 - 3 * k] = v & 0xff;
-    b[size - 2 - 3 * k] = (v >> 8) & 0xff;
-    b[size - 3 - 3 * k] = v >> 16;
+    out[i--] = v & 0xff;
+    if (i >= start) out[i--] = v >>> 8;
   }
-  while (start < size && b[start] === 0) start++;
-  const out = new Uint8Array(zeros + size - start);
-  out.set(b.subarray(start), zeros);
   return out;
 }
 

@@ -90,6 +90,19 @@ export function message(nb: NormalizedBinding, payload: Uint8Array): Uint8Array 
   return out;
 }
 
+/**
+ * The same message, built in place in buf: buf holds the payload (n bytes)
+ * at offset prefix.length + 2, as parseCodeText(code, prefix.length + 2)
+ * leaves it, so the message needs no buffer of its own.
+ */
+export function messageInPlace(nb: NormalizedBinding, buf: Uint8Array, n: number): Uint8Array {
+  const p = nb.prefix;
+  buf.set(p);
+  buf[p.length] = n >> 8;
+  buf[p.length + 1] = n & 0xff;
+  return buf.subarray(0, p.length + 2 + n);
+}
+
 /** First byte of SHA-256(lp(label) || lp(value)). */
 export async function tag(label: string, value: string): Promise<number> {
   return (await sha256(fields(utf8(label), utf8(value))))[0]!;

@@ -5,7 +5,8 @@
 import { decodeBase58 } from "./base58.js";
 import { productTag, validateProduct, type Binding } from "./binding.js";
 import { utf8Length } from "./chars.js";
-import { equalBytes, fields, hmac, importEd25519, importHMAC, sha256, utf8 } from "./crypto.js";
+import { equalBytes, fields, hmac, importEd25519, importHMAC, sha256, subtle, utf8 } from "./crypto.js";
+import type { Ed25519Fallback, Ed25519PublicKey } from "./ed25519.js";
 import { ParseError } from "./errors.js";
 import { ED25519_SIG, HMAC_TAG } from "./payload.js";
 import { verifyWith, type Terms } from "./verify.js";
@@ -23,9 +24,23 @@ export interface KeyringState {
 /** @internal */
 export interface PinnedKey {
   readonly id: number;
+  /** The key ID as four hex digits. */
+  readonly hex: string;
   readonly algorithm: Algorithm;
   readonly sigSize: number;
-  readonly key: CryptoKey;
+  /** Whether sig (sigSize bytes) authenticates msg: bound once, at parse time, to the imported key. */
+  readonly check: (sig: Uint8Array, msg: Uint8Array) => Promise<boolean>;
+}
+
+/** Options of parseKeyring and parseKeyringWithHMACSecrets. */
+export interface KeyringOptions {
+  /**
+   * An Ed25519 implementation for targets whose WebCrypto lacks Ed25519
+   * (`nobleEd25519` from "@actkit/verify/noble"). Given one, the parser
+   * also refuses keys that are not points on the curve, as Go does; where
+   * WebCrypto has Ed25519, WebCrypto still verifies the signatures.
+   */
+  readonly ed25519?: Ed25519Fallback | undefined;
 }
 
 /**
@@ -81,22 +96,24 @@ const LABEL_KEY_CHECKSUM = utf8("actkit/v1/key-checksum");
  * ParseError on any problem, and with reason "hmac-secret-not-allowed" for
  * a keyring holding an HMAC secret (see parseKeyringWithHMACSecrets).
  */
-export async function parseKeyring(text: string): Promise<Keyring> {
-  return build(text, false);
+export async function parseKeyring(text: string, options?: KeyringOptions): Promise<Keyring> {
+  return build(text, false, options);
 }
 
 /**
  * Parses a keyring that may hold HMAC secrets. Whoever holds one can mint
  * codes: use it only where the verifier is trusted (closed deployments).
  */
-export async function parseKeyringWithHMACSecrets(text: string): Promise<Keyring> {
-  return build(text, true);
+export async function parseKeyringWithHMACSecrets(text: string, options?: KeyringOptions): Promise<Keyring> {
+  return build(text, true, options);
 }
 
 interface RawKey {
   algorithm: Algorithm;
   id: number;
   bytes: Uint8Array;
+  /** The fallback's decoding of an Ed25519 key, when a fallback was given. */
+  fallback?: Ed25519PublicKey;
 }
 
 /** Go's unicode.IsSpace, which bounds keyring lines. */
@@ -115,8 +132,13 @@ function trimSpace(s: string): string {
   return s.slice(a, b);
 }
 
-async function build(text: string, allowHMAC: boolean): Promise<Keyring> {
+async function build(text: string, allowHMAC: boolean, options: KeyringOptions = {}): Promise<Keyring> {
   if (typeof text !== "string") throw new TypeError("keyring text must be a string");
+  if (typeof options !== "object" || options === null) throw new TypeError("keyring options must be an object");
+  const fallback = options.ed25519;
+  if (fallback !== undefined && typeof fallback?.importPublicKey !== "function") {
+    throw new TypeError("options.ed25519 must have importPublicKey (see nobleEd25519 in @actkit/verify/noble)");
+  }
   const what = "keyring";
   if (text.length > MAX_TEXT || utf8Length(text) > MAX_TEXT) throw new ParseError("malformed", what, "too long");
   let product = "";
@@ -147,7 +169,7 @@ async function build(text: string, allowHMAC: boolean): Promise<Keyring> {
           product = rest;
           break;
         case "key":
-          keys.push(await parseKey(rest));
+          keys.push(await parseKey(rest, fallback));
           break;
         case "revoked": {
           const id = parseKeyID(rest);
@@ -186,19 +208,37 @@ async function build(text: string, allowHMAC: boolean): Promise<Keyring> {
 
   const pinned = new Map<number, PinnedKey>();
   for (const k of keys) {
-    let key: CryptoKey;
-    try {
-      key = k.algorithm === "ed25519" ? await importEd25519(k.bytes) : await importHMAC(k.bytes);
-    } catch (e) {
-      if ((e as Error)?.name === "NotSupportedError") {
-        throw new Error(`this platform's WebCrypto does not support ${k.algorithm}: see the package README for the targets`, { cause: e });
-      }
-      throw new ParseError("invalid-key", what, `key ${hex4(k.id)}: ${(e as Error).message}`);
-    }
-    pinned.set(k.id, Object.freeze({ id: k.id, algorithm: k.algorithm, sigSize: k.algorithm === "ed25519" ? ED25519_SIG : HMAC_TAG, key }));
+    const check = await importKey(k, what);
+    const hex = hex4(k.id);
+    pinned.set(k.id, Object.freeze({ id: k.id, hex, algorithm: k.algorithm, sigSize: k.algorithm === "ed25519" ? ED25519_SIG : HMAC_TAG, check }));
   }
   const state: KeyringState = Object.freeze({ product, productTag: await productTag(product), keys: pinned, revoked: new Set(revoked) });
   return new Keyring(state, BUILD);
+}
+
+/**
+ * Imports a key into WebCrypto and binds the signature check to it. An
+ * Ed25519 key falls back to the Ed25519Fallback given, if any, where
+ * WebCrypto does not support Ed25519.
+ */
+async function importKey(k: RawKey, what: string): Promise<PinnedKey["check"]> {
+  const s = subtle();
+  try {
+    if (k.algorithm === "hmac-sha256") {
+      const key = await importHMAC(k.bytes);
+      return (sig, msg) => s.sign("HMAC", key, msg as BufferSource).then((mac) => equalBytes(new Uint8Array(mac, 0, HMAC_TAG), sig));
+    }
+    const key = await importEd25519(k.bytes);
+    return (sig, msg) => s.verify("Ed25519", key, sig as BufferSource, msg as BufferSource);
+  } catch (e) {
+    if ((e as Error)?.name === "NotSupportedError") {
+      const fb = k.fallback;
+      if (fb !== undefined) return (sig, msg) => fb.verify(sig, msg);
+      const hint = k.algorithm === "ed25519" ? "; pass an Ed25519 fallback, parseKeyring(text, { ed25519: nobleEd25519 }) from @actkit/verify/noble" : "";
+      throw new Error(`this platform's WebCrypto does not support ${k.algorithm}${hint}: see the package README for the targets`, { cause: e });
+    }
+    throw new ParseError("invalid-key", what, `key ${hex4(k.id)}: ${(e as Error).message}`);
+  }
 }
 
 /** Four hex digits, either case. */
@@ -211,7 +251,7 @@ function parseKeyID(s: string): number {
 }
 
 /** Key text, "ALG:KEYID:BODY"; exactly one spelling is accepted. */
-async function parseKey(s: string): Promise<RawKey> {
+async function parseKey(s: string, fallback: Ed25519Fallback | undefined): Promise<RawKey> {
   const what = "key";
   if (s.length > MAX_KEY_TEXT || utf8Length(s) > MAX_KEY_TEXT) throw new ParseError("malformed", what, "too long");
   const parts = s.split(":");
@@ -234,8 +274,17 @@ async function parseKey(s: string): Promise<RawKey> {
   if (!equalBytes(body.subarray(KEY_SIZE), sum.subarray(0, 4))) {
     throw new ParseError("checksum", what, "the key was damaged in copying");
   }
-  if (algorithm === "ed25519") checkEd25519PublicKey(bytes);
-  return { algorithm, id, bytes };
+  if (algorithm !== "ed25519") return { algorithm, id, bytes };
+  checkEd25519PublicKey(bytes);
+  if (fallback === undefined) return { algorithm, id, bytes };
+  let decoded: Ed25519PublicKey;
+  try {
+    decoded = await fallback.importPublicKey(bytes.slice());
+  } catch {
+    // Canonical and not of small order (checked above), so not on the curve.
+    throw new ParseError("invalid-key", "ed25519 public key", "not a point on the curve");
+  }
+  return { algorithm, id, bytes, fallback: decoded };
 }
 
 /** The key ID of key material for a product: ProductTag(product) || t. */
@@ -265,7 +314,8 @@ const NEGATIVE_ZERO = [
 /**
  * Rejects small-order points and non-canonical encodings by their bytes
  * alone. No curve arithmetic here: whether y gives a point on the curve is
- * not checked (a key that is not a point never verifies a signature).
+ * checked only by an Ed25519 fallback, when one is given (without one, a
+ * key that is not a point is accepted and never verifies a signature).
  */
 function checkEd25519PublicKey(pub: Uint8Array): void {
   const what = "ed25519 public key";

@@ -58,10 +58,15 @@ function malformed(detail: string): ParseError {
   return new ParseError("malformed", "activation code", detail);
 }
 
+/** The big-endian number in b[from:to], at most 8 bytes. */
 function be(b: Uint8Array, from: number, to: number): bigint {
-  let v = 0n;
-  for (let i = from; i < to; i++) v = (v << 8n) | BigInt(b[i]!);
-  return v;
+  // In doubles up to 6 bytes (exact below 2^53), one BigInt at the end.
+  const mid = to - from > 6 ? to - 4 : from;
+  let hi = 0;
+  for (let i = from; i < mid; i++) hi = hi * 256 + b[i]!;
+  let lo = 0;
+  for (let i = mid; i < to; i++) lo = lo * 256 + b[i]!;
+  return mid === from ? BigInt(lo) : (BigInt(hi) << 32n) | BigInt(lo);
 }
 
 /**

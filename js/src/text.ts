@@ -19,28 +19,37 @@ interface Symbols {
   n: number;
 }
 
+/**
+ * Scratch for parseGrouped: symbols, then data values. Parsing is
+ * synchronous, so one pair of buffers serves every call.
+ */
+const SYMBOLS = new Uint8Array(MAX_REQUEST_SYMBOLS);
+const DATA = new Uint8Array(MAX_REQUEST_SYMBOLS);
+
 /** Strips separators and checks every character. Input is capped at 8 bytes per symbol before any work. */
-function collectSymbols(what: string, s: string, maxSymbols: number): Symbols {
+function collectSymbols(what: string, s: string, maxSymbols: number, vals = new Uint8Array(maxSymbols)): Symbols {
   // The cap is in UTF-8 bytes. Only non-ASCII text can have more bytes
   // than characters, and it fails anyway: its length is checked then.
-  const tooLong = () => new ParseError("malformed", what, "input is too long");
-  if (s.length > 8 * maxSymbols) throw tooLong();
-  const vals = new Uint8Array(maxSymbols);
+  if (s.length > 8 * maxSymbols) throw tooLong(what);
   let n = 0;
   for (let i = 0; i < s.length; i++) {
     const c = s.charCodeAt(i);
     const v = symbolValue(c);
     if (v < 0) {
       if (isSeparator(c)) continue;
-      if (c >= 0x80 && utf8Length(s) > 8 * maxSymbols) throw tooLong();
+      if (c >= 0x80 && utf8Length(s) > 8 * maxSymbols) throw tooLong(what);
       throw new ParseError("malformed", what, badCharDetail(c), { position: charPosition(s, i) });
     }
-    if (n === maxSymbols) throw utf8Length(s) > 8 * maxSymbols ? tooLong() : new ParseError("malformed", what, "too many symbols");
+    if (n === maxSymbols) throw utf8Length(s) > 8 * maxSymbols ? tooLong(what) : new ParseError("malformed", what, "too many symbols");
     vals[n] = v;
     n++;
   }
   if (n === 0) throw new ParseError("malformed", what, "no symbols: the code is empty");
   return { vals, n };
+}
+
+function tooLong(what: string): ParseError {
+  return new ParseError("malformed", what, "input is too long");
 }
 
 function badCharDetail(c: number): string {
@@ -51,31 +60,33 @@ function badCharDetail(c: number): string {
   return `character '${String.fromCharCode(c)}' is not used in codes`;
 }
 
-/** Checks the group structure and every check symbol; returns the data values (check symbols removed). */
-function splitGroups(what: string, sym: Symbols): Uint8Array {
+/**
+ * Checks the group structure and every check symbol, and writes the data
+ * values (check symbols removed) to data; returns their count.
+ */
+function splitGroups(what: string, sym: Symbols, data: Uint8Array): number {
   const n = sym.n;
+  const vals = sym.vals;
   const numGroups = Math.floor((n + GROUP) / (GROUP + 1));
   const last = n - (numGroups - 1) * (GROUP + 1);
   if (last < 2) {
     throw new ParseError("malformed", what, "the last group is incomplete: a symbol is missing or one too many was typed");
   }
-  const data = new Uint8Array(n - numGroups);
-  const bad: number[] = [];
+  let bad: number[] | null = null;
   let wrongEnd = 0;
   let d = 0;
   for (let g = 0; g < numGroups; g++) {
     const start = g * (GROUP + 1);
     const end = Math.min(start + GROUP + 1, n);
-    data.set(sym.vals.subarray(start, end - 1), d);
-    d += end - 1 - start;
+    for (let i = start; i < end - 1; i++) data[d++] = vals[i]!;
     const isLast = g === numGroups - 1;
-    if (!groupValid(g + 1, isLast, sym.vals, start, end)) {
-      bad.push(g + 1);
+    if (!groupValid(g + 1, isLast, vals, start, end)) {
+      (bad ??= []).push(g + 1);
       // Valid as the other kind (last or not): a length problem, or a typo.
-      if (groupValid(g + 1, !isLast, sym.vals, start, end)) wrongEnd = g + 1;
+      if (groupValid(g + 1, !isLast, vals, start, end)) wrongEnd = g + 1;
     }
   }
-  if (bad.length === 0) return data;
+  if (bad === null) return d;
   let detail = "";
   if (bad.length === 1 && wrongEnd === numGroups) {
     detail = "or the code is incomplete: whole groups may be missing at the end";
@@ -85,14 +96,19 @@ function splitGroups(what: string, sym: Symbols): Uint8Array {
   throw new ParseError("typo", what, detail, { groups: bad, numGroups });
 }
 
-/** Parses grouped base58 text of at most maxSymbols symbols to bytes. Throws ParseError ("malformed" or "typo"). */
-export function parseGrouped(what: string, s: string, maxSymbols: number): Uint8Array {
-  return decodeValues(splitGroups(what, collectSymbols(what, s, maxSymbols)));
+/**
+ * Parses grouped base58 text of at most maxSymbols symbols to bytes, at
+ * offset reserve of the result (see decodeValues). Throws ParseError
+ * ("malformed" or "typo").
+ */
+export function parseGrouped(what: string, s: string, maxSymbols: number, reserve = 0): Uint8Array {
+  if (maxSymbols > SYMBOLS.length) throw new RangeError("maxSymbols");
+  return decodeValues(DATA, 0, splitGroups(what, collectSymbols(what, s, maxSymbols, SYMBOLS), DATA), reserve);
 }
 
-/** Parses the text form of an activation code to its raw bytes. */
-export function parseCodeText(s: string): Uint8Array {
-  return parseGrouped("activation code", s, MAX_SYMBOLS);
+/** Parses the text form of an activation code to its raw bytes (at offset reserve, see decodeValues). */
+export function parseCodeText(s: string, reserve = 0): Uint8Array {
+  return parseGrouped("activation code", s, MAX_SYMBOLS, reserve);
 }
 
 /** Symbols already consistent with their check symbols, in canonical grouping. */
@@ -156,8 +172,9 @@ export function singleSymbolCorrections(s: string): Candidate[] {
   } catch {
     return [];
   }
+  const data = new Uint8Array(sym.n);
   try {
-    splitGroups(what, sym);
+    splitGroups(what, sym, data);
     return [];
   } catch (e) {
     if (!(e instanceof ParseError) || e.reason !== "typo" || e.groups?.length !== 1) return [];
@@ -174,7 +191,7 @@ export function singleSymbolCorrections(s: string): Candidate[] {
       sym.vals[i] = v;
       if (groupValid(bad, last, sym.vals, start, end)) {
         const fixed: Symbols = { vals: sym.vals.slice(), n: sym.n };
-        out.push({ text: formatSymbols(fixed.vals, fixed.n), raw: decodeValues(splitGroups(what, fixed)) });
+        out.push({ text: formatSymbols(fixed.vals, fixed.n), raw: decodeValues(data, 0, splitGroups(what, fixed, data)) });
         break; // exactly one value per position completes the group
       }
     }

@@ -3,11 +3,10 @@
  * in a fixed order and the first failure is the reason; nothing in the
  * payload but the key ID is trusted before the signature verifies.
  */
-import { licenceTag, machineTag, message, normalizeBinding, type Binding, type NormalizedBinding } from "./binding.js";
-import { equalBytes, hmac, subtle } from "./crypto.js";
+import { licenceTag, machineTag, message, messageInPlace, normalizeBinding, type Binding, type NormalizedBinding } from "./binding.js";
 import { ParseError, VerifyError, type Reason } from "./errors.js";
-import { hex4, type Algorithm, type KeyringState } from "./keyring.js";
-import { NO_EXPIRY, dayStart, dayString, decodeCode } from "./payload.js";
+import { hex4, type Algorithm, type KeyringState, type PinnedKey } from "./keyring.js";
+import { NO_EXPIRY, dayStart, dayString, decodeCode, type Code, type Payload } from "./payload.js";
 import { parseCodeText, singleSymbolCorrections } from "./text.js";
 
 /** How far the clock may be behind a code's issue day (its first instant, UTC): two days cover every time zone. */
@@ -37,30 +36,51 @@ export function hasFeature(terms: Terms, n: number): boolean {
 }
 
 /** @internal The body of Keyring.verify. */
-export async function verifyWith(k: KeyringState, code: string, binding: Binding, now: Date): Promise<Terms> {
-  if (typeof code !== "string") throw new TypeError("code must be a string");
-  if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError("now must be a valid Date");
-  let nb: NormalizedBinding;
+export function verifyWith(k: KeyringState, code: string, binding: Binding, now: Date): Promise<Terms> {
+  // Not an async function: the common path costs one promise beyond the
+  // signature check's. Every throw still becomes a rejection.
   try {
-    nb = normalizeBinding(binding);
+    if (typeof code !== "string") throw new TypeError("code must be a string");
+    if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError("now must be a valid Date");
+    let nb: NormalizedBinding;
+    try {
+      nb = normalizeBinding(binding);
+    } catch (e) {
+      throw e instanceof ParseError ? VerifyError.from(e, "invalid-binding") : e;
+    }
+    if (nb.product !== k.product) {
+      throw new VerifyError("wrong-product", `the keyring is for product "${k.product}", not "${nb.product}"`);
+    }
+    const nowMs = now.getTime();
+    // The raw bytes after room for the message's head: one buffer for both.
+    const head = nb.prefix.length + 2;
+    let buf: Uint8Array;
+    try {
+      buf = parseCodeText(code, head);
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+      return refuseText(k, code, nb, nowMs, e);
+    }
+    const r = prepare(k, buf.subarray(head), nb, buf);
+    if (r instanceof VerifyError) throw r;
+    return r.key.check(r.code.sig, r.msg).then((ok) => {
+      const t = settle(k, r, nb, nowMs, ok);
+      return t instanceof Promise ? t.then(unwrap) : unwrap(t);
+    });
   } catch (e) {
-    throw e instanceof ParseError ? VerifyError.from(e, "invalid-binding") : e;
+    return Promise.reject(e);
   }
-  if (nb.product !== k.product) {
-    throw new VerifyError("wrong-product", `the keyring is for product "${k.product}", not "${nb.product}"`);
-  }
-  const nowMs = now.getTime();
-  let raw: Uint8Array;
-  try {
-    raw = parseCodeText(code);
-  } catch (e) {
-    if (!(e instanceof ParseError)) throw e;
-    const suggestion = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs) : "";
-    throw VerifyError.from(e, e.reason as Reason, suggestion);
-  }
-  const r = await check(k, raw, nb, nowMs);
+}
+
+function unwrap(r: Terms | VerifyError): Terms {
   if (r instanceof VerifyError) throw r;
   return r;
+}
+
+/** The refusal of a code whose text does not parse, with the suggestion search for a single typo. */
+async function refuseText(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, e: ParseError): Promise<never> {
+  const suggestion = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs) : "";
+  throw VerifyError.from(e, e.reason as Reason, suggestion);
 }
 
 /** The one single-symbol correction whose signature verifies, or "" when there is none or more than one. */
@@ -74,49 +94,64 @@ async function suggest(k: KeyringState, code: string, nb: NormalizedBinding, now
   return ok.length === 1 ? ok[0]!.text : "";
 }
 
+/** A decoded code whose key is in the keyring, ready for the signature check. */
+interface Prepared {
+  readonly code: Code;
+  readonly key: PinnedKey;
+  /** The signed message. */
+  readonly msg: Uint8Array;
+}
+
 /** Checks raw code bytes; returns the terms or the refusal. */
 async function check(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, nowMs: number): Promise<Terms | VerifyError> {
-  let c;
+  const r = prepare(k, raw, nb);
+  if (r instanceof VerifyError) return r;
+  return settle(k, r, nb, nowMs, await r.key.check(r.code.sig, r.msg));
+}
+
+/**
+ * Steps 4 to 8 of docs/format.md section 7: the payload and the key, before
+ * the signature. buf, if given, holds raw after room for the message's head
+ * (see messageInPlace).
+ */
+function prepare(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, buf?: Uint8Array): Prepared | VerifyError {
+  let c: Code;
   try {
     c = decodeCode(raw);
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
     return VerifyError.from(e, e.reason as Reason);
   }
-  const p = c.payload;
-  const keyId = hex4(p.keyId);
-  if (p.keyId >> 8 !== k.productTag) {
+  const id = c.payload.keyId;
+  const key = k.keys.get(id);
+  if (id >> 8 !== k.productTag) {
+    const keyId = hex4(id);
     return new VerifyError("wrong-product", `key ${keyId} does not belong to product "${k.product}"`, { keyId });
   }
-  if (k.revoked.has(p.keyId)) {
+  if (k.revoked.has(id)) {
+    const keyId = hex4(id);
     return new VerifyError("revoked-key", `key ${keyId} was revoked by the vendor; ask for a new code`, { keyId });
   }
-  const key = k.keys.get(p.keyId);
   if (!key) {
+    const keyId = hex4(id);
     return new VerifyError("unknown-key", `key ${keyId} is not in this product's keyring; the product may need an update`, { keyId });
   }
   if (c.sig.length !== key.sigSize) {
     return new VerifyError(
       "algorithm-mismatch",
-      `key ${keyId} is ${key.algorithm}, which makes ${key.sigSize}-byte signatures, but the code carries ${c.sig.length} bytes`,
-      { keyId },
+      `key ${key.hex} is ${key.algorithm}, which makes ${key.sigSize}-byte signatures, but the code carries ${c.sig.length} bytes`,
+      { keyId: key.hex },
     );
   }
-  const msg = message(nb, c.payloadBytes);
-  const ok =
-    key.algorithm === "ed25519"
-      ? await subtle().verify("Ed25519", key.key, c.sig as BufferSource, msg as BufferSource)
-      : equalBytes((await hmac(key.key, msg)).subarray(0, key.sigSize), c.sig);
-  if (!ok) {
-    // Only now, to explain the failure, are the unauthenticated tags consulted.
-    if (p.licenceTag !== (await licenceTag(nb))) {
-      return new VerifyError("wrong-licence", "check the licence key, or ask for a code for this licence", { keyId });
-    }
-    if (p.machineTag !== (await machineTag(nb))) {
-      return new VerifyError("wrong-machine", "the code was issued for a different machine UID; send this machine's request code to the vendor", { keyId });
-    }
-    return new VerifyError("bad-signature", "the code was altered or forged", { keyId });
-  }
+  const n = c.payloadBytes.length;
+  return { code: c, key, msg: buf === undefined ? message(nb, c.payloadBytes) : messageInPlace(nb, buf, n) };
+}
+
+/** Steps 9 to 11, given the signature check's result: the terms or the refusal. */
+function settle(k: KeyringState, r: Prepared, nb: NormalizedBinding, nowMs: number, ok: boolean): Terms | VerifyError | Promise<VerifyError> {
+  const p = r.code.payload;
+  const keyId = r.key.hex;
+  if (!ok) return explainBadSignature(p, nb, keyId);
   if (nowMs < dayStart(p.issued) - CLOCK_SKEW_MS) {
     const day = dayString(p.issued);
     return new VerifyError("not-yet-valid", `issued ${day}; check the system clock`, { keyId, day });
@@ -128,11 +163,22 @@ async function check(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, no
   return Object.freeze({
     product: k.product,
     keyId,
-    algorithm: key.algorithm,
+    algorithm: r.key.algorithm,
     serial: p.serial,
     issued: dayString(p.issued),
     expires: p.expires === NO_EXPIRY ? null : dayString(p.expires),
     seats: p.seats,
     features: p.features,
   });
+}
+
+/** Only now, to explain a failed signature, are the unauthenticated tags consulted. */
+async function explainBadSignature(p: Payload, nb: NormalizedBinding, keyId: string): Promise<VerifyError> {
+  if (p.licenceTag !== (await licenceTag(nb))) {
+    return new VerifyError("wrong-licence", "check the licence key, or ask for a code for this licence", { keyId });
+  }
+  if (p.machineTag !== (await machineTag(nb))) {
+    return new VerifyError("wrong-machine", "the code was issued for a different machine UID; send this machine's request code to the vendor", { keyId });
+  }
+  return new VerifyError("bad-signature", "the code was altered or forged", { keyId });
 }

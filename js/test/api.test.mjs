@@ -7,7 +7,7 @@ import { createRequire } from "node:module";
 import { test } from "node:test";
 import * as esm from "@actkit/verify";
 import { checkValue, groupValid, gf32Check } from "../dist/esm/check.js";
-import { decodeBase58 } from "../dist/esm/base58.js";
+import { decodeBase58, decodeValues } from "../dist/esm/base58.js";
 import { formatText, parseCodeText } from "../dist/esm/text.js";
 
 const { hasFeature, Keyring, normalizeLicenceKey, parseKeyring, parseMachineUID, parseRequestCode, ParseError, VerifyError } = esm;
@@ -27,6 +27,16 @@ test("the same API through import, require and the browser bundle", async () => 
     const terms = await kr.verify(typical.code, binding, now);
     assert.equal(terms.serial, 4242n);
     await assert.rejects(kr.verify(typical.code, binding, new Date("2030-01-01T00:00:00Z")), (e) => e instanceof mod.VerifyError && e.reason === "expired");
+  }
+});
+
+test("the optional fallback entry through import and require", async () => {
+  const esmNoble = await import("@actkit/verify/noble");
+  const cjsNoble = createRequire(import.meta.url)("@actkit/verify/noble");
+  for (const mod of [esmNoble, cjsNoble]) {
+    assert.deepEqual(Object.keys(mod).sort(), ["ed25519FromNoblePoint", "nobleEd25519"]);
+    const kr = await parseKeyring(group.keyring, { ed25519: mod.nobleEd25519 });
+    assert.equal((await kr.verify(typical.code, binding, now)).serial, 4242n);
   }
 });
 
@@ -173,6 +183,31 @@ test("base58 text is a bijection: leading zero bytes, round trips", () => {
   assert.deepEqual(decodeBase58("5Q"), Uint8Array.from([255]));
   assert.equal(new TextDecoder().decode(decodeBase58("StV1DL6CwTryKyV")), "hello world");
   assert.equal(decodeBase58("0"), null);
+});
+
+test("base58 decoding agrees with a plain BigInt decoder: every length to 300, leading zeros, room reserved", () => {
+  const reference = (vals) => {
+    let zeros = 0;
+    while (zeros < vals.length && vals[zeros] === 0) zeros++;
+    let n = 0n;
+    for (const v of vals) n = n * 58n + BigInt(v);
+    const hex = n === 0n ? "" : n.toString(16);
+    return Uint8Array.from([...new Array(zeros).fill(0), ...Buffer.from(hex.padStart(hex.length + (hex.length & 1), "0"), "hex")]);
+  };
+  let seed = 1;
+  const rand = (m) => ((seed = (seed * 1103515245 + 12345) % 2 ** 31), seed % m);
+  for (let len = 0; len <= 300; len++) {
+    for (let trial = 0; trial < 8; trial++) {
+      const vals = Uint8Array.from({ length: len }, (_, i) => (i < trial ? 0 : [0, 57, rand(58)][rand(3)]));
+      const want = reference(vals);
+      assert.deepEqual(decodeValues(vals), want, `${len}/${trial}`);
+      const reserved = decodeValues(vals, 0, len, 5);
+      assert.deepEqual(reserved.subarray(0, 5), new Uint8Array(5));
+      assert.deepEqual(reserved.subarray(5), want);
+    }
+  }
+  const vals = Uint8Array.from([9, 9, 0, 0, 1, 2, 3, 9]);
+  assert.deepEqual(decodeValues(vals, 2, 7), reference(vals.subarray(2, 7)));
 });
 
 test("days: every representable day formats as Date does", async () => {
