@@ -133,7 +133,8 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 		return pr
 	}
 	switch {
-	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly):
+	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly),
+		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO):
 		s.log.ErrorContext(r.Context(), "ledger unavailable", "err", err)
 		return newProblem(http.StatusServiceUnavailable, CodeUnavailable)
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
@@ -154,6 +155,9 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.RequestID = requestID(r.Context())
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
+	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {
+		w.Header().Set("Retry-After", "1") // a client retries, keeping its grace meanwhile
+	}
 	w.WriteHeader(p.Status)
 	json.NewEncoder(w).Encode(p)
 }

@@ -200,6 +200,15 @@ func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 	for attempt := 0; ; attempt++ {
 		err := s.update(ctx, fn)
 		if attempt < maxRetries && retryable(err) {
+			if crowded(err) {
+				// The server has no connection to spare right now: wait a
+				// little longer each time, or give up with the context.
+				select {
+				case <-time.After(time.Duration(20<<attempt) * time.Millisecond):
+				case <-ctx.Done():
+					return s.fail("", s.ctxErr(ctx, err))
+				}
+			}
 			continue
 		}
 		return err
@@ -264,9 +273,19 @@ func (s *Store) ctxErr(ctx context.Context, err error) error {
 	return err
 }
 
+// retryable: a serialization failure or a deadlock (the transaction is
+// run again at once), or a server with no connection to spare (again
+// after a pause).
 func retryable(err error) bool {
 	var pe *pgconn.PgError
-	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01")
+	return errors.As(err, &pe) && (pe.Code == "40001" || pe.Code == "40P01") || crowded(err)
+}
+
+// crowded: too_many_connections, or cannot_connect_now (starting up or
+// shutting down).
+func crowded(err error) bool {
+	var pe *pgconn.PgError
+	return errors.As(err, &pe) && (pe.Code == "53300" || pe.Code == "57P03")
 }
 
 // pgErrors maps PostgreSQL's error codes that a user can act on to the
@@ -276,6 +295,8 @@ var pgErrors = map[string]error{
 	"25006": ledger.ErrReadOnly, // read_only_sql_transaction (a standby, or default_transaction_read_only)
 	"42501": ledger.ErrReadOnly, // insufficient_privilege
 	"55P03": ledger.ErrBusy,     // lock_not_available: lock_timeout
+	"53300": ledger.ErrBusy,     // too_many_connections
+	"57P03": ledger.ErrBusy,     // cannot_connect_now
 	"57014": ledger.ErrBusy,     // query_canceled: statement_timeout
 	"25P03": ledger.ErrBusy,     // idle_in_transaction_session_timeout
 	"3D000": ledger.ErrCannotOpen,
