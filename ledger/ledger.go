@@ -90,9 +90,26 @@ type Reader interface {
 	// version, "4.2") embeds in its keyring, oldest first, and whether
 	// the line was recorded.
 	ReleaseKeys(product, line string) ([]codec.KeyID, bool, error)
+	// ReleaseLines returns every release line recorded for a product,
+	// with the key IDs each embeds, oldest first: what VerifyState
+	// compares with the trail, lines added by hand included.
+	ReleaseLines(product string) (map[string][]codec.KeyID, error)
+	// EndedActivations lists a licence's ended activations (released,
+	// superseded, transferred, drifted, lease expired), by serial, with
+	// when and why each ended.
+	EndedActivations(key string) ([]EndedActivation, error)
 	// KeystoreState returns what the ledger last recorded of the vendor's
 	// keystore (zero values before anything was recorded).
 	KeystoreState() (KeystoreState, error)
+}
+
+// EndedActivation is an activation that no longer holds a seat: its terms,
+// when it ended (Released, as stored: Stamp of the time given to
+// EndActivation) and why (the reason given to EndActivation: "released",
+// "superseded", "transferred", "drifted", "lease expired").
+type EndedActivation struct {
+	licensing.Activation
+	Released, Why string
 }
 
 // KeystoreState is what the ledger remembers of the keystore, so that a

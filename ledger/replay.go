@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -47,19 +48,46 @@ type replayed struct {
 	// released counts each licence's deactivations ("released": what the
 	// release budget counts).
 	released map[string]int
-	order    []string
+	// ended holds each licence's ended activations, by serial.
+	ended map[string]map[uint64]endedState
+	// implied marks the serials whose issuing entry did not carry all of
+	// their terms (details from before chains were split): Replay filled
+	// them in, so only the machine of such an ended activation is
+	// compared.
+	implied map[uint64]bool
+	order   []string
 	other
 }
 
 func newReplayed() *replayed {
 	return &replayed{products: map[string]licensing.Product{}, licences: map[string]*licensing.Licence{},
-		live: map[string]map[uint64]licensing.Activation{}, released: map[string]int{}, other: newOther()}
+		live: map[string]map[uint64]licensing.Activation{}, released: map[string]int{}, ended: map[string]map[uint64]endedState{},
+		implied: map[uint64]bool{}, other: newOther()}
+}
+
+// endedState is an activation the trail ended: its terms, why (the
+// reason given to EndActivation) and when (the ending entry's time, as
+// EndActivation stored it). Why or At is "" where the trail cannot say:
+// when a drifted activation was ended (the signer reads its clock for
+// that before the entry's), when anything in the legacy chain was (its
+// writer read the clock apart for the row and for the entry), and why,
+// for a release whose detail has no reason.
+type endedState struct {
+	a       licensing.Activation
+	why, at string
+}
+
+// end moves a live activation to the ended ones.
+func (st *replayed) end(key string, a licensing.Activation, why, at string) {
+	delete(st.live[key], a.Serial)
+	st.ended[key][a.Serial] = endedState{a: a, why: why, at: at}
 }
 
 // VerifyState rebuilds the ledger's state from the audit trail and
 // compares it with the tables, naming the first disagreement: products
 // (ID, licence prefix, features), their plans and release lines, licences
-// (terms, seats in use, live activations and their terms, deactivations
+// (terms, seats in use, live activations and their terms, ended
+// activations with their reasons and release times, deactivations
 // counted), the keystore state (the highest generation recorded and every
 // revocation: what the keystore-rollback check trusts) and API tokens.
 // The chains themselves are verified first: a trail that was rewritten
@@ -121,6 +149,7 @@ func (st *replayed) apply(e Entry) error {
 		}
 		st.licences[key] = li
 		st.live[key] = map[uint64]licensing.Activation{}
+		st.ended[key] = map[uint64]endedState{}
 		st.order = append(st.order, key)
 	case strings.HasPrefix(e.Action, ActionLicenceChange):
 		li, err := st.licence(e.Subject)
@@ -146,8 +175,19 @@ func (st *replayed) apply(e Entry) error {
 		if e.Action == ActionCodeReissue && ev.Key == "" {
 			return nil // the same code again: nothing changed
 		}
-		if ev.Replaces != 0 {
-			delete(st.live[li.Key], ev.Replaces)
+		if old, ok := st.live[li.Key][ev.Replaces]; ev.Replaces != 0 && ok {
+			// A re-issue with new terms supersedes the machine's code in
+			// the transaction that records it; an issue replaces the
+			// activation of a machine whose UID drifted, ended a moment
+			// before this entry's time.
+			why, at := "superseded", e.At
+			if e.Action == ActionCodeIssue {
+				why, at = "drifted", ""
+			}
+			if e.Chain == LegacyChain {
+				at = ""
+			}
+			st.end(li.Key, old, why, at)
 		}
 		a := licensing.Activation{Serial: ev.Serial, Licence: li.Key, Product: li.Product, Machine: ev.Machine, Seats: ev.Seats, Features: li.Bits}
 		if a.Seats == 0 {
@@ -170,6 +210,9 @@ func (st *replayed) apply(e Entry) error {
 		if ev.Features != nil {
 			a.Features = *ev.Features
 		}
+		if ev.Issued == "" {
+			st.implied[a.Serial] = true
+		}
 		st.live[li.Key][a.Serial] = a
 	case e.Action == ActionCodeRelease:
 		li, err := st.licence(e.Subject)
@@ -180,13 +223,70 @@ func (st *replayed) apply(e Entry) error {
 		if err := json.Unmarshal(e.Detail, &ev); err != nil {
 			return bad("bad code detail")
 		}
-		if _, ok := st.live[li.Key][ev.Serial]; !ok {
+		a, ok := st.live[li.Key][ev.Serial]
+		if !ok {
 			return bad(fmt.Sprintf("releases serial %d, which holds no seat", ev.Serial))
 		}
-		delete(st.live[li.Key], ev.Serial)
+		at := e.At
+		if e.Chain == LegacyChain {
+			at = ""
+		}
+		st.end(li.Key, a, ev.Why, at)
 		if ev.Why == "" || ev.Why == "released" {
 			st.released[li.Key]++
 		}
+	}
+	return nil
+}
+
+// compareEnded checks a licence's ended activations both ways: each the
+// trail ended is in the table with its terms, its reason and its time
+// (what the release budget counts: a release moved out of its 30-day
+// window, or called superseded, would free budget), and no row is ended
+// that the trail did not end.
+func (st *replayed) compareEnded(r Reader, t licensing.Licence) error {
+	rows, err := r.EndedActivations(t.Key)
+	if err != nil {
+		return err
+	}
+	want := st.ended[t.Key]
+	problem := func(format string, args ...any) error {
+		return &StateError{Licence: t.Display, Problem: fmt.Sprintf(format, args...)}
+	}
+	got := map[uint64]bool{}
+	for _, a := range rows {
+		got[a.Serial] = true
+		w, ok := want[a.Serial]
+		if !ok {
+			return problem("activation %d (machine %s) is ended in the table (%s) but the audit trail never ended it", a.Serial, a.Machine, a.Why)
+		}
+		terms := a.Machine == w.a.Machine
+		if !st.implied[a.Serial] {
+			terms = terms && a.Seats == w.a.Seats && a.KeyID == w.a.KeyID && a.Expires == w.a.Expires && a.Issued == w.a.Issued && a.Features == w.a.Features
+		}
+		switch {
+		case !terms:
+			return problem("ended activation %d's terms in the table differ from the audit trail's", a.Serial)
+		case w.why != "" && a.Why != w.why:
+			return problem("activation %d's end reason is %s in the table, the audit trail says %s", a.Serial, a.Why, w.why)
+		case w.at != "" && a.Released != w.at:
+			return problem("activation %d's release time is %s in the table, the audit trail says %s", a.Serial, a.Released, w.at)
+		}
+	}
+	var missing []uint64
+	for s := range want {
+		if !got[s] {
+			missing = append(missing, s)
+		}
+	}
+	if len(missing) > 0 {
+		slices.Sort(missing)
+		w := want[missing[0]]
+		why := w.why
+		if why == "" {
+			why = "ended"
+		}
+		return problem("activation %d (machine %s) was ended in the audit trail (%s) but is missing from the table (deleted by hand)", w.a.Serial, w.a.Machine, why)
 	}
 	return nil
 }
@@ -308,9 +408,11 @@ func (st *replayed) compare(r Reader) error {
 			sort.Slice(missing, func(i, j int) bool { return missing[i] < missing[j] })
 			return &StateError{Licence: t.Display, Problem: fmt.Sprintf("activation %d holds a seat in the audit trail but not in the table (released or deleted by hand)", missing[0])}
 		}
-		// Ended activations: the deactivations the release budget counts.
-		// A released row deleted, or its reason or time moved out of
-		// reach, changes the count.
+		if err := st.compareEnded(r, t); err != nil {
+			return err
+		}
+		// The deactivations the release budget counts, for releases whose
+		// entry does not say why (counted as released).
 		n, err := r.Releases(t.Key, time.Time{})
 		if err != nil {
 			return err

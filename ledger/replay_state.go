@@ -191,23 +191,28 @@ func (st *replayed) comparePlans(r Reader, p licensing.Product) error {
 	return nil
 }
 
-// compareReleases checks the release lines the product's chain recorded.
-// (A line added to the table by hand is not seen: the port lists no
-// release lines.)
+// compareReleases checks a product's release lines both ways: each line
+// its chain recorded is in the table with the keys last recorded for it,
+// and no line is in the table that the chain never recorded.
 func (st *replayed) compareReleases(r Reader, product string) error {
-	lines := st.releases[product]
-	for _, line := range sortedKeys(lines) {
-		want := lines[line]
-		subject := fmt.Sprintf("release line %s of product %s", line, product)
-		got, found, err := r.ReleaseKeys(product, line)
-		if err != nil {
-			return err
-		}
+	want := st.releases[product]
+	got, err := r.ReleaseLines(product)
+	if err != nil {
+		return err
+	}
+	subject := func(line string) string { return fmt.Sprintf("release line %s of product %s", line, product) }
+	for _, line := range sortedKeys(want) {
+		keys, found := got[line]
 		if !found {
-			return &StateError{Subject: subject, Problem: "was recorded in the audit trail but is missing from the table"}
+			return &StateError{Subject: subject(line), Problem: "was recorded in the audit trail but is missing from the table"}
 		}
-		if !slices.Equal(got, want) {
-			return &StateError{Subject: subject, Problem: fmt.Sprintf("embeds keys %v in the table, the audit trail says %v", got, want)}
+		if !slices.Equal(keys, want[line]) {
+			return &StateError{Subject: subject(line), Problem: fmt.Sprintf("embeds keys %v in the table, the audit trail says %v", keys, want[line])}
+		}
+	}
+	for _, line := range sortedKeys(got) {
+		if _, ok := want[line]; !ok {
+			return &StateError{Subject: subject(line), Problem: fmt.Sprintf("(keys %v) is in the table but the audit trail never recorded it", got[line])}
 		}
 	}
 	return nil

@@ -95,6 +95,9 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
+	// One time for everything this transaction records: the rows and the
+	// audit entries that describe them agree to the nanosecond.
+	now := s.now()
 	var drifted *licensing.Activation
 	var changed string
 	if !found && t.Tolerance != nil {
@@ -104,7 +107,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 		if drifted != nil {
 			// The machine's earlier activation gives its seat to this
 			// one, in this transaction: the same machine never holds two.
-			if err := tx.EndActivation(*drifted, s.now(), "drifted"); err != nil {
+			if err := tx.EndActivation(*drifted, now, "drifted"); err != nil {
 				return recorded{}, err
 			}
 			if li, err = tx.LicenceForUpdate(t.Licence); err != nil {
@@ -132,7 +135,6 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if found {
 		curp = &cur
 	}
-	now := s.now()
 	key, keyErr := s.signingKey(tx, li.Product, t)
 	d, err := licensing.Decide(li, curp, t, key, keyErr, codec.DayOf(now))
 	if errors.Is(err, licensing.ErrSeatLimit) {

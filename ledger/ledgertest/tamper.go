@@ -58,9 +58,17 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 		{"customer", "UPDATE licences SET customer = 'Someone else'", "customer is Someone else in the table"},
 		{"status", "UPDATE licences SET status = 'suspended'", "status is suspended in the table"},
 		{"deleted activation", "DELETE FROM activations WHERE machine = '%s'", "holds a seat in the audit trail but not in the table"},
-		{"deleted released activation", "DELETE FROM activations WHERE released IS NOT NULL", "0 released activations in the table, the audit trail released 1"},
-		{"released activation un-released", "UPDATE activations SET released = NULL, release_why = NULL WHERE released IS NOT NULL", "holds a seat the audit trail never gave or already freed"},
-		{"release reason changed", "UPDATE activations SET release_why = 'transferred' WHERE released IS NOT NULL", "0 released activations in the table, the audit trail released 1"},
+		{"deleted released activation", "DELETE FROM activations WHERE release_why = 'released'", "(machine " + UID(3) + ") was ended in the audit trail (released) but is missing from the table"},
+		{"deleted superseded activation", "DELETE FROM activations WHERE release_why = 'superseded'", "(machine " + UID(1) + ") was ended in the audit trail (superseded) but is missing from the table"},
+		{"deleted transferred activation", "DELETE FROM activations WHERE release_why = 'transferred'", "(machine " + UID(4) + ") was ended in the audit trail (transferred) but is missing from the table"},
+		{"released activation un-released", "UPDATE activations SET released = NULL, release_why = NULL WHERE release_why = 'released'", "holds a seat the audit trail never gave or already freed"},
+		{"release reason changed", "UPDATE activations SET release_why = 'transferred' WHERE release_why = 'released'", "'s end reason is transferred in the table, the audit trail says released"},
+		{"release reason changed to superseded", "UPDATE activations SET release_why = 'superseded' WHERE release_why = 'released'", "'s end reason is superseded in the table, the audit trail says released"},
+		{"end reason swapped", "UPDATE activations SET release_why = 'transferred' WHERE release_why = 'superseded'", "'s end reason is transferred in the table, the audit trail says superseded"},
+		{"release time moved back 40 days", "UPDATE activations SET released = '2026-10-14T10:00:00Z' WHERE release_why = 'released'", "'s release time is 2026-10-14T10:00:00Z in the table, the audit trail says 2026-11-23T10:00:00Z"},
+		{"ended activation's machine changed", "UPDATE activations SET machine = '" + UID(9) + "' WHERE release_why = 'superseded'", "'s terms in the table differ from the audit trail's"},
+		{"ended activation inserted", "INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, released, release_why) SELECT licence, '" + UID(9) + "', seats, key_id, issued, expires, features, created, released, 'superseded' FROM activations WHERE release_why = 'released'",
+			"(machine " + UID(9) + ") is ended in the table (superseded) but the audit trail never ended it"},
 		{"keystore state reset", "UPDATE keystore_state SET generation = 0, revoked = '[]'", "the keystore state: is empty in the table (deleted or reset by hand), the audit trail recorded generation 3"},
 		{"keystore state deleted", "DELETE FROM keystore_state", "the keystore state: is empty in the table"},
 		{"keystore generation lowered", "UPDATE keystore_state SET generation = 1", "the keystore state: the generation is 1 in the table, the audit trail says 3"},
@@ -72,6 +80,8 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 		{"plan deleted", "DELETE FROM plans WHERE id = 'custom'", "plan custom of product umenu: was recorded in the audit trail but is missing from the table"},
 		{"release line changed", "UPDATE releases SET keys = '[]'", "release line 4.2 of product umenu: embeds keys [] in the table"},
 		{"release line deleted", "DELETE FROM releases", "release line 4.2 of product umenu: was recorded in the audit trail but is missing from the table"},
+		{"release line keys replaced", "UPDATE releases SET keys = '[\"ffff\"]'", "release line 4.2 of product umenu: embeds keys [ffff] in the table"},
+		{"release line inserted", "INSERT INTO releases(product, line, keys) VALUES ('umenu', '9.9', '[\"ffff\"]')", "release line 9.9 of product umenu: (keys [ffff]) is in the table but the audit trail never recorded it"},
 		{"admin token inserted", "INSERT INTO tokens(id, name, scope, hash, created, expires) SELECT '0123456789ab', 'backdoor', 'admin', hash, created, expires FROM tokens WHERE name = 'ci'", "API token 0123456789ab: (backdoor, scope admin) is in the table but the audit trail never created it"},
 		{"token scope raised", "UPDATE tokens SET scope = 'admin' WHERE name = 'ci'", "the scope is admin in the table, the audit trail says read"},
 		{"revoked token revived", "UPDATE tokens SET revoked = 0", "revoked is false in the table, the audit trail says true"},
@@ -84,6 +94,15 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 			f.issue(t, UID(2))
 			f.issue(t, UID(3))
 			if _, err := f.svc.Release(ctx, f.li.Display, UID(3)); err != nil {
+				t.Fatal(err)
+			}
+			// Ended otherwise: superseded (new terms: a lease) and
+			// transferred.
+			if _, err := f.svc.Issue(ctx, licensing.IssueRequest{Licence: f.li.Display, Machine: UID(1), LeaseDays: 30}); err != nil {
+				t.Fatal(err)
+			}
+			f.issue(t, UID(4))
+			if _, _, err := f.svc.Transfer(ctx, f.li.Display, UID(4), UID(5)); err != nil {
 				t.Fatal(err)
 			}
 			f.recordVendorState(t)

@@ -340,6 +340,59 @@ func (r reader) ReleaseKeys(product, line string) ([]codec.KeyID, bool, error) {
 	return ids, true, nil
 }
 
+func (r reader) ReleaseLines(product string) (map[string][]codec.KeyID, error) {
+	rows, err := r.q.QueryContext(r.ctx, "SELECT line, keys FROM releases WHERE product = ? ORDER BY line", product)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := map[string][]codec.KeyID{}
+	for rows.Next() {
+		var line, body string
+		if err := rows.Scan(&line, &body); err != nil {
+			return nil, err
+		}
+		var ids []codec.KeyID
+		if err := json.Unmarshal([]byte(body), &ids); err != nil {
+			return nil, fmt.Errorf("release %s %s: %w", product, line, err)
+		}
+		out[line] = ids
+	}
+	return out, rows.Err()
+}
+
+func (r reader) EndedActivations(key string) ([]ledger.EndedActivation, error) {
+	rows, err := r.q.QueryContext(r.ctx, `SELECT a.serial, a.machine, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name, a.released, a.release_why
+		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.released IS NOT NULL ORDER BY a.serial`, key)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []ledger.EndedActivation
+	for rows.Next() {
+		e := ledger.EndedActivation{Activation: licensing.Activation{Licence: key}}
+		a := &e.Activation
+		var exp sql.NullInt64
+		var issued, feats int64
+		var keyID, created string
+		var why sql.NullString
+		if err := rows.Scan(&a.Serial, &a.Machine, &a.Seats, &keyID, &issued, &exp, &feats, &created, &a.Product, &a.Name, &e.Released, &why); err != nil {
+			return nil, err
+		}
+		if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
+			return nil, fmt.Errorf("activation %d: bad key ID: %w", a.Serial, err)
+		}
+		a.Issued, a.Features, a.Created = codec.Day(issued), uint64(feats), parseStamp(created)
+		a.Expires = codec.NoExpiry
+		if exp.Valid {
+			a.Expires = codec.Day(exp.Int64)
+		}
+		e.Why = why.String
+		out = append(out, e)
+	}
+	return out, rows.Err()
+}
+
 func (r reader) Plans(product string) ([]licensing.Plan, error) {
 	p, err := r.Product(product)
 	if err != nil {
