@@ -2,14 +2,22 @@
 // that bounds it, and writes docs/benchmarks.md. Run it from the module
 // root:
 //
-//	go run ./tools/benchreport
+//	go run ./tools/benchreport [-pg URL] [-before REV]
 //
-// It takes a few minutes (it builds a ledger of a million activations).
+// It takes four minutes on an idle machine, longer on a busy one (the
+// load section waits for an idle machine before each run): it builds a
+// ledger of a million activations, and the load section (load.go) runs tools/ledgerload and
+// tools/apiload on SQLite and on a fresh PostgreSQL database (with their
+// pgbench anchors), and the SQLite benchmarks and apiload again on the
+// tree as it was at -before, so that "no slower than before" is judged
+// in the same run. -only load -o FILE writes the load section alone, for
+// working on it.
 package main
 
 import (
 	"bufio"
 	"bytes"
+	"flag"
 	"fmt"
 	"os"
 	"os/exec"
@@ -34,9 +42,16 @@ type result struct {
 var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(-\d+)?\s+\d+\s+(.*)$`)
 
 func runBench(pkg, pattern string, count int, env ...string) map[string]result {
+	return runBenchIn(".", pkg, pattern, count, env...)
+}
+
+// runBenchIn runs benchmarks in the module at dir (the tree as it was at
+// -before, for the load section).
+func runBenchIn(dir, pkg, pattern string, count int, env ...string) map[string]result {
 	args := []string{"test", "-run", "^$", "-bench", pattern, "-benchmem", "-count", strconv.Itoa(count), pkg}
-	fmt.Fprintf(os.Stderr, "benchreport: go %s\n", strings.Join(args, " "))
+	fmt.Fprintf(os.Stderr, "benchreport: (in %s) go %s\n", dir, strings.Join(args, " "))
 	cmd := exec.Command("go", args...)
+	cmd.Dir = dir
 	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
@@ -168,6 +183,11 @@ func codeLengths() (ed, hm int) {
 }
 
 func main() {
+	out := flag.String("o", "docs/benchmarks.md", "file to write")
+	only := flag.String("only", "", "'load': run and write only the load section (to another -o)")
+	pg := flag.String("pg", "", "PostgreSQL server for the load section (default $ACTKIT_TEST_POSTGRES, else the tools' default)")
+	before := flag.String("before", defaultBefore, "git revision whose tree is the SQLite baseline of the load section")
+	flag.Parse()
 	if _, err := os.Stat("go.mod"); err != nil {
 		fail("run from the module root: go run ./tools/benchreport")
 	}
@@ -176,6 +196,20 @@ func main() {
 		fail("%v", err)
 	}
 	defer os.RemoveAll(tmp)
+	switch *only {
+	case "":
+	case "load":
+		if *out == "docs/benchmarks.md" {
+			fail("-only load writes a partial report: name another file with -o")
+		}
+		var b strings.Builder
+		fmt.Fprintf(&b, "# Benchmarks (load section only)\n\nMachine: %s.\n\n", machineName())
+		loadSection(&b, tmp, *pg, *before)
+		write(*out, b.String())
+		return
+	default:
+		fail("-only %q: only 'load'", *only)
+	}
 
 	v := runBench("./verify", "VerifyEd25519|BaselineEd25519Verify|VerifyHMAC|BaselineHMACSHA256", 8)
 	s := runBench("./signer", "BaselineEd25519Sign|IssueBatch|Issue$|IssueMillion", 4, "ACTKIT_BENCH_LEDGER="+filepath.Join(tmp, "million.db"))
@@ -273,8 +307,13 @@ func main() {
   cryptography itself (the primitives-only program above); actkit's own
   code (codec, verify, base58) adds the rest.
 `)
-	if err := os.WriteFile("docs/benchmarks.md", []byte(b.String()), 0o644); err != nil {
+	loadSection(&b, tmp, *pg, *before)
+	write(*out, b.String())
+}
+
+func write(path, text string) {
+	if err := os.WriteFile(path, []byte(text), 0o644); err != nil {
 		fail("%v", err)
 	}
-	fmt.Fprintln(os.Stderr, "benchreport: wrote docs/benchmarks.md")
+	fmt.Fprintln(os.Stderr, "benchreport: wrote", path)
 }
