@@ -26,6 +26,10 @@ type Dialect struct {
 	// every connection would wait for forever. Drivers that cache
 	// statements per connection themselves (pgx) leave it off.
 	Prepare bool
+	// InsertID takes a new activation's serial from the driver's
+	// LastInsertId instead of INSERT ... RETURNING (which PostgreSQL's
+	// driver needs, and which costs SQLite's twice the allocations).
+	InsertID bool
 	// Numbered placeholders ($1, $2, ...) instead of ?.
 	Numbered bool
 	// ForUpdate is appended to the query that reads a licence inside a

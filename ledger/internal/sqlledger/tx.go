@@ -145,9 +145,19 @@ func (t *tx) UpdateLicence(l licensing.Licence) error {
 }
 
 func (t *tx) InsertActivation(a licensing.Activation) (uint64, error) {
+	const insert = `INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
+		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)`
+	args := []any{a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name}
 	var id int64
-	err := t.QueryRowContext(t.ctx, `INSERT INTO activations(licence, machine, seats, key_id, issued, expires, features, created, name)
-		VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING serial`, a.Licence, a.Machine, a.Seats, a.KeyID.String(), int64(a.Issued), nullDay(a.Expires), int64(a.Features), ledger.Stamp(a.Created), a.Name).Scan(&id)
+	var err error
+	if t.d.d.InsertID {
+		var res sql.Result
+		if res, err = t.exec(insert, args...); err == nil {
+			id, err = res.LastInsertId()
+		}
+	} else {
+		err = t.QueryRowContext(t.ctx, insert+" RETURNING serial", args...).Scan(&id)
+	}
 	if err != nil {
 		return 0, t.constraintRefusal(err)
 	}
