@@ -87,11 +87,6 @@ type Store struct {
 	where string
 	// secret is the URL's password, scrubbed from every error.
 	secret string
-	// writers admits write transactions first come, first served, as
-	// many at a time as the pool has connections: database/sql hands a
-	// freed connection to a random waiter, which stretched the slowest
-	// writers' wait (p99) at 64 clients; a queue keeps it to their turn.
-	writers chan struct{}
 }
 
 var _ ledger.Store = (*Store)(nil)
@@ -150,7 +145,6 @@ func Open(ctx context.Context, rawURL string, opts Options) (*Store, error) {
 	rp["statement_timeout"] = ms(opts.StatementTimeout)
 	rp["idle_in_transaction_session_timeout"] = ms(opts.IdleInTransactionTimeout)
 	rp["application_name"] = "actkit"
-	s.writers = make(chan struct{}, opts.MaxConns)
 	s.db = stdlib.OpenDB(*cfg)
 	s.db.SetMaxOpenConns(int(opts.MaxConns))
 	s.db.SetMaxIdleConns(int(opts.MaxIdleConns))
@@ -222,12 +216,6 @@ func (s *Store) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 }
 
 func (s *Store) update(ctx context.Context, fn func(ledger.Tx) error) error {
-	select {
-	case s.writers <- struct{}{}:
-	case <-ctx.Done():
-		return s.fail("", fmt.Errorf("ledger %s: gave up waiting for a connection: %w", s.where, ctx.Err()))
-	}
-	defer func() { <-s.writers }()
 	tx, err := s.db.BeginTx(ctx, &sql.TxOptions{Isolation: sql.LevelReadCommitted})
 	if err != nil {
 		return s.fail("starting a write", s.ctxErr(ctx, err))
