@@ -118,40 +118,28 @@ func ParseDeactivationCode(s string) (DeactivationCode, error) {
 	if !bytes.Equal(sum, deactivationSum(body)) {
 		return d, &Error{Err: ErrChecksum, What: "deactivation code", Detail: "it was damaged in copying; ask for it again"}
 	}
-	rest := body[2:]
-	field := func() (string, bool) {
-		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
-			return "", false
-		}
-		v := string(rest[1 : 1+rest[0]])
-		rest = rest[1+rest[0]:]
-		return v, true
-	}
+	f := fieldReader{rest: body[2:]}
 	var ok bool
-	if d.Product, ok = field(); !ok {
+	if d.Product, ok = f.field(); !ok {
 		return d, deactivationErr("truncated")
 	}
-	lic, ok := field()
-	if !ok || len(rest) < uidSymbols {
+	lic, ok := f.field()
+	if !ok {
 		return d, deactivationErr("truncated")
 	}
-	var uidText bytes.Buffer
-	for _, v := range rest[:uidSymbols] {
-		if v >= 32 {
-			return d, deactivationErr("bad machine UID")
-		}
-		uidText.WriteByte(crockford[v])
+	uidText, problem := f.uid()
+	if problem != "" {
+		return d, deactivationErr(problem)
 	}
-	rest = rest[uidSymbols:]
-	serial, ok := field()
+	serial, ok := f.field()
 	switch {
-	case !ok || len(rest) != 2:
+	case !ok || len(f.rest) != 2:
 		return d, deactivationErr("truncated or with trailing bytes")
 	case len(serial) == 0 || len(serial) > 8 || serial[0] == 0:
 		return d, deactivationErr("the serial is not in its one encoding")
 	}
 	d.Serial = getBE([]byte(serial))
-	d.Day = Day(binary.BigEndian.Uint16(rest))
+	d.Day = Day(binary.BigEndian.Uint16(f.rest))
 	if d.Day == NoExpiry {
 		return d, deactivationErr("day 65535 is reserved")
 	}
@@ -161,7 +149,7 @@ func ParseDeactivationCode(s string) (DeactivationCode, error) {
 	if d.LicenceKey, err = NormalizeLicenceKey(lic); err != nil || d.LicenceKey != lic {
 		return d, deactivationErr("licence key is not in normalized form")
 	}
-	if d.MachineUID, err = ParseMachineUID(uidText.String()); err != nil {
+	if d.MachineUID, err = ParseMachineUID(uidText); err != nil {
 		return d, err
 	}
 	return d, nil

@@ -91,32 +91,20 @@ func ParseRequestCode(s string) (RequestCode, error) {
 	if !bytes.Equal(sum, requestSum(body)) {
 		return r, &Error{Err: ErrChecksum, What: "request code", Detail: "it was damaged in copying; ask for it again"}
 	}
-	rest := body[2:]
-	field := func() (string, bool) {
-		if len(rest) < 1 || len(rest) < 1+int(rest[0]) {
-			return "", false
-		}
-		v := string(rest[1 : 1+rest[0]])
-		rest = rest[1+rest[0]:]
-		return v, true
-	}
+	f := fieldReader{rest: body[2:]}
 	var ok bool
-	if r.Product, ok = field(); !ok {
+	if r.Product, ok = f.field(); !ok {
 		return r, requestErr("truncated")
 	}
-	lic, ok := field()
-	if !ok || len(rest) < uidSymbols {
+	lic, ok := f.field()
+	if !ok {
 		return r, requestErr("truncated")
 	}
-	var uidText bytes.Buffer
-	for _, v := range rest[:uidSymbols] {
-		if v >= 32 {
-			return r, requestErr("bad machine UID")
-		}
-		uidText.WriteByte(crockford[v])
+	uidText, problem := f.uid()
+	if problem != "" {
+		return r, requestErr(problem)
 	}
-	rest = rest[uidSymbols:]
-	if r.ProductVersion, ok = field(); !ok || len(rest) != 0 {
+	if r.ProductVersion, ok = f.field(); !ok || len(f.rest) != 0 {
 		return r, requestErr("truncated or with trailing bytes")
 	}
 	if err := ValidateProduct(r.Product); err != nil {
@@ -125,7 +113,7 @@ func ParseRequestCode(s string) (RequestCode, error) {
 	if r.LicenceKey, err = NormalizeLicenceKey(lic); err != nil || r.LicenceKey != lic {
 		return r, requestErr("licence key is not in normalized form")
 	}
-	if r.MachineUID, err = ParseMachineUID(uidText.String()); err != nil {
+	if r.MachineUID, err = ParseMachineUID(uidText); err != nil {
 		return r, err
 	}
 	for i := 0; i < len(r.ProductVersion); i++ {
