@@ -11,6 +11,8 @@ import (
 // IssueRequest asks for a code: a licence key and machine UID, or a
 // request code carrying both.
 type IssueRequest struct {
+	// Licence and Machine, or Request (a request code, which names both;
+	// a Licence given with it must be the code's).
 	Licence string
 	Machine string
 	Request string
@@ -95,12 +97,23 @@ func Resolve(req IssueRequest) (Target, error) {
 		t.Key = &id
 	}
 	if req.Request != "" {
-		if req.Licence != "" || req.Machine != "" {
+		if req.Machine != "" {
 			return t, refuse(ErrInvalid, "give a request code, or a licence and a machine, not both")
 		}
 		r, err := codec.ParseRequestCode(req.Request)
 		if err != nil {
 			return t, &Refusal{Reason: ErrInvalidRequest, Detail: "request code: " + err.Error(), Err: err}
+		}
+		// A licence given beside the request code (the one the customer
+		// typed, the one a call authenticated with) must be the code's.
+		if req.Licence != "" {
+			typed, err := ParseLicenceKey(req.Licence)
+			if err != nil {
+				return t, err
+			}
+			if typed != r.LicenceKey {
+				return t, refuse(ErrInvalidRequest, "this request code was made for another licence key")
+			}
 		}
 		t.Licence, t.Machine, t.Product, t.Version = r.LicenceKey, r.MachineUID, r.Product, r.ProductVersion
 		if t.Release == "" && r.ProductVersion != "" {

@@ -116,8 +116,15 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve(IssueRequest{Licence: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", Machine: "nope"}); !errors.Is(err, ErrInvalidMachine) {
 		t.Errorf("machine: %v", err)
 	}
-	if _, err := Resolve(IssueRequest{Request: "x", Licence: "y"}); !errors.Is(err, ErrInvalid) {
+	if _, err := Resolve(IssueRequest{Request: "x", Machine: uid}); !errors.Is(err, ErrInvalid) {
 		t.Errorf("both: %v", err)
+	}
+	rc, _ := codec.RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: testUID(1), ProductVersion: "4.2.17"}.Text()
+	if tg, err := Resolve(IssueRequest{Request: rc, Licence: "umenu-7kq2x-m4rta-9vwce-h3npm"}); err != nil || tg.Licence != "UMENU7KQ2XM4RTA9VWCEH3NPM" {
+		t.Errorf("a request code with its own licence: %v", err)
+	}
+	if _, err := Resolve(IssueRequest{Request: rc, Licence: "UMENU-80HY6-EM0DE-N15D5-2575S"}); !errors.Is(err, ErrInvalidRequest) {
+		t.Errorf("a request code with another licence: %v", err)
 	}
 	if _, err := Resolve(IssueRequest{Request: "not a request"}); !errors.Is(err, ErrInvalidRequest) {
 		t.Errorf("request: %v", err)

@@ -49,12 +49,7 @@ func (p *Portal) activate(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusBadRequest, "activate", pg)
 		return
 	}
-	req, err := issueRequest(f.Licence, f.Request, p.cfg.Tolerance)
-	if err != nil {
-		p.fail(w, r, "activate", pg, err)
-		return
-	}
-	is, err := p.svc.Issue(r.Context(), req)
+	is, err := p.svc.Issue(r.Context(), issueRequest(f.Licence, f.Request, p.cfg.Tolerance))
 	if err != nil {
 		p.fail(w, r, "activate", pg, err)
 		return
@@ -69,24 +64,16 @@ func (p *Portal) activate(w http.ResponseWriter, r *http.Request) {
 
 // issueRequest reads what the customer pasted: a machine UID (four
 // groups of five), or else a request code, which carries its own licence
-// key: it must be the one typed.
-func issueRequest(licence, pasted string, tol licensing.Tolerance) (licensing.IssueRequest, error) {
+// key (the rules refuse one made for another key than the one typed).
+func issueRequest(licence, pasted string, tol licensing.Tolerance) licensing.IssueRequest {
 	compact := strings.Join(strings.Fields(pasted), "")
+	req := licensing.IssueRequest{Licence: licence, Tolerance: tol}
 	if _, err := codec.NormalizeMachineUID(compact); err == nil || looksLikeUID(compact) {
-		return licensing.IssueRequest{Licence: licence, Machine: compact, Tolerance: tol}, nil
+		req.Machine = compact
+	} else {
+		req.Request = compact
 	}
-	typed, err := licensing.ParseLicenceKey(licence)
-	if err != nil {
-		return licensing.IssueRequest{}, err
-	}
-	rc, err := codec.ParseRequestCode(compact)
-	if err != nil {
-		return licensing.IssueRequest{}, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: err.Error(), Err: err}
-	}
-	if norm, err := codec.NormalizeLicenceKey(rc.LicenceKey); err != nil || norm != typed {
-		return licensing.IssueRequest{}, &licensing.Refusal{Reason: licensing.ErrInvalidRequest, Detail: "this request code was made for another licence key"}
-	}
-	return licensing.IssueRequest{Request: compact, Tolerance: tol}, nil
+	return req
 }
 
 // looksLikeUID: four hyphenated groups of five upper-case symbols is a

@@ -295,11 +295,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		// The request code's product and version take part: another
 		// product's code is refused, and the key is chosen for the
 		// product's release line.
-		if _, err := s.requestCode(key, id); err != nil {
-			writeProblem(w, r, s.problemFor(r, err))
-			return
-		}
-		ir.Licence, ir.Request = "", id
+		ir.Request = id // the rules check that it is the caller's licence's
 	} else {
 		uid, err := s.machine(r.Context(), key, req.MachineID)
 		if err != nil {
