@@ -304,7 +304,9 @@ func TestDashboard(t *testing.T) {
 		chromedp.WaitVisible(chromedp.CSS("main[data-page=dashboard] #q")),
 		chromedp.SendKeys(chromedp.CSS("#q"), "acme plant"),
 		chromedp.Click(chromedp.CSS("form[role=search] button")),
-		chromedp.WaitVisible(chromedp.CSS("table")),
+		// The results page, not the dashboard it was sent from: its
+		// search field carries the query.
+		chromedp.WaitVisible(chromedp.CSS(`main[data-page=dashboard] #q[value="acme plant"]`)),
 	)
 	if err != nil {
 		t.Fatal(err)
