@@ -410,7 +410,7 @@ func NewBatchWriter(w io.Writer, header []string, comma rune, bom bool) *BatchWr
 	}
 	cw := csv.NewWriter(w)
 	cw.Comma = comma
-	cw.Write(append(neutralize(header), "serial", "code", "status", "error"))
+	cw.Write(append(headerNames(header), "serial", "code", "status", "error"))
 	return &BatchWriter{cw: cw}
 }
 
@@ -450,6 +450,19 @@ func (r BatchRow) Status() (status, message string) {
 		return "issued", ""
 	}
 	return "error", "not processed"
+}
+
+// headerNames returns the input's column names as the output writes
+// them: trimmed, as the reader matches them, then defused. Trimming first
+// keeps a recognised name readable: " licence" or "\rlicence" is read as
+// "licence", but defused untrimmed it would be written as "'\rlicence",
+// which no reader takes for the licence column.
+func headerNames(header []string) []string {
+	out := make([]string, len(header))
+	for i, h := range header {
+		out[i] = neutralizeField(strings.TrimSpace(h))
+	}
+	return out
 }
 
 // neutralize returns the fields with spreadsheet formulas defused: a

@@ -81,6 +81,29 @@ func TestBatchWriterKeepsTheDialect(t *testing.T) {
 	}
 }
 
+// TestBatchOutputHeaderReadsBack: a column name the reader matched after
+// trimming (a spreadsheet that left a carriage return or a space before
+// "licence") is written trimmed, so the results file is itself a batch
+// file; a name that is a formula is still defused. Found by
+// FuzzBatchDialects in CI: "\rlicence" was written as "'\rlicence".
+func TestBatchOutputHeaderReadsBack(t *testing.T) {
+	br, err := signer.NewBatchReader(strings.NewReader("\"\rlicence\", machine ,=note\nK,M,x\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var b bytes.Buffer
+	bw := signer.NewBatchWriter(&b, br.Header(), br.Comma(), br.BOM())
+	if err := bw.Flush(); err != nil {
+		t.Fatal(err)
+	}
+	if want := "licence,machine,'=note,serial,code,status,error\n"; b.String() != want {
+		t.Errorf("got %q\nwant %q", b.String(), want)
+	}
+	if _, err := signer.NewBatchReader(bytes.NewReader(b.Bytes())); err != nil {
+		t.Errorf("the output's header does not read back: %v", err)
+	}
+}
+
 // countingReader counts the bytes read from it.
 type countingReader struct {
 	r io.Reader
