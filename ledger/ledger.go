@@ -33,6 +33,13 @@ type Store interface {
 	// View runs fn on a consistent snapshot, without taking the write
 	// lock: reads never wait for a writer.
 	View(ctx context.Context, fn func(Reader) error) error
+	// Read runs fn outside any transaction: each of fn's reads sees what
+	// was committed when it ran, not one snapshot, and a scan of the whole
+	// audit trail may hit the statement timeout. It is for the hot path
+	// that reads once (a validation's Standing), where a View's BEGIN and
+	// ROLLBACK would triple the round trips to a database server; anything
+	// that reads twice and compares uses View.
+	Read(ctx context.Context, fn func(Reader) error) error
 	// Backup writes a consistent copy of the ledger to path, which must
 	// not exist.
 	Backup(ctx context.Context, path string) error
@@ -83,6 +90,14 @@ type Reader interface {
 	// Plans returns a product's plans (licence types), by ID; a product
 	// with none recorded has the default plans.
 	Plans(product string) ([]licensing.Plan, error)
+	// Plan returns one of a product's plans, as Plans lists them, and
+	// false if it has none of that ID, in one statement; a refusal with
+	// ErrUnknownProduct for an unknown product.
+	Plan(product, id string) (licensing.Plan, bool, error)
+	// Standing returns, in one statement, what a validation reads: a
+	// licence's terms (no holders), its plan, and the machine's live
+	// activation on it; or a refusal with ErrUnknownLicence.
+	Standing(key, machine string) (Standing, error)
 	// Releases counts a licence's deactivations ("released", not
 	// superseded or transferred) since a time, for its release budget.
 	Releases(key string, since time.Time) (int, error)
@@ -101,6 +116,19 @@ type Reader interface {
 	// KeystoreState returns what the ledger last recorded of the vendor's
 	// keystore (zero values before anything was recorded).
 	KeystoreState() (KeystoreState, error)
+}
+
+// Standing is a licence as one of its machines stands on it: the answer
+// of Reader.Standing.
+type Standing struct {
+	// Licence is the licence's terms and seats in use, without holders.
+	Licence licensing.Licence
+	// Plan is the licence's plan, when HasPlan.
+	Plan    licensing.Plan
+	HasPlan bool
+	// Activation is the machine's live activation, when Activated.
+	Activation licensing.Activation
+	Activated  bool
 }
 
 // EndedActivation is an activation that no longer holds a seat: its terms,

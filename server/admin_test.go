@@ -6,17 +6,13 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/actkit/actkit/codec"
-	"github.com/actkit/actkit/keygen"
-	"github.com/actkit/actkit/ledger/sqlite"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/server"
-	"github.com/actkit/actkit/signer"
 )
 
 // TestAdminAPITokens: the admin API takes API tokens only, by scope;
@@ -24,15 +20,7 @@ import (
 func TestAdminAPITokens(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ks := keygen.NewKeyset()
-	ks.Add(rand.Reader, "umenu", codec.Ed25519, clk.now())
-	svc := signer.New(store, ks, signer.Options{Now: clk.now})
-	svc.AddProduct(ctx, "umenu", "", nil)
+	svc, _ := clockedService(t, clk, nil, "umenu")
 	li, _ := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry, Customer: "ACME Plant 3"})
 	srv := httptest.NewServer(server.New(server.Config{Service: svc, Rate: 1e9, Burst: 1 << 30, Now: clk.now}))
 	defer srv.Close()

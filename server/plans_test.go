@@ -43,6 +43,28 @@ func post(t *testing.T, url, key, path, machine string) (int, map[string]any) {
 	return resp.StatusCode, body
 }
 
+// clockedService is a service on a fresh SQLite ledger, on clk, with a
+// key and the given features for each product.
+func clockedService(t *testing.T, clk *clock, features []string, products ...string) (*signer.Service, *sqlite.Store) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	ks := keygen.NewKeyset()
+	for _, p := range products {
+		ks.Add(rand.Reader, p, codec.Ed25519, clk.now())
+	}
+	svc := signer.New(store, ks, signer.Options{Now: clk.now})
+	for _, p := range products {
+		if _, err := svc.AddProduct(context.Background(), p, "", features); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return svc, store
+}
+
 func machineN(n int) string {
 	u := codec.MachineUID{Version: codec.UIDVersion}
 	u.Slots[codec.SlotNetwork], u.Slots[codec.SlotCPU] = uint16(2000+n), 3
@@ -58,17 +80,7 @@ func machineN(n int) string {
 func TestPlansLeasesAndBudget(t *testing.T) {
 	ctx := context.Background()
 	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer store.Close()
-	ks := keygen.NewKeyset()
-	ks.Add(rand.Reader, "umenu", codec.Ed25519, clk.now())
-	svc := signer.New(store, ks, signer.Options{Now: clk.now})
-	if _, err := svc.AddProduct(ctx, "umenu", "", []string{"export", "api"}); err != nil {
-		t.Fatal(err)
-	}
+	svc, store := clockedService(t, clk, []string{"export", "api"}, "umenu")
 	plans, err := svc.Plans(ctx, "umenu")
 	if err != nil || len(plans) != 4 {
 		t.Fatalf("default plans: %v %v", plans, err)
@@ -153,5 +165,48 @@ func TestPlansLeasesAndBudget(t *testing.T) {
 	}
 	if err := ledger.VerifyState(ctx, store); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TestPlanScheduleInAnswers: activate and validate tell the product when
+// to validate next and how long it may stay offline from the licence's
+// plan: a plan the vendor recorded, a default plan (the product has none
+// recorded), and the server's own setting for a licence without a plan.
+// The schedule travels with the issued record, so no answer reads plans
+// again.
+func TestPlanScheduleInAnswers(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, _ := clockedService(t, clk, []string{"export"}, "umenu", "other")
+	if _, err := svc.PutPlan(ctx, licensing.Plan{Product: "umenu", ID: "site", Name: "Site", Seats: 5, ValidateHours: 6, OfflineGraceDays: 3}); err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Config{Service: svc, Rate: 1e9, Burst: 1 << 30, Now: clk.now,
+		ValidateEvery: time.Hour, OfflineGrace: 48 * time.Hour}))
+	defer srv.Close()
+	for i, c := range []struct {
+		product, plan string
+		every, grace  time.Duration
+	}{
+		{"umenu", "site", 6 * time.Hour, 3 * 24 * time.Hour},
+		{"other", "pro-annual", licensing.DefaultValidateHours * time.Hour, licensing.DefaultOfflineGraceDays * 24 * time.Hour},
+		{"umenu", "", time.Hour, 48 * time.Hour},
+	} {
+		li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: c.product, Plan: c.plan, Seats: 2, Expires: codec.NoExpiry})
+		if err != nil {
+			t.Fatal(err)
+		}
+		for _, path := range []string{"/api/licence/activate", "/api/licence/validate"} {
+			st, body := post(t, srv.URL, li.Display, path, machineN(i))
+			if st != 200 {
+				t.Fatalf("%s %s: %d %v", c.plan, path, st, body)
+			}
+			if want := clk.now().Add(c.every).Format(time.RFC3339); body["validateAfter"] != want {
+				t.Errorf("plan %q, %s: validateAfter %v, want %s", c.plan, path, body["validateAfter"], want)
+			}
+			if want := clk.now().Add(c.grace).Format(time.RFC3339); body["offlineGraceUntil"] != want {
+				t.Errorf("plan %q, %s: offlineGraceUntil %v, want %s", c.plan, path, body["offlineGraceUntil"], want)
+			}
+		}
 	}
 }

@@ -46,6 +46,10 @@ type Issued struct {
 	InUse          int       `json:"seatsInUse"`
 	LicenceExpires codec.Day `json:"licenceExpires"`
 	Plan           string    `json:"plan,omitempty"`
+	// ValidateHours and OfflineGraceDays are the plan's schedule for the
+	// product, 0 where the plan sets none (or there is no plan).
+	ValidateHours    int `json:"validateHours,omitempty"`
+	OfflineGraceDays int `json:"offlineGraceDays,omitempty"`
 }
 
 // recorded is an activation recorded in a transaction, to be signed once
@@ -61,6 +65,9 @@ type recorded struct {
 	drifted, changed string
 	// li is the licence as the transaction left it (seats in use).
 	li licensing.Licence
+	// pl is the licence's plan, if it has one: its validation schedule
+	// goes into the online answer without another read.
+	pl licensing.Plan
 }
 
 // Issue records an activation and returns its code. Everything is checked
@@ -148,7 +155,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
-	r := recorded{a: d.Activation, display: li.Display, names: li.Features}
+	r := recorded{a: d.Activation, display: li.Display, names: li.Features, pl: pl}
 	if drifted != nil {
 		r.replaced, r.drifted, r.changed = drifted.Serial, drifted.Machine, changed
 		if d.Kind == licensing.New && r.a.Name == "" {
@@ -176,8 +183,13 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
 		return recorded{}, err
 	}
-	if r.li, err = tx.LicenceForUpdate(li.Key); err != nil {
-		return recorded{}, err
+	// The seats in use as the ledger's counter now holds them (its
+	// trigger adds the new activation's seats and took the superseded
+	// one's off), without reading the row again.
+	r.li = li
+	r.li.InUse += r.a.Seats
+	if d.Kind == licensing.Supersede {
+		r.li.InUse -= d.Replaces.Seats
 	}
 	action := ledger.ActionCodeIssue
 	if d.Kind == licensing.Supersede {
@@ -212,7 +224,8 @@ func (s *Service) sign(r recorded) (Issued, error) {
 	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
 		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
 		Reissued: r.reissued, Replaced: r.replaced, DriftedFrom: r.drifted, MachineChanged: r.changed, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
-		LicenceSeats: r.li.Seats, InUse: r.li.InUse, LicenceExpires: r.li.Expires, Plan: r.li.Plan}, nil
+		LicenceSeats: r.li.Seats, InUse: r.li.InUse, LicenceExpires: r.li.Expires, Plan: r.li.Plan,
+		ValidateHours: r.pl.ValidateHours, OfflineGraceDays: r.pl.OfflineGraceDays}, nil
 }
 
 // Release frees the machine's seat and returns the released serial. The
@@ -302,43 +315,42 @@ func (s *Service) Now() time.Time { return s.now() }
 // validation needs. A machine that holds no seat gets ErrNotActivated; a
 // licence that is suspended, revoked or expired gets that refusal.
 func (s *Service) Current(ctx context.Context, licence, machine string) (Issued, licensing.Licence, error) {
+	is, st, err := s.current(ctx, licence, machine)
+	return is, st.Licence, err
+}
+
+// current is Current with the plan: one statement, outside a
+// transaction (ledger.Store.Read), since products validate on a schedule
+// and this is the ledger's most frequent read.
+func (s *Service) current(ctx context.Context, licence, machine string) (Issued, ledger.Standing, error) {
 	norm, err := licensing.ParseLicenceKey(licence)
 	if err != nil {
-		return Issued{}, licensing.Licence{}, err
+		return Issued{}, ledger.Standing{}, err
 	}
 	m, err := licensing.ParseMachineUID(machine)
 	if err != nil {
-		return Issued{}, licensing.Licence{}, err
+		return Issued{}, ledger.Standing{}, err
 	}
-	var r recorded
-	var li licensing.Licence
-	err = s.store.View(ctx, func(rd ledger.Reader) error {
-		if li, err = rd.Terms(norm); err != nil {
-			return err
-		}
-		switch {
-		case li.Status == licensing.Revoked:
-			return &licensing.Refusal{Reason: licensing.ErrRevoked, Licence: li.Display, Product: li.Product}
-		case li.Status == licensing.Suspended:
-			return &licensing.Refusal{Reason: licensing.ErrSuspended, Licence: li.Display, Product: li.Product}
-		case li.Expires != codec.NoExpiry && codec.DayOf(s.now()) > li.Expires:
-			return &licensing.Refusal{Reason: licensing.ErrLicenceExpired, Licence: li.Display, Product: li.Product, Detail: "expired on " + li.Expires.String()}
-		}
-		a, found, err := rd.LiveActivation(norm, m.String())
-		if err != nil {
-			return err
-		}
-		if !found {
-			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + m.String()}
-		}
-		r = recorded{a: a, display: li.Display, names: li.Features, li: li}
-		return nil
-	})
-	if err != nil {
-		return Issued{}, li, err
+	var st ledger.Standing
+	if err := s.store.Read(ctx, func(rd ledger.Reader) (err error) {
+		st, err = rd.Standing(norm, m.String())
+		return err
+	}); err != nil {
+		return Issued{}, st, err
 	}
-	is, err := s.sign(r)
-	return is, li, err
+	li := st.Licence
+	switch {
+	case li.Status == licensing.Revoked:
+		return Issued{}, st, &licensing.Refusal{Reason: licensing.ErrRevoked, Licence: li.Display, Product: li.Product}
+	case li.Status == licensing.Suspended:
+		return Issued{}, st, &licensing.Refusal{Reason: licensing.ErrSuspended, Licence: li.Display, Product: li.Product}
+	case li.Expires != codec.NoExpiry && codec.DayOf(s.now()) > li.Expires:
+		return Issued{}, st, &licensing.Refusal{Reason: licensing.ErrLicenceExpired, Licence: li.Display, Product: li.Product, Detail: "expired on " + li.Expires.String()}
+	case !st.Activated:
+		return Issued{}, st, &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + m.String()}
+	}
+	is, err := s.sign(recorded{a: st.Activation, display: li.Display, names: li.Features, li: li, pl: st.Plan})
+	return is, st, err
 }
 
 // reclaimLapsed ends the live activations of a leased licence whose code
@@ -452,16 +464,9 @@ type Validation struct {
 // (a new code), a machine whose lease lapsed re-takes a seat if one is
 // free, and the machine's last-seen time is marked at most once a day.
 func (s *Service) Validate(ctx context.Context, licence, machine string) (Validation, error) {
-	is, li, err := s.Current(ctx, licence, machine)
-	v := Validation{Licence: li}
-	if li.Key != "" {
-		if verr := s.store.View(ctx, func(r ledger.Reader) (err error) {
-			v.Plan, v.HasPlan, err = plan(r, li)
-			return err
-		}); verr != nil {
-			return v, verr
-		}
-	}
+	is, st, err := s.current(ctx, licence, machine)
+	li := st.Licence
+	v := Validation{Licence: li, Plan: st.Plan, HasPlan: st.HasPlan}
 	leased := v.HasPlan && v.Plan.LeaseDays > 0
 	switch {
 	case errors.Is(err, licensing.ErrNotActivated) && leased:

@@ -46,30 +46,16 @@ func plan(r ledger.Reader, li licensing.Licence) (licensing.Plan, bool, error) {
 	if li.Plan == "" {
 		return licensing.Plan{}, false, nil
 	}
-	pls, err := r.Plans(li.Product)
-	if err != nil {
-		return licensing.Plan{}, false, err
-	}
-	for _, p := range pls {
-		if p.ID == li.Plan {
-			return p, true, nil
-		}
-	}
-	return licensing.Plan{}, false, nil
+	return r.Plan(li.Product, li.Plan)
 }
 
 // findPlan looks a plan up by ID for a new licence or a change.
 func findPlan(r ledger.Reader, product, id string) (licensing.Plan, error) {
-	pls, err := r.Plans(product)
-	if err != nil {
-		return licensing.Plan{}, err
+	pl, ok, err := r.Plan(product, id)
+	if err == nil && !ok {
+		err = &licensing.Refusal{Reason: licensing.ErrUnknownPlan, Product: product, Detail: "plan " + id}
 	}
-	for _, p := range pls {
-		if p.ID == id {
-			return p, nil
-		}
-	}
-	return licensing.Plan{}, &licensing.Refusal{Reason: licensing.ErrUnknownPlan, Product: product, Detail: "plan " + id}
+	return pl, err
 }
 
 // LicenceChange changes a licence's plan, seats, features or customer;

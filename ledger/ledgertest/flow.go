@@ -152,6 +152,17 @@ func testReissueWithNewTerms(t *testing.T, b Backend) {
 	if got := f.licence(t); got.InUse != 1 {
 		t.Fatalf("in use %d", got.InUse)
 	}
+	// The seats in use that each answer reports are the ledger's count
+	// after it: a new seat, a superseded one, a re-issue that takes none.
+	third, err := f.svc.Issue(ctx, licensing.IssueRequest{Licence: f.li.Display, Machine: UID(1)})
+	if err != nil || !third.Reissued || third.Replaced != 0 {
+		t.Fatalf("same terms again: %+v %v", third, err)
+	}
+	for _, is := range []signer.Issued{first, second, third} {
+		if is.InUse != 1 || is.LicenceSeats != 1 {
+			t.Errorf("serial %d reports %d of %d seats in use, the ledger 1 of 1", is.Serial, is.InUse, is.LicenceSeats)
+		}
+	}
 }
 
 func testLeaseAndTransfer(t *testing.T, b Backend) {

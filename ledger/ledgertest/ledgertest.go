@@ -74,6 +74,7 @@ func Run(t *testing.T, b Backend) {
 		{"LeaseAndTransfer", testLeaseAndTransfer},
 		{"Batch", testBatch},
 		{"ProductsAndLicenceChanges", testProductsAndLicenceChanges},
+		{"StandingAndPlan", testStandingAndPlan},
 		{"TamperingIsNamed", testTamperingIsNamed},
 		{"StateEditsAreNamed", testStateEditsAreNamed},
 		{"CheckpointCatchesTruncation", testCheckpointCatchesTruncation},

@@ -32,6 +32,10 @@ import (
 	"github.com/jackc/pgx/v5/stdlib"
 )
 
+// DefaultMaxConns is the pool's size unless Options.MaxConns says
+// otherwise.
+const DefaultMaxConns = 16
+
 // Options tune a Store. Zero values take the defaults.
 type Options struct {
 	// MaxConns bounds the pool's connections (default 16). Each blocked
@@ -57,7 +61,7 @@ type Options struct {
 
 func (o *Options) defaults() {
 	if o.MaxConns == 0 {
-		o.MaxConns = 16
+		o.MaxConns = DefaultMaxConns
 	}
 	if o.MaxIdleConns == 0 {
 		o.MaxIdleConns = min(4, o.MaxConns)
@@ -228,6 +232,11 @@ func (s *Store) update(ctx context.Context, fn func(ledger.Tx) error) error {
 		return s.fail("commit failed, nothing was recorded", s.ctxErr(ctx, err))
 	}
 	return nil
+}
+
+// Read runs fn on the database outside a transaction (ledger.Store).
+func (s *Store) Read(ctx context.Context, fn func(ledger.Reader) error) error {
+	return s.fail("", s.ctxErr(ctx, fn(s.q.Outside(ctx, s.db))))
 }
 
 // View runs fn in a REPEATABLE READ, READ ONLY transaction: one snapshot

@@ -309,6 +309,11 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 	return nil
 }
 
+// Read runs fn on the database outside a transaction (ledger.Store).
+func (s *Store) Read(ctx context.Context, fn func(ledger.Reader) error) error {
+	return s.storageError("", fn(s.q.Outside(ctx, s.rdb)))
+}
+
 // View runs fn on a read snapshot.
 func (s *Store) View(ctx context.Context, fn func(ledger.Reader) error) error {
 	tx, err := s.rdb.BeginTx(ctx, &sql.TxOptions{ReadOnly: true})

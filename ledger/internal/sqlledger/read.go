@@ -95,31 +95,132 @@ func (r reader) terms(key string) (licensing.Licence, error) { return r.termsLoc
 
 // termsLocked reads a licence's terms with a row-lock clause appended.
 func (r reader) termsLocked(key, lock string) (licensing.Licence, error) {
-	var li licensing.Licence
-	var exp sql.NullInt64
-	var bits int64
-	var feats, created, status string
-	err := r.q.QueryRowContext(r.ctx, `SELECT l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features, l.plan
-		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ? `+lock, key).
-		Scan(&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &exp, &bits, &li.Customer, &status, &created, &feats, &li.Plan)
+	var t termsRow
+	err := r.q.QueryRowContext(r.ctx, `SELECT `+termsColumns+`
+		FROM licences l JOIN products p ON p.id = l.product WHERE l.key = ? `+lock, key).Scan(t.dest()...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return li, &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no licence " + key}
+		return licensing.Licence{}, unknownLicence(key)
 	}
 	if err != nil {
-		return li, err
+		return licensing.Licence{}, err
 	}
-	li.Status, li.Created = licensing.Status(status), parseStamp(created)
+	li, _, err := t.licence()
+	return li, err
+}
+
+func unknownLicence(key string) error {
+	return &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no licence " + key}
+}
+
+// termsColumns are a licence's terms and its product's features, read by
+// termsRow (l: licences, p: products).
+const termsColumns = `l.key, l.display, l.product, l.seats, l.in_use, l.expires, l.features, l.customer, l.status, l.created, p.features, l.plan`
+
+// termsRow scans termsColumns.
+type termsRow struct {
+	li                     licensing.Licence
+	exp                    sql.NullInt64
+	bits                   int64
+	feats, created, status string
+}
+
+func (t *termsRow) dest() []any {
+	li := &t.li
+	return []any{&li.Key, &li.Display, &li.Product, &li.Seats, &li.InUse, &t.exp, &t.bits, &li.Customer, &t.status, &t.created, &t.feats, &li.Plan}
+}
+
+// licence returns the terms, and the product's feature names (for its
+// default plans).
+func (t *termsRow) licence() (licensing.Licence, []string, error) {
+	li := t.li
+	li.Status, li.Created = licensing.Status(t.status), parseStamp(t.created)
 	li.Expires = codec.NoExpiry
-	if exp.Valid {
-		li.Expires = codec.Day(exp.Int64)
+	if t.exp.Valid {
+		li.Expires = codec.Day(t.exp.Int64)
 	}
-	li.Bits = uint64(bits)
+	li.Bits = uint64(t.bits)
 	var names []string
-	if err := json.Unmarshal([]byte(feats), &names); err != nil {
-		return li, fmt.Errorf("product %s: bad feature list: %w", li.Product, err)
+	if err := json.Unmarshal([]byte(t.feats), &names); err != nil {
+		return li, nil, fmt.Errorf("product %s: bad feature list: %w", li.Product, err)
 	}
 	li.Features = licensing.Product{Features: names}.FeatureNames(li.Bits)
-	return li, nil
+	return li, names, nil
+}
+
+// planOf makes a licence's plan of what Plan and Standing read in the
+// same statement as the rest: the plan's recorded body (NULL if none) and
+// whether the product has any plan recorded, since a product with none
+// has the default plans. No plan ID, or an ID the product does not have,
+// is no plan.
+func planOf(product, id string, names []string, body sql.NullString, recorded bool) (licensing.Plan, bool, error) {
+	switch {
+	case id == "":
+		return licensing.Plan{}, false, nil
+	case body.Valid:
+		var pl licensing.Plan
+		if err := json.Unmarshal([]byte(body.String), &pl); err != nil {
+			return pl, false, fmt.Errorf("plan %s of %s: %w", id, product, err)
+		}
+		return pl, true, nil
+	case recorded:
+		return licensing.Plan{}, false, nil
+	}
+	for _, pl := range licensing.DefaultPlans(licensing.Product{ID: product, Features: names}) {
+		if pl.ID == id {
+			return pl, true, nil
+		}
+	}
+	return licensing.Plan{}, false, nil
+}
+
+func (r reader) Plan(product, id string) (licensing.Plan, bool, error) {
+	var feats string
+	var body sql.NullString
+	var recorded bool
+	err := r.q.QueryRowContext(r.ctx, `SELECT p.features,
+		(SELECT body FROM plans WHERE product = p.id AND id = ?),
+		EXISTS (SELECT 1 FROM plans WHERE product = p.id)
+		FROM products p WHERE p.id = ?`, id, product).Scan(&feats, &body, &recorded)
+	if errors.Is(err, sql.ErrNoRows) {
+		return licensing.Plan{}, false, &licensing.Refusal{Reason: licensing.ErrUnknownProduct, Product: product}
+	}
+	if err != nil {
+		return licensing.Plan{}, false, err
+	}
+	var names []string
+	if err := json.Unmarshal([]byte(feats), &names); err != nil {
+		return licensing.Plan{}, false, fmt.Errorf("product %s: bad feature list: %w", product, err)
+	}
+	return planOf(product, id, names, body, recorded)
+}
+
+func (r reader) Standing(key, machine string) (ledger.Standing, error) {
+	var t termsRow
+	var a liveRow
+	var body sql.NullString
+	var recorded bool
+	err := r.q.QueryRowContext(r.ctx, `SELECT `+termsColumns+`, `+liveColumns+`,
+		(SELECT body FROM plans WHERE product = l.product AND id = l.plan),
+		EXISTS (SELECT 1 FROM plans WHERE product = l.product)
+		FROM licences l JOIN products p ON p.id = l.product
+		LEFT JOIN activations a ON a.licence = l.key AND a.machine = ? AND a.released IS NULL
+		WHERE l.key = ?`, machine, key).Scan(append(append(t.dest(), a.dest()...), &body, &recorded)...)
+	if errors.Is(err, sql.ErrNoRows) {
+		return ledger.Standing{}, unknownLicence(key)
+	}
+	if err != nil {
+		return ledger.Standing{}, err
+	}
+	var st ledger.Standing
+	var names []string
+	if st.Licence, names, err = t.licence(); err != nil {
+		return st, err
+	}
+	if st.Plan, st.HasPlan, err = planOf(st.Licence.Product, st.Licence.Plan, names, body, recorded); err != nil {
+		return st, err
+	}
+	st.Activation, st.Activated, err = a.activation(key, machine, st.Licence.Product)
+	return st, err
 }
 
 func (r reader) Terms(key string) (licensing.Licence, error) { return r.terms(key) }
@@ -181,33 +282,56 @@ func (r reader) Holders(key string) ([]licensing.Holder, error) {
 }
 
 func (r reader) LiveActivation(key, machine string) (licensing.Activation, bool, error) {
-	a := licensing.Activation{Licence: key, Machine: machine}
-	var exp sql.NullInt64
-	var issued, feats int64
-	var keyID, created, product string
-	var seen sql.NullString
-	err := r.q.QueryRowContext(r.ctx, `SELECT a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, l.product, a.name, a.last_seen
+	var a liveRow
+	var product string
+	err := r.q.QueryRowContext(r.ctx, `SELECT `+liveColumns+`, l.product
 		FROM activations a JOIN licences l ON l.key = a.licence WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`, key, machine).
-		Scan(&a.Serial, &a.Seats, &keyID, &issued, &exp, &feats, &created, &product, &a.Name, &seen)
+		Scan(append(a.dest(), &product)...)
 	if errors.Is(err, sql.ErrNoRows) {
-		return a, false, nil
+		return licensing.Activation{Licence: key, Machine: machine}, false, nil
 	}
 	if err != nil {
-		return a, false, err
+		return licensing.Activation{Licence: key, Machine: machine}, false, err
 	}
-	if a.KeyID, err = codec.ParseKeyID(keyID); err != nil {
-		return a, false, fmt.Errorf("activation %d: bad key ID: %w", a.Serial, err)
+	return a.activation(key, machine, product)
+}
+
+// liveColumns are a live activation's terms (a: activations), read by
+// liveRow; all NULL when a LEFT JOIN found none.
+const liveColumns = `a.serial, a.seats, a.key_id, a.issued, a.expires, a.features, a.created, a.name, a.last_seen`
+
+// liveRow scans liveColumns.
+type liveRow struct {
+	serial, seats, issued, exp, feats sql.NullInt64
+	keyID, created, name, seen        sql.NullString
+}
+
+func (a *liveRow) dest() []any {
+	return []any{&a.serial, &a.seats, &a.keyID, &a.issued, &a.exp, &a.feats, &a.created, &a.name, &a.seen}
+}
+
+// activation returns the activation, and false if the row had none.
+func (a *liveRow) activation(key, machine, product string) (licensing.Activation, bool, error) {
+	out := licensing.Activation{Licence: key, Machine: machine}
+	if !a.serial.Valid {
+		return out, false, nil
 	}
-	a.Product, a.Created, a.LastSeen = product, parseStamp(created), parseStamp(created)
-	if seen.Valid {
-		a.LastSeen = parseStamp(seen.String)
+	out.Serial, out.Seats, out.Product, out.Name = uint64(a.serial.Int64), int(a.seats.Int64), product, a.name.String
+	var err error
+	if out.KeyID, err = codec.ParseKeyID(a.keyID.String); err != nil {
+		return out, false, fmt.Errorf("activation %d: bad key ID: %w", out.Serial, err)
 	}
-	a.Issued, a.Features = codec.Day(issued), uint64(feats)
-	a.Expires = codec.NoExpiry
-	if exp.Valid {
-		a.Expires = codec.Day(exp.Int64)
+	out.Created = parseStamp(a.created.String)
+	out.LastSeen = out.Created
+	if a.seen.Valid {
+		out.LastSeen = parseStamp(a.seen.String)
 	}
-	return a, true, nil
+	out.Issued, out.Features = codec.Day(a.issued.Int64), uint64(a.feats.Int64)
+	out.Expires = codec.NoExpiry
+	if a.exp.Valid {
+		out.Expires = codec.Day(a.exp.Int64)
+	}
+	return out, true, nil
 }
 
 func (r reader) Audit(since int64, limit int) ([]ledger.Entry, error) {

@@ -133,14 +133,22 @@ func (d *DB) Reader(ctx context.Context, tx *sql.Tx) ledger.Reader {
 	return reader{ctx: ctx, q: plainQuerier{d: d, tx: tx}, unbounded: d.d.Unbounded}
 }
 
+// Outside reads on db itself, outside any transaction, for Store.Read:
+// each statement sees what was committed when it ran. A scan that would
+// need the statement timeout lifted is not run this way.
+func (d *DB) Outside(ctx context.Context, db *sql.DB) ledger.Reader {
+	return reader{ctx: ctx, q: plainQuerier{d: d, tx: db}}
+}
+
 // Tx is the ledger's write transaction over tx.
 func (d *DB) Tx(ctx context.Context, tx *sql.Tx) ledger.Tx { return newTx(ctx, d, tx) }
 
-// plainQuerier runs queries on a read transaction, rebound but not
-// prepared: reads are many shapes, run rarely.
+// plainQuerier runs queries on a read transaction (or on the database
+// itself, for Outside), rebound but not prepared: reads are many shapes,
+// run rarely.
 type plainQuerier struct {
 	d  *DB
-	tx *sql.Tx
+	tx querier
 }
 
 func (p plainQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
