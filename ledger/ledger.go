@@ -116,6 +116,23 @@ type Reader interface {
 	// KeystoreState returns what the ledger last recorded of the vendor's
 	// keystore (zero values before anything was recorded).
 	KeystoreState() (KeystoreState, error)
+	// Session returns a portal session by the SHA-256 of its token,
+	// expired or not, and whether there is one.
+	Session(hash []byte) (Session, bool, error)
+}
+
+// Session is a signed-in person on the portal, as the ledger keeps it:
+// the SHA-256 of the cookie's token (never the token), and either a
+// customer's licence or the ID of the staff member's API token, whose
+// scope and revocation are read when the session is used. Sessions are
+// kept in the ledger so that every instance of a server knows them.
+type Session struct {
+	Hash []byte
+	// Licence is the licence's normal form, for a customer.
+	Licence string
+	// Token is the API token's ID, for staff.
+	Token            string
+	Created, Expires time.Time
 }
 
 // Standing is a licence as one of its machines stands on it: the answer
@@ -180,6 +197,11 @@ type Tx interface {
 	InsertToken(t licensing.Token) error
 	// RevokeToken revokes an API token; it reports whether there was one.
 	RevokeToken(id string) (bool, error)
+	// InsertSession records a portal session and forgets those that
+	// expired by its creation.
+	InsertSession(s Session) error
+	// DeleteSession forgets a portal session (signing out).
+	DeleteSession(hash []byte) error
 	// PutPlan records a plan, replacing the one with its product and ID.
 	PutPlan(p licensing.Plan) error
 	// TouchActivation records that a machine was seen (a validation).

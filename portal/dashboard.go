@@ -33,17 +33,22 @@ func (p *Portal) staffSignIn(w http.ResponseWriter, r *http.Request) {
 		p.render(w, r, http.StatusUnauthorized, "signin", page{Title: "Vendor dashboard: sign in", Error: "That token is not valid (wrong, expired or revoked).", Data: f})
 		return
 	}
-	p.sessions.start(w, r, session{scope: tok.Scope}, staffSession, p.cfg.Secure)
+	token, err := p.svc.StartStaffSession(r.Context(), random, tok, staffSession)
+	if err != nil {
+		p.fail(w, r, "signin", page{Title: "Vendor dashboard: sign in", Data: f}, err)
+		return
+	}
+	p.setSession(w, r, token, staffSession)
 	http.Redirect(w, r, "/admin", http.StatusSeeOther)
 }
 
 // staff returns the signed-in staff session, or sends the browser to
 // sign in.
-func (p *Portal) staff(w http.ResponseWriter, r *http.Request) (session, bool) {
-	sess, ok := p.sessions.get(r)
-	if !ok || sess.scope == "" {
+func (p *Portal) staff(w http.ResponseWriter, r *http.Request) (signer.Session, bool) {
+	sess, ok := session(r)
+	if !ok || sess.Scope == "" {
 		http.Redirect(w, r, "/admin/sign-in", http.StatusSeeOther)
-		return session{}, false
+		return signer.Session{}, false
 	}
 	return sess, true
 }
@@ -164,7 +169,7 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := r.PostFormValue("key")
-	if sess.scope != licensing.ScopeAdmin {
+	if sess.Scope != licensing.ScopeAdmin {
 		p.showStaffLicence(w, r, http.StatusForbidden, key, "", "Your token may read, not change: sign in with an admin token.", nil)
 		return
 	}

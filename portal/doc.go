@@ -8,8 +8,9 @@
 // no external fonts, scripts or CDNs, usable with JavaScript off (the one
 // script only adds a copy button), and every rule is the signer service's,
 // the same the API and the CLI apply. Every state-changing form is a POST
-// behind net/http's CrossOriginProtection; sessions are random tokens kept
-// only as their SHA-256, with an expiry, in HttpOnly, SameSite=Lax cookies
-// (Secure under TLS); sign-in attempts and activations are rate-limited
+// behind net/http's CrossOriginProtection; sessions are random tokens in
+// HttpOnly, SameSite=Lax cookies (Secure under TLS) that the ledger keeps
+// only as their SHA-256, with an expiry (signer.Session), so that every
+// instance knows them; sign-in attempts and activations are rate-limited
 // per client address.
 package portal

@@ -44,13 +44,18 @@ func (p *Portal) licenceSignIn(w http.ResponseWriter, r *http.Request) {
 		p.fail(w, r, "signin", page{Title: "My licence: sign in", Data: f}, err)
 		return
 	}
-	p.sessions.start(w, r, session{licence: li.Key}, customerSession, p.cfg.Secure)
+	token, err := p.svc.StartCustomerSession(r.Context(), random, li.Key, customerSession)
+	if err != nil {
+		p.fail(w, r, "signin", page{Title: "My licence: sign in", Data: f}, err)
+		return
+	}
+	p.setSession(w, r, token, customerSession)
 	http.Redirect(w, r, "/licence", http.StatusSeeOther)
 }
 
 func (p *Portal) myLicence(w http.ResponseWriter, r *http.Request) {
-	sess, ok := p.sessions.get(r)
-	if !ok || sess.licence == "" {
+	sess, ok := session(r)
+	if !ok || sess.Licence == "" {
 		http.Redirect(w, r, "/licence/sign-in", http.StatusSeeOther)
 		return
 	}
@@ -58,7 +63,7 @@ func (p *Portal) myLicence(w http.ResponseWriter, r *http.Request) {
 	if r.URL.Query().Get("done") == "deactivated" {
 		msg = "The machine was deactivated: its seat is free for another machine."
 	}
-	p.showMyLicence(w, r, http.StatusOK, sess.licence, msg, "")
+	p.showMyLicence(w, r, http.StatusOK, sess.Licence, msg, "")
 }
 
 func (p *Portal) showMyLicence(w http.ResponseWriter, r *http.Request, status int, key, message, errText string) {
@@ -86,22 +91,22 @@ func (p *Portal) showMyLicence(w http.ResponseWriter, r *http.Request, status in
 // myDeactivate frees one of the signed-in licence's seats, within its
 // release budget.
 func (p *Portal) myDeactivate(w http.ResponseWriter, r *http.Request) {
-	sess, ok := p.sessions.get(r)
-	if !ok || sess.licence == "" {
+	sess, ok := session(r)
+	if !ok || sess.Licence == "" {
 		http.Redirect(w, r, "/licence/sign-in", http.StatusSeeOther)
 		return
 	}
 	if !form(w, r) {
-		p.showMyLicence(w, r, http.StatusBadRequest, sess.licence, "", "The form could not be read.")
+		p.showMyLicence(w, r, http.StatusBadRequest, sess.Licence, "", "The form could not be read.")
 		return
 	}
 	var err error
 	if code := strings.Join(strings.Fields(r.PostFormValue("code")), ""); code != "" {
 		// A machine that is offline for good gave its code up and showed
 		// a deactivation code: the seat it names is freed.
-		_, err = p.svc.DeactivateCode(r.Context(), sess.licence, code)
+		_, err = p.svc.DeactivateCode(r.Context(), sess.Licence, code)
 	} else {
-		_, err = p.svc.Deactivate(r.Context(), sess.licence, r.PostFormValue("machine"))
+		_, err = p.svc.Deactivate(r.Context(), sess.Licence, r.PostFormValue("machine"))
 	}
 	if err != nil {
 		status, words := refusalWords(err)
@@ -109,13 +114,16 @@ func (p *Portal) myDeactivate(w http.ResponseWriter, r *http.Request) {
 			p.fail(w, r, "message", page{Title: "My licence"}, err)
 			return
 		}
-		p.showMyLicence(w, r, status, sess.licence, "", words)
+		p.showMyLicence(w, r, status, sess.Licence, "", words)
 		return
 	}
 	http.Redirect(w, r, "/licence?done=deactivated", http.StatusSeeOther)
 }
 
 func (p *Portal) signOut(w http.ResponseWriter, r *http.Request) {
-	p.sessions.end(w, r, p.cfg.Secure)
+	if err := p.endSession(w, r); err != nil {
+		p.fail(w, r, "message", page{Title: "Sign out"}, err)
+		return
+	}
 	http.Redirect(w, r, "/", http.StatusSeeOther)
 }

@@ -15,6 +15,7 @@ import (
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/internal/ratelimit"
+	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 )
@@ -49,13 +50,12 @@ type Config struct {
 
 // Portal serves the pages. It is safe for concurrent use.
 type Portal struct {
-	cfg      Config
-	svc      *signer.Service
-	pages    map[string]*template.Template
-	sessions *sessions
-	limits   *ratelimit.Limiter
-	signIns  *ratelimit.Limiter
-	handler  http.Handler
+	cfg     Config
+	svc     *signer.Service
+	pages   map[string]*template.Template
+	limits  *ratelimit.Limiter
+	signIns *ratelimit.Limiter
+	handler http.Handler
 }
 
 // Session lifetimes.
@@ -78,7 +78,7 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.SignInRate == 0 {
 		cfg.SignInRate, cfg.SignInBurst = 0.2, 5
 	}
-	p := &Portal{cfg: cfg, svc: cfg.Service, pages: map[string]*template.Template{}, sessions: newSessions(cfg.Now),
+	p := &Portal{cfg: cfg, svc: cfg.Service, pages: map[string]*template.Template{},
 		limits: ratelimit.New(cfg.Rate, cfg.Burst, cfg.Now), signIns: ratelimit.New(cfg.SignInRate, cfg.SignInBurst, cfg.Now)}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
@@ -126,7 +126,7 @@ func New(cfg Config) (*Portal, error) {
 		p.render(w, r, http.StatusForbidden, "message", page{Title: "Request refused",
 			Message: "This form was sent from another site, so it was not acted on. Open the page from this site and send it again."})
 	}))
-	p.handler = securityHeaders(csrf.Handler(mux))
+	p.handler = securityHeaders(csrf.Handler(p.withSession(mux)))
 	return p, nil
 }
 
@@ -180,8 +180,8 @@ type page struct {
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
 	t := p.pages[name]
 	pg.Name = name
-	if sess, ok := p.sessions.get(r); ok {
-		pg.Staff, pg.Admin, pg.Customer = sess.scope != "", sess.scope == licensing.ScopeAdmin, sess.licence != ""
+	if sess, ok := session(r); ok {
+		pg.Staff, pg.Admin, pg.Customer = sess.Scope != "", sess.Scope == licensing.ScopeAdmin, sess.Licence != ""
 	}
 	var b strings.Builder
 	if err := t.ExecuteTemplate(&b, "layout.html", pg); err != nil {
@@ -257,6 +257,9 @@ func refusalWords(err error) (int, string) {
 		return http.StatusBadRequest, "That change was refused: " + detail + "."
 	case licensing.ReasonCode(err) != "":
 		return http.StatusBadRequest, "That was refused: " + detail + "."
+	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly),
+		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO):
+		return http.StatusServiceUnavailable, "The licence server cannot reach its records right now. Please try again in a few minutes."
 	}
 	return http.StatusInternalServerError, "Something went wrong on our side. Please try again in a minute."
 }

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/cookiejar"
 	"net/url"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -25,20 +26,27 @@ import (
 // plainSite is the pages over real HTTP with the default limits.
 func plainSite(t *testing.T) (*httptest.Server, *signer.Service) {
 	t.Helper()
-	ctx := context.Background()
-	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { store.Close() })
 	ks := keygen.NewKeyset()
 	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	svc := signer.New(store, ks, signer.Options{})
-	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
+	srv, svc := siteOn(t, filepath.Join(t.TempDir(), "ledger.db"), ks)
+	if _, err := svc.AddProduct(context.Background(), "umenu", "", nil); err != nil {
 		t.Fatal(err)
 	}
+	return srv, svc
+}
+
+// siteOn is an instance of the server with its pages over the SQLite
+// ledger at path (which other instances may share).
+func siteOn(t *testing.T, path string, keys signer.Keys) (*httptest.Server, *signer.Service) {
+	t.Helper()
+	store, err := sqlite.Open(context.Background(), path, sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { store.Close() })
+	svc := signer.New(store, keys, signer.Options{})
 	pages, err := portal.New(portal.Config{Service: svc})
 	if err != nil {
 		t.Fatal(err)
@@ -254,4 +262,120 @@ func TestDeactivationCodeFreesASeat(t *testing.T) {
 	if got, _ := svc.Licence(ctx, li.Display); got.InUse != 0 {
 		t.Fatalf("%d seats in use after the deactivation code", got.InUse)
 	}
+}
+
+// TestSessionsAreSharedByInstances: two servers over one ledger, as
+// behind a load balancer without sticky sessions. A customer and a member
+// of staff who sign in on one are signed in on the other; revoking the
+// staff member's API token ends their session at once on both; signing
+// out on one ends it on the other; a restarted server (a new instance
+// over the same ledger) keeps the customer's session. The ledger holds
+// the sessions' hashes, never their tokens.
+func TestSessionsAreSharedByInstances(t *testing.T) {
+	ctx := context.Background()
+	path := filepath.Join(t.TempDir(), "ledger.db")
+	instance := func() (*httptest.Server, *signer.Service) { return siteOn(t, path, nil) }
+	a, svc := instance()
+	b, _ := instance()
+	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tok, tokenText, err := svc.NewToken(ctx, rand.Reader, "staff", licensing.ScopeRead, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	client := func() *http.Client {
+		jar, _ := cookiejar.New(nil)
+		return &http.Client{Jar: jar, CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
+	}
+	// The jar keys cookies by host: both servers are on 127.0.0.1.
+	signIn := func(c *http.Client, srv *httptest.Server, path string, form url.Values) {
+		t.Helper()
+		resp, err := c.PostForm(srv.URL+path, form)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		if resp.StatusCode != http.StatusSeeOther {
+			t.Fatalf("sign-in at %s: %d", path, resp.StatusCode)
+		}
+	}
+	signedIn := func(c *http.Client, srv *httptest.Server, path, page string) bool {
+		t.Helper()
+		r, body := get(t, c, srv.URL+path)
+		switch {
+		case r.StatusCode == 200 && strings.Contains(body, `data-page="`+page+`"`):
+			return true
+		case r.StatusCode == http.StatusSeeOther && strings.HasSuffix(r.Header.Get("Location"), "/sign-in"):
+			return false
+		}
+		t.Fatalf("%s: %d %s", path, r.StatusCode, body)
+		return false
+	}
+
+	staff, customer := client(), client()
+	signIn(staff, a, "/admin/sign-in", url.Values{"token": {tokenText}})
+	signIn(customer, a, "/licence/sign-in", url.Values{"licence": {li.Display}})
+	if !signedIn(staff, b, "/admin", "dashboard") || !signedIn(customer, b, "/licence", "licence") {
+		t.Fatal("a session started on one instance is not known to the other")
+	}
+	// The ledger has the hash of each cookie's token, not the token.
+	for _, c := range []*http.Client{staff, customer} {
+		u, _ := url.Parse(a.URL)
+		for _, ck := range c.Jar.Cookies(u) {
+			if strings.Contains(dump(t, path), ck.Value) {
+				t.Fatal("a session token is stored in the ledger")
+			}
+		}
+	}
+	// A restarted instance keeps the sessions.
+	c2, _ := instance()
+	if !signedIn(customer, c2, "/licence", "licence") {
+		t.Fatal("a new instance does not know the customer's session")
+	}
+	// Revoking the API token ends the staff session everywhere, at once.
+	if err := svc.RevokeToken(ctx, tok.ID); err != nil {
+		t.Fatal(err)
+	}
+	if signedIn(staff, a, "/admin", "dashboard") || signedIn(staff, b, "/admin", "dashboard") {
+		t.Fatal("a staff session outlived its revoked API token")
+	}
+	// Signing out on one instance ends the session on the other: the old
+	// cookie, sent again, is no session.
+	u, _ := url.Parse(a.URL)
+	var old *http.Cookie
+	for _, ck := range customer.Jar.Cookies(u) {
+		if ck.Name == "actkit_session" {
+			old = ck
+		}
+	}
+	resp, err := customer.PostForm(b.URL+"/sign-out", nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	resp.Body.Close()
+	replay := client()
+	replay.Jar.SetCookies(u, []*http.Cookie{old})
+	if old == nil || signedIn(replay, a, "/licence", "licence") {
+		t.Fatal("a session signed out on one instance still works on the other")
+	}
+}
+
+// dump is everything the SQLite ledger at path holds on disk (the
+// database and its write-ahead log), as text.
+func dump(t *testing.T, path string) string {
+	t.Helper()
+	var all []byte
+	for _, p := range []string{path, path + "-wal"} {
+		b, err := os.ReadFile(p)
+		if err != nil && !os.IsNotExist(err) {
+			t.Fatal(err)
+		}
+		all = append(all, b...)
+	}
+	return string(all)
 }

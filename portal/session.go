@@ -1,79 +1,72 @@
 package portal
 
 import (
+	"context"
 	"crypto/rand"
-	"crypto/sha256"
-	"encoding/base64"
+	"errors"
 	"net/http"
-	"sync"
+	"strings"
 	"time"
+
+	"github.com/actkit/actkit/signer"
 )
 
-// A session is a signed-in customer (one licence) or a member of the
-// vendor's staff (an API token's scope).
-type session struct {
-	licence string // the licence's normal form, for a customer
-	scope   string // "read" or "admin", for staff
-	expires time.Time
-}
-
-// sessions keeps sessions by the SHA-256 of their token: the token itself
-// is only in the browser's cookie, so a memory dump or a log does not
-// carry one that works. Sessions live in this process (a restart signs
-// everyone out); behind a load balancer, route a client to one instance.
-type sessions struct {
-	mu   sync.Mutex
-	byID map[[32]byte]session
-	now  func() time.Time
-}
+// Sessions are kept by the service in the ledger (signer.Session): every
+// instance behind a load balancer knows them, a restart signs no one out,
+// and a staff session ends when its API token is revoked. The cookie
+// holds the session's token; the ledger only its hash.
 
 const cookieName = "actkit_session"
 
-func newSessions(now func() time.Time) *sessions {
-	return &sessions{byID: map[[32]byte]session{}, now: now}
+type sessionKey struct{}
+
+// withSession reads the request's session once, if it has a cookie, and
+// puts it in the request's context for the handlers and the layout.
+func (p *Portal) withSession(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c, err := r.Cookie(cookieName)
+		if err != nil || strings.HasPrefix(r.URL.Path, "/static/") {
+			next.ServeHTTP(w, r)
+			return
+		}
+		sess, err := p.svc.Session(r.Context(), c.Value)
+		switch {
+		case err == nil:
+			r = r.WithContext(context.WithValue(r.Context(), sessionKey{}, sess))
+		case errors.Is(err, signer.ErrNoSession):
+			// Signed out, expired or revoked: the page asks to sign in.
+		default:
+			// The ledger cannot be read: say so, rather than showing a
+			// sign-in form that cannot work either.
+			p.fail(w, r, "message", page{Title: "Not available"}, err)
+			return
+		}
+		next.ServeHTTP(w, r)
+	})
 }
 
-// start makes a session and sets its cookie.
-func (s *sessions) start(w http.ResponseWriter, r *http.Request, sess session, ttl time.Duration, secure bool) {
-	var b [32]byte
-	rand.Read(b[:])
-	token := base64.RawURLEncoding.EncodeToString(b[:])
-	sess.expires = s.now().Add(ttl)
-	s.mu.Lock()
-	for id, old := range s.byID { // forget the expired ones
-		if s.now().After(old.expires) {
-			delete(s.byID, id)
+// session returns the request's live session.
+func session(r *http.Request) (signer.Session, bool) {
+	s, ok := r.Context().Value(sessionKey{}).(signer.Session)
+	return s, ok
+}
+
+// setSession sets the cookie of a session the service started.
+func (p *Portal) setSession(w http.ResponseWriter, r *http.Request, token string, ttl time.Duration) {
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", MaxAge: int(ttl.Seconds()),
+		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.cfg.Secure || r.TLS != nil})
+}
+
+// endSession signs the request's session out and clears its cookie.
+func (p *Portal) endSession(w http.ResponseWriter, r *http.Request) error {
+	if c, err := r.Cookie(cookieName); err == nil {
+		if err := p.svc.EndSession(r.Context(), c.Value); err != nil {
+			return err
 		}
 	}
-	s.byID[sha256.Sum256([]byte(token))] = sess
-	s.mu.Unlock()
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", MaxAge: int(ttl.Seconds()),
-		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure || r.TLS != nil})
+	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.cfg.Secure || r.TLS != nil})
+	return nil
 }
 
-// get returns the request's live session.
-func (s *sessions) get(r *http.Request) (session, bool) {
-	c, err := r.Cookie(cookieName)
-	if err != nil || len(c.Value) > 64 {
-		return session{}, false
-	}
-	id := sha256.Sum256([]byte(c.Value))
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	sess, ok := s.byID[id]
-	if !ok || s.now().After(sess.expires) {
-		delete(s.byID, id)
-		return session{}, false
-	}
-	return sess, true
-}
-
-// end forgets the request's session and clears its cookie.
-func (s *sessions) end(w http.ResponseWriter, r *http.Request, secure bool) {
-	if c, err := r.Cookie(cookieName); err == nil {
-		s.mu.Lock()
-		delete(s.byID, sha256.Sum256([]byte(c.Value)))
-		s.mu.Unlock()
-	}
-	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: secure || r.TLS != nil})
-}
+// random is where session tokens come from.
+var random = rand.Reader

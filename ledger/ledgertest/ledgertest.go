@@ -75,6 +75,7 @@ func Run(t *testing.T, b Backend) {
 		{"Batch", testBatch},
 		{"ProductsAndLicenceChanges", testProductsAndLicenceChanges},
 		{"StandingAndPlan", testStandingAndPlan},
+		{"Sessions", testSessions},
 		{"TamperingIsNamed", testTamperingIsNamed},
 		{"StateEditsAreNamed", testStateEditsAreNamed},
 		{"CheckpointCatchesTruncation", testCheckpointCatchesTruncation},

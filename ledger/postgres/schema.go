@@ -118,4 +118,16 @@ CREATE TABLE tokens (
 	revoked INTEGER NOT NULL DEFAULT 0
 );
 `,
+	`
+-- Portal sessions (see the SQLite schema).
+CREATE TABLE sessions (
+	hash    BYTEA PRIMARY KEY,
+	licence TEXT NOT NULL DEFAULT '',
+	token   TEXT NOT NULL DEFAULT '',
+	created TEXT NOT NULL,
+	expires BIGINT NOT NULL,           -- Unix seconds
+	CHECK ((licence = '') <> (token = ''))
+);
+CREATE INDEX sessions_expires ON sessions(expires);
+`,
 }

@@ -140,4 +140,20 @@ CREATE TABLE tokens (
 	revoked INTEGER NOT NULL DEFAULT 0
 ) STRICT;
 `,
+	`
+-- Portal sessions, in the ledger so that every instance behind a load
+-- balancer knows them: the SHA-256 of the cookie's token, never the
+-- token; a customer's licence or a staff member's API token (whose scope
+-- and revocation are read live). Not part of a copy: sessions are
+-- signed in again.
+CREATE TABLE sessions (
+	hash    BLOB PRIMARY KEY,
+	licence TEXT NOT NULL DEFAULT '',
+	token   TEXT NOT NULL DEFAULT '',
+	created TEXT NOT NULL,
+	expires INTEGER NOT NULL,                  -- Unix seconds
+	CHECK ((licence = '') <> (token = ''))
+) STRICT;
+CREATE INDEX sessions_expires ON sessions(expires);
+`,
 }

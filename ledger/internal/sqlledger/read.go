@@ -551,6 +551,22 @@ func (r reader) Releases(key string, since time.Time) (int, error) {
 	return n, err
 }
 
+func (r reader) Session(hash []byte) (ledger.Session, bool, error) {
+	s := ledger.Session{Hash: hash}
+	var created string
+	var expires int64
+	err := r.q.QueryRowContext(r.ctx, "SELECT licence, token, created, expires FROM sessions WHERE hash = ?", hash).
+		Scan(&s.Licence, &s.Token, &created, &expires)
+	if errors.Is(err, sql.ErrNoRows) {
+		return s, false, nil
+	}
+	if err != nil {
+		return s, false, err
+	}
+	s.Created, s.Expires = parseStamp(created), time.Unix(expires, 0).UTC()
+	return s, true, nil
+}
+
 const tokenColumns = "id, name, scope, hash, created, expires, revoked"
 
 func scanToken(sc interface{ Scan(...any) error }) (licensing.Token, error) {

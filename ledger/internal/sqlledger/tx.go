@@ -277,6 +277,20 @@ func (t *tx) InsertToken(tok licensing.Token) error {
 	return err
 }
 
+func (t *tx) InsertSession(s ledger.Session) error {
+	if _, err := t.exec("DELETE FROM sessions WHERE expires <= ?", s.Created.Unix()); err != nil {
+		return err
+	}
+	_, err := t.exec("INSERT INTO sessions(hash, licence, token, created, expires) VALUES (?, ?, ?, ?, ?)",
+		s.Hash, s.Licence, s.Token, ledger.Stamp(s.Created), s.Expires.Unix())
+	return err
+}
+
+func (t *tx) DeleteSession(hash []byte) error {
+	_, err := t.exec("DELETE FROM sessions WHERE hash = ?", hash)
+	return err
+}
+
 func (t *tx) RevokeToken(id string) (bool, error) {
 	res, err := t.exec("UPDATE tokens SET revoked = 1 WHERE id = ? AND revoked = 0", id)
 	if err != nil {
