@@ -28,6 +28,31 @@ const (
 
 const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
+// HasGroupedShape reports whether s has the shape of grouped text (an
+// activation, request or deactivation code): two or more groups split by
+// '-', each of base58 symbols, every group but the last of full length
+// (its data symbols and its check symbol). A damaged code keeps this
+// shape, so a caller that takes either a code or something else (a
+// machine fingerprint) can refuse a mistyped code instead of reading it
+// as the other kind.
+func HasGroupedShape(s string) bool {
+	groups := strings.Split(s, "-")
+	if len(groups) < 2 {
+		return false
+	}
+	for i, g := range groups {
+		if len(g) == 0 || len(g) > groupData+1 || i < len(groups)-1 && len(g) != groupData+1 {
+			return false
+		}
+		for j := 0; j < len(g); j++ {
+			if symbolValue(g[j]) < 0 {
+				return false
+			}
+		}
+	}
+	return true
+}
+
 // symbolValue maps an input byte to its base58 value, or -1. Ranges, not
 // a search: it runs once per symbol on the verifier's hot path.
 func symbolValue(c byte) int {

@@ -147,3 +147,34 @@ func TestSymbolValueMatchesAlphabet(t *testing.T) {
 		}
 	}
 }
+
+// TestHasGroupedShape: request and deactivation codes, whole or with a
+// symbol mistyped, have the grouped shape; machine UIDs, fingerprints,
+// licence keys and text with a symbol outside base58 do not.
+func TestHasGroupedShape(t *testing.T) {
+	rc, err := RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: sampleUID(), ProductVersion: "4.2.17"}.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	dc, err := DeactivationCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: sampleUID(), Serial: 7, Day: 1100}.Text()
+	if err != nil {
+		t.Fatal(err)
+	}
+	typo := []byte(rc)
+	if typo[3] == 'A' {
+		typo[3] = 'B'
+	} else {
+		typo[3] = 'A'
+	}
+	for _, s := range []string{rc, dc, string(typo), rc[:len(rc)-1]} {
+		if !HasGroupedShape(s) {
+			t.Errorf("%q: not grouped", s)
+		}
+	}
+	for _, s := range []string{"", rc[:11], sampleUID().String(), "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM",
+		"3f9a2c4e8b7d6a5f4e3d2c1b0a998877", strings.Replace(rc, rc[2:3], "0", 1), rc + "-", "-" + rc, rc[:10] + "-" + rc[11:]} {
+		if HasGroupedShape(s) {
+			t.Errorf("%q: grouped", s)
+		}
+	}
+}

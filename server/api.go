@@ -237,28 +237,10 @@ func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
 	return u.String(), nil
 }
 
-// looksLikeRequestCode: groups of eleven base58 symbols (the last one
-// shorter) are a request code, damaged or not, never a fingerprint: a
-// mistyped request code must be refused, not mapped to another machine.
-func looksLikeRequestCode(id string) bool {
-	groups := strings.Split(id, "-")
-	if len(groups) < 2 {
-		return false
-	}
-	for i, g := range groups {
-		if len(g) == 0 || len(g) > 11 || i < len(groups)-1 && len(g) != 11 {
-			return false
-		}
-		for _, c := range g {
-			if !strings.ContainsRune(base58Alphabet, c) {
-				return false
-			}
-		}
-	}
-	return true
-}
-
-const base58Alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
+// looksLikeRequestCode: grouped text is a request code, damaged or not,
+// never a fingerprint: a mistyped request code must be refused, not
+// mapped to another machine.
+func looksLikeRequestCode(id string) bool { return codec.HasGroupedShape(id) }
 
 // requestCode parses a request code sent as machineId; it must be for the
 // caller's licence key.
