@@ -28,24 +28,27 @@ const (
 
 const alphabet = "123456789ABCDEFGHJKLMNPQRSTUVWXYZabcdefghijkmnopqrstuvwxyz"
 
-// HasGroupedShape reports whether s has the shape of grouped text (an
-// activation, request or deactivation code): two or more groups split by
-// '-', each of base58 symbols, every group but the last of full length
-// (its data symbols and its check symbol). A damaged code keeps this
-// shape, so a caller that takes either a code or something else (a
-// machine fingerprint) can refuse a mistyped code instead of reading it
-// as the other kind.
+// HasGroupedShape reports whether s looks like grouped text (an
+// activation, request or deactivation code), whole or damaged in typing:
+// two or more groups of letters and digits split by separators (hyphens,
+// spaces, line breaks), every group but the last of 9 to 13 (a full
+// group of 11, with up to two symbols dropped or doubled). A caller that
+// takes either a code or something else (a machine fingerprint) refuses a
+// mistyped code with this instead of reading it as the other kind: a
+// symbol outside base58 (0, O, I, l), one lost or one doubled keeps the
+// shape. GUIDs (groups of 8-4-4-4-12) and separator-free strings do not
+// have it.
 func HasGroupedShape(s string) bool {
-	groups := strings.Split(s, "-")
+	groups := strings.FieldsFunc(s, func(r rune) bool { return r < 0x80 && isSeparator(byte(r)) })
 	if len(groups) < 2 {
 		return false
 	}
 	for i, g := range groups {
-		if len(g) == 0 || len(g) > groupData+1 || i < len(groups)-1 && len(g) != groupData+1 {
+		if len(g) > groupData+3 || i < len(groups)-1 && len(g) < groupData-1 {
 			return false
 		}
 		for j := 0; j < len(g); j++ {
-			if symbolValue(g[j]) < 0 {
+			if c := g[j]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
 				return false
 			}
 		}

@@ -148,9 +148,10 @@ func TestSymbolValueMatchesAlphabet(t *testing.T) {
 	}
 }
 
-// TestHasGroupedShape: request and deactivation codes, whole or with a
-// symbol mistyped, have the grouped shape; machine UIDs, fingerprints,
-// licence keys and text with a symbol outside base58 do not.
+// TestHasGroupedShape: request and deactivation codes, whole, with a
+// symbol mistyped (also to one outside base58), dropped or doubled, or
+// typed with spaces or line breaks, have the grouped shape; machine UIDs,
+// GUIDs, hex fingerprints and licence keys do not.
 func TestHasGroupedShape(t *testing.T) {
 	rc, err := RequestCode{Product: "umenu", LicenceKey: "UMENU7KQ2XM4RTA9VWCEH3NPM", MachineUID: sampleUID(), ProductVersion: "4.2.17"}.Text()
 	if err != nil {
@@ -166,13 +167,21 @@ func TestHasGroupedShape(t *testing.T) {
 	} else {
 		typo[3] = 'A'
 	}
-	for _, s := range []string{rc, dc, string(typo), rc[:len(rc)-1]} {
+	for _, s := range []string{rc, dc, string(typo), rc[:len(rc)-1],
+		rc[:3] + rc[4:],                    // a symbol dropped
+		rc[:3] + rc[3:4] + rc[3:],          // a symbol doubled
+		rc[:2] + "0" + rc[3:],              // a symbol outside base58
+		strings.ReplaceAll(rc, "-", " "),   // spaces for hyphens
+		strings.ReplaceAll(rc, "-", "-\n"), // one group a line
+		" " + rc + "\n",
+	} {
 		if !HasGroupedShape(s) {
 			t.Errorf("%q: not grouped", s)
 		}
 	}
 	for _, s := range []string{"", rc[:11], sampleUID().String(), "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM",
-		"3f9a2c4e8b7d6a5f4e3d2c1b0a998877", strings.Replace(rc, rc[2:3], "0", 1), rc + "-", "-" + rc, rc[:10] + "-" + rc[11:]} {
+		"550e8400-e29b-41d4-a716-446655440000", "3f9a2c4e8b7d6a5f4e3d2c1b0a998877", "DESKTOP-ABC123",
+		rc[:10] + "-" + rc[11:13] + "-" + rc[13:], rc + "-x{", "S-1-5-21-3623811015-3361044348-30300820-1013"} {
 		if HasGroupedShape(s) {
 			t.Errorf("%q: grouped", s)
 		}

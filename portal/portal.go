@@ -198,11 +198,14 @@ func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name
 // that something went wrong.
 func (p *Portal) fail(w http.ResponseWriter, r *http.Request, name string, pg page, err error) {
 	status, words := refusalWords(err)
-	if status == http.StatusInternalServerError {
+	switch status {
+	case http.StatusInternalServerError:
 		p.cfg.Log.Error("a page failed", "path", r.URL.Path, "err", err)
 		if errors.Is(err, context.Canceled) {
 			return
 		}
+	case http.StatusServiceUnavailable:
+		p.cfg.Log.Error("a page could not reach the ledger", "path", r.URL.Path, "err", err)
 	}
 	pg.Error = words
 	var ref *licensing.Refusal

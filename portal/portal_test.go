@@ -344,23 +344,36 @@ func TestSessionsAreSharedByInstances(t *testing.T) {
 	if signedIn(staff, a, "/admin", "dashboard") || signedIn(staff, b, "/admin", "dashboard") {
 		t.Fatal("a staff session outlived its revoked API token")
 	}
+	u, _ := url.Parse(a.URL)
+	cookie := func() *http.Cookie {
+		for _, ck := range customer.Jar.Cookies(u) {
+			if ck.Name == "actkit_session" {
+				return ck
+			}
+		}
+		t.Fatal("no session cookie")
+		return nil
+	}
+	replayed := func(ck *http.Cookie) bool {
+		c := client()
+		c.Jar.SetCookies(u, []*http.Cookie{ck})
+		return signedIn(c, a, "/licence", "licence")
+	}
+	// Signing in again ends the session the browser held before.
+	first := cookie()
+	signIn(customer, b, "/licence/sign-in", url.Values{"licence": {li.Display}})
+	if second := cookie(); second.Value == first.Value || replayed(first) || !replayed(second) {
+		t.Fatal("signing in again left the earlier session live")
+	}
 	// Signing out on one instance ends the session on the other: the old
 	// cookie, sent again, is no session.
-	u, _ := url.Parse(a.URL)
-	var old *http.Cookie
-	for _, ck := range customer.Jar.Cookies(u) {
-		if ck.Name == "actkit_session" {
-			old = ck
-		}
-	}
+	old := cookie()
 	resp, err := customer.PostForm(b.URL+"/sign-out", nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	resp.Body.Close()
-	replay := client()
-	replay.Jar.SetCookies(u, []*http.Cookie{old})
-	if old == nil || signedIn(replay, a, "/licence", "licence") {
+	if replayed(old) {
 		t.Fatal("a session signed out on one instance still works on the other")
 	}
 }

@@ -51,20 +51,27 @@ func session(r *http.Request) (signer.Session, bool) {
 	return s, ok
 }
 
-// setSession sets the cookie of a session the service started.
+// setSession sets the cookie of a session the service started, and ends
+// the session the browser held before, if any: signing in again leaves no
+// live session behind that no cookie holds.
 func (p *Portal) setSession(w http.ResponseWriter, r *http.Request, token string, ttl time.Duration) {
+	if c, err := r.Cookie(cookieName); err == nil {
+		if err := p.svc.EndSession(r.Context(), c.Value); err != nil {
+			p.cfg.Log.Error("ending the previous session", "err", err) // it expires on its own
+		}
+	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: token, Path: "/", MaxAge: int(ttl.Seconds()),
 		HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.cfg.Secure || r.TLS != nil})
 }
 
-// endSession signs the request's session out and clears its cookie.
+// endSession clears the session's cookie, whatever happens next, and
+// signs the session out in the ledger; an error means the ledger still
+// holds it until it expires.
 func (p *Portal) endSession(w http.ResponseWriter, r *http.Request) error {
-	if c, err := r.Cookie(cookieName); err == nil {
-		if err := p.svc.EndSession(r.Context(), c.Value); err != nil {
-			return err
-		}
-	}
 	http.SetCookie(w, &http.Cookie{Name: cookieName, Value: "", Path: "/", MaxAge: -1, HttpOnly: true, SameSite: http.SameSiteLaxMode, Secure: p.cfg.Secure || r.TLS != nil})
+	if c, err := r.Cookie(cookieName); err == nil {
+		return p.svc.EndSession(r.Context(), c.Value)
+	}
 	return nil
 }
 

@@ -467,6 +467,11 @@ func TestEveryProblemCodeIsProduced(t *testing.T) {
 		damaged[0] = '2'
 	}
 	expect(productCall("activate", three.Display, string(damaged)), server.CodeInvalidRequest)
+	// A symbol dropped, doubled, or typed outside base58 is still a
+	// damaged request code, never a fingerprint of another machine.
+	for _, bad := range []string{good[:3] + good[4:], good[:3] + good[3:4] + good[3:], good[:2] + "0" + good[3:], good[:2] + "l" + good[3:]} {
+		expect(productCall("activate", three.Display, bad), server.CodeInvalidRequest)
+	}
 	expect(productCall("activate", three.Display, requestCode("other", three.Display, "4.2.17", machineN(6))), server.CodeWrongProduct)
 
 	// Signing keys.

@@ -183,13 +183,11 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
 		return recorded{}, err
 	}
-	// The seats in use as the ledger's counter now holds them (its
-	// trigger adds the new activation's seats and took the superseded
-	// one's off), without reading the row again.
-	r.li = li
-	r.li.InUse += r.a.Seats
-	if d.Kind == licensing.Supersede {
-		r.li.InUse -= d.Replaces.Seats
+	// The seats in use after this insert: the transaction keeps the
+	// licence's terms and counts the seats it takes and frees, so this is
+	// no second read.
+	if r.li, err = tx.LicenceForUpdate(li.Key); err != nil {
+		return recorded{}, err
 	}
 	action := ledger.ActionCodeIssue
 	if d.Kind == licensing.Supersede {

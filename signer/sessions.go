@@ -82,7 +82,9 @@ func (s *Service) Session(ctx context.Context, text string) (Session, error) {
 	var ls ledger.Session
 	var tok licensing.Token
 	var found, tokFound bool
-	err := s.store.View(ctx, func(r ledger.Reader) (err error) {
+	// Read, not View: every page a signed-in person opens asks, and a
+	// token revoked between the two reads is refused on the next page.
+	err := s.store.Read(ctx, func(r ledger.Reader) (err error) {
 		if ls, found, err = r.Session(h[:]); err != nil || !found || ls.Token == "" {
 			return err
 		}
