@@ -7,6 +7,7 @@ import (
 	"log/slog"
 	"net/http"
 	"net/netip"
+	"strings"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -123,6 +124,32 @@ func (w *statusWriter) WriteHeader(code int) {
 	w.ResponseWriter.WriteHeader(code)
 }
 
+// Write is a 200 when nothing set a status first, as net/http makes it.
+func (w *statusWriter) Write(b []byte) (int, error) {
+	if w.status == 0 {
+		w.status = http.StatusOK
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the connection.
+func (w *statusWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// loggedPath is the request's path as the log shows it: the licence key
+// of an admin URL (/api/admin/licences/KEY/...) becomes {key}, since a
+// licence key is a secret of its customer's and is never logged in full.
+func loggedPath(path string) string {
+	const licences = "/api/admin/licences/"
+	rest, ok := strings.CutPrefix(path, licences)
+	if !ok || rest == "" {
+		return path
+	}
+	if _, action, found := strings.Cut(rest, "/"); found {
+		return licences + "{key}/" + action
+	}
+	return licences + "{key}"
+}
+
 // logged gives each request an ID (echoed in X-Request-ID and in
 // problems) and logs one line for it: method, path, status, duration,
 // client address. Never a body, a licence key or a token.
@@ -137,7 +164,11 @@ func (s *Server) logged(next http.Handler) http.Handler {
 		sw := &statusWriter{ResponseWriter: w}
 		start := time.Now()
 		next.ServeHTTP(sw, r.WithContext(ctx))
-		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", r.URL.Path, "status", sw.status,
+		status := sw.status
+		if status == 0 {
+			status = http.StatusOK // nothing written: net/http sends 200
+		}
+		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", loggedPath(r.URL.Path), "status", status,
 			"ms", time.Since(start).Milliseconds(), "client", s.clientAddr(r).String())
 	})
 }

@@ -55,7 +55,7 @@ Examples:
 				return usageError("serve takes flags only")
 			}
 			if c.String("identity") == "" && c.String("passphrase-file") == "" && os.Getenv("ACTKIT_PASSPHRASE") == "" {
-				return usageError("serve unlocks the keystore at start: give --identity or --passphrase-file (a service never prompts)")
+				return usageError("serve unlocks the keystore at start: give --identity, --passphrase-file or ACTKIT_PASSPHRASE (a service never prompts)")
 			}
 			if (c.String("tls-cert") == "") != (c.String("tls-key") == "") {
 				return usageError("give both --tls-cert and --tls-key, or neither")
@@ -120,6 +120,15 @@ Examples:
 				return refused(fmt.Errorf("listening on %s: %w", c.String("listen"), err))
 			}
 			fmt.Fprintf(e.stderr, "actkit: serving the licence API on %s\n", hs.URL())
+			// A product without a signing key answers every activation with
+			// NO_SIGNING_KEY: say so now rather than at the first customer.
+			if products, err := svc.Products(c.Context); err == nil {
+				for _, p := range products {
+					if _, err := ks.ActiveSigner(p.ID); err != nil {
+						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until 'actkit keys new --product %s' and a restart\n", p.ID, p.ID)
+					}
+				}
+			}
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			done := make(chan error, 1)
@@ -153,11 +162,15 @@ func policyTolerance(p activation.MatchPolicy) licensing.Tolerance {
 	}
 }
 
-// publicKeyrings are the keyrings products may fetch: never one that
-// would carry an HMAC secret.
+// publicKeyrings are the keyrings products may fetch: the products'
+// Ed25519 keyrings, never one that would carry an HMAC secret, and not
+// the ledger checkpoint key, which no product verifies.
 func publicKeyrings(ks *keygen.Keyset) []*codec.Keyring {
 	var out []*codec.Keyring
 	for _, p := range ks.Products() {
+		if p == licensing.CheckpointKeys {
+			continue // the vendor's own key for ledger checkpoints: no product's
+		}
 		if kr, err := ks.Export(p, false); err == nil {
 			out = append(out, kr)
 		}

@@ -69,7 +69,23 @@ func (v *vendor) run(args ...string) string {
 }
 
 // serve starts 'actkit serve' on a free loopback port and returns its URL.
-func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *bytes.Buffer) {
+// serverLog is what a server printed on stderr, safe to read while it
+// runs.
+type serverLog struct {
+	mu   sync.Mutex
+	b    bytes.Buffer
+	done chan struct{}
+}
+
+func (l *serverLog) add(line string) { l.mu.Lock(); l.b.WriteString(line + "\n"); l.mu.Unlock() }
+
+// String is the log so far; after the server exited, all of it.
+func (l *serverLog) String() string { l.mu.Lock(); defer l.mu.Unlock(); return l.b.String() }
+
+// all waits until the server's stderr is closed, then returns all of it.
+func (l *serverLog) all() string { <-l.done; return l.String() }
+
+func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *serverLog) {
 	v.t.Helper()
 	cmd := exec.Command(v.bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id}, extra...)...)
 	cmd.Env = v.env()
@@ -77,23 +93,24 @@ func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *bytes.Buffer) {
 	if err := cmd.Start(); err != nil {
 		v.t.Fatal(err)
 	}
-	logs := &bytes.Buffer{}
+	logs := &serverLog{done: make(chan struct{})}
 	sc := bufio.NewScanner(stderr)
 	url := ""
 	for sc.Scan() {
+		logs.add(sc.Text())
 		if m := regexp.MustCompile(`serving the licence API on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
 			url = m[1]
 			break
 		}
-		logs.WriteString(sc.Text() + "\n")
 	}
 	if url == "" {
 		cmd.Process.Kill()
 		v.t.Fatalf("serve did not start: %s", logs)
 	}
 	go func() {
+		defer close(logs.done)
 		for sc.Scan() {
-			logs.WriteString(sc.Text() + "\n")
+			logs.add(sc.Text())
 		}
 	}()
 	v.t.Cleanup(func() { cmd.Process.Kill(); cmd.Wait() })
@@ -168,6 +185,7 @@ func serveEndToEnd(t *testing.T, bin, ledger string) {
 	if err != nil {
 		t.Fatal(err)
 	}
+	v.run("keys", "new", "--checkpoint")
 	url, srv, logs := v.serve()
 
 	const m1, m2 = "19DSX-5JRR5-00000-0000E", "18J8C-GJRR5-00000-0000R"
@@ -270,16 +288,37 @@ func serveEndToEnd(t *testing.T, bin, ledger string) {
 		}
 	}
 
+	// The vendor's own tools: an admin token reads and changes the licence
+	// by its key in the URL, which the log shows as {key}.
+	token := v.run("token", "new", "--scope", "admin", "--name", "e2e")
+	for _, c := range []struct{ method, path string }{
+		{"GET", "/api/admin/licences/" + lic}, {"POST", "/api/admin/licences/" + lic + "/suspend"}, {"POST", "/api/admin/licences/" + lic + "/resume"},
+	} {
+		if r := call(t, c.method, url+c.path, token, "{}"); r.status != 200 {
+			t.Errorf("%s %s: %d %v", c.method, c.path, r.status, r.body)
+		}
+	}
+	// The keyrings products fetch: the product's, not the checkpoint key.
+	if r := call(t, "GET", url+"/.well-known/actkit/keys.json", "", ""); r.status != 200 || len(r.body["keyrings"].(map[string]any)) != 1 || r.body["keyrings"].(map[string]any)["umenu"] == nil {
+		t.Errorf("keys.json: %d %v", r.status, r.body)
+	}
+
 	// A graceful stop: SIGTERM, exit 0, and licence keys were never logged.
 	srv.Process.Signal(syscall.SIGTERM)
 	if err := srv.Wait(); err != nil {
 		t.Fatalf("serve did not stop cleanly: %v", err)
 	}
+	logs.all()
 	if strings.Contains(logs.String(), lic) || strings.Contains(logs.String(), strings.ReplaceAll(lic, "-", "")) {
 		t.Fatal("a licence key reached the log")
 	}
-	if !strings.Contains(logs.String(), `"path":"/api/licence/activate"`) {
-		t.Fatalf("no request log lines: %s", logs)
+	for _, want := range []string{`"path":"/api/licence/activate"`, `"path":"/api/admin/licences/{key}/suspend"`} {
+		if !strings.Contains(logs.String(), want) {
+			t.Fatalf("no request log line with %s: %s", want, logs)
+		}
+	}
+	if strings.Contains(logs.String(), `"status":0`) {
+		t.Fatalf("a request logged without its status: %s", logs)
 	}
 }
 
@@ -396,4 +435,25 @@ func serveKilled(t *testing.T, bin, ledger string) {
 		t.Fatalf("ledger verify: %s", out)
 	}
 	t.Logf("%d codes received over 3 kills; %d seats held", len(received), len(held))
+}
+
+// TestServeWarnsOfProductsWithoutKeys: a product without a signing key
+// would refuse every activation with NO_SIGNING_KEY; serve says so when it
+// starts, naming the command that fixes it.
+func TestServeWarnsOfProductsWithoutKeys(t *testing.T) {
+	if testing.Short() {
+		t.Skip("builds the binary and runs a server")
+	}
+	v := newVendor(t, actkitBinary(t), "")
+	v.run("product", "add", "umenu")
+	lic := v.run("licence", "new", "--product", "umenu", "--seats", "1")
+	url, srv, logs := v.serve()
+	if r := call(t, "POST", url+"/api/licence/activate", lic, `{"machineId":"19DSX-5JRR5-00000-0000E"}`); r.status != 503 || r.body["code"] != "NO_SIGNING_KEY" {
+		t.Errorf("activate without a key: %d %v", r.status, r.body)
+	}
+	srv.Process.Signal(syscall.SIGTERM)
+	srv.Wait()
+	if out := logs.all(); !strings.Contains(out, "warning: product umenu has no active signing key") || !strings.Contains(out, "actkit keys new --product umenu") {
+		t.Fatalf("no warning of the missing key: %s", out)
+	}
 }
