@@ -98,8 +98,9 @@ type Reader interface {
 	// licence's terms (no holders), its plan, and the machine's live
 	// activation on it; or a refusal with ErrUnknownLicence.
 	Standing(key, machine string) (Standing, error)
-	// Releases counts a licence's deactivations ("released", not
-	// superseded or transferred) since a time, for its release budget.
+	// Releases counts a licence's deactivations by its customer
+	// ("released": not the vendor's, not superseded or transferred) since
+	// a time, for its release budget.
 	Releases(key string, since time.Time) (int, error)
 	// ReleaseKeys returns the key IDs a product's release line (a minor
 	// version, "4.2") embeds in its keyring, oldest first, and whether
@@ -150,8 +151,9 @@ type Standing struct {
 
 // EndedActivation is an activation that no longer holds a seat: its terms,
 // when it ended (Released, as stored: Stamp of the time given to
-// EndActivation) and why (the reason given to EndActivation: "released",
-// "superseded", "transferred", "drifted", "lease expired").
+// EndActivation) and why (the reason given to EndActivation: "released"
+// by the customer, "released by the vendor", "superseded", "transferred",
+// "drifted", "lease expired").
 type EndedActivation struct {
 	licensing.Activation
 	Released, Why string

@@ -210,3 +210,47 @@ func TestPlanScheduleInAnswers(t *testing.T) {
 		}
 	}
 }
+
+// TestVendorReleasesKeepTheBudget: the release budget limits the
+// customer's deactivations (API, portal, deactivation codes); the vendor's
+// releases (the CLI, the admin API, the dashboard) do not use it up. The
+// state still matches the trail.
+func TestVendorReleasesKeepTheBudget(t *testing.T) {
+	ctx := context.Background()
+	clk := &clock{t: time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)}
+	svc, store := clockedService(t, clk, []string{"export"}, "umenu")
+	if _, err := svc.PutPlan(ctx, licensing.Plan{Product: "umenu", ID: "two", Name: "Two", Seats: 2, ReleaseBudget: 2}); err != nil {
+		t.Fatal(err)
+	}
+	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Plan: "two", Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.New(server.Config{Service: svc, Rate: 1e9, Burst: 1 << 30, Now: clk.now}))
+	defer srv.Close()
+	for i := range 3 {
+		if st, body := post(t, srv.URL, li.Display, "/api/licence/activate", machineN(i)); st != 200 {
+			t.Fatalf("activate: %d %v", st, body)
+		}
+		if _, err := svc.Release(ctx, li.Display, machineN(i)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if used, budget, err := svc.ReleaseBudget(ctx, li.Display); err != nil || used != 0 || budget != 2 {
+		t.Fatalf("after three vendor releases: %d of %d used, %v", used, budget, err)
+	}
+	for i := range 3 {
+		m := machineN(10 + i)
+		post(t, srv.URL, li.Display, "/api/licence/activate", m)
+		st, body := post(t, srv.URL, li.Display, "/api/licence/deactivate", m)
+		if want := i < 2; (st == 200) != want {
+			t.Fatalf("customer deactivation %d: %d %v", i+1, st, body)
+		}
+		if i == 2 && body["code"] != "RELEASE_BUDGET_EXHAUSTED" {
+			t.Fatalf("over the budget: %v", body)
+		}
+	}
+	if err := ledger.VerifyState(ctx, store); err != nil {
+		t.Fatal(err)
+	}
+}

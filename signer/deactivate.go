@@ -84,7 +84,11 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 				return err
 			}
 		}
-		_, err = s.releaseTx(tx, dc.LicenceKey, d.Machine, "released")
+		why := "released"
+		if !budgeted {
+			why = vendorReleased
+		}
+		_, err = s.releaseTx(tx, dc.LicenceKey, d.Machine, why)
 		return err
 	})
 	return d, err

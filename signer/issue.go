@@ -226,8 +226,16 @@ func (s *Service) sign(r recorded) (Issued, error) {
 		ValidateHours: r.pl.ValidateHours, OfflineGraceDays: r.pl.OfflineGraceDays}, nil
 }
 
-// Release frees the machine's seat and returns the released serial. The
-// code itself keeps working offline until it expires: leases bound that.
+// vendorReleased is why the vendor's own release ended an activation:
+// unlike a customer's deactivation ("released"), it does not count
+// against the licence's release budget, which exists to stop customers'
+// deactivate/activate churn.
+const vendorReleased = "released by the vendor"
+
+// Release frees the machine's seat and returns the released serial: the
+// vendor's release (the CLI, the admin API, the dashboard), outside the
+// licence's release budget. The code itself keeps working offline until
+// it expires: leases bound that.
 func (s *Service) Release(ctx context.Context, licence, machine string) (uint64, error) {
 	norm, err := licensing.ParseLicenceKey(licence)
 	if err != nil {
@@ -239,7 +247,7 @@ func (s *Service) Release(ctx context.Context, licence, machine string) (uint64,
 	}
 	var serial uint64
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		serial, err = s.releaseTx(tx, norm, m.String(), "released")
+		serial, err = s.releaseTx(tx, norm, m.String(), vendorReleased)
 		return err
 	})
 	return serial, err
