@@ -209,10 +209,20 @@ func (s *Server) adminNewLicence(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
-	since, _ := strconv.ParseInt(r.URL.Query().Get("since"), 10, 64)
-	limit, err := strconv.Atoi(r.URL.Query().Get("limit"))
-	if err != nil || limit <= 0 || limit > 1000 {
-		limit = 100
+	since, limit := int64(0), 100
+	q := r.URL.Query()
+	var err error
+	if v := q.Get("since"); v != "" {
+		if since, err = strconv.ParseInt(v, 10, 64); err != nil || since < 0 {
+			writeProblem(w, r, invalidParam("since must be an audit entry ID: a whole number, 0 or more"))
+			return
+		}
+	}
+	if v := q.Get("limit"); v != "" {
+		if limit, err = strconv.Atoi(v); err != nil || limit < 1 || limit > 1000 {
+			writeProblem(w, r, invalidParam("limit must be a whole number from 1 to 1000 (default 100)"))
+			return
+		}
 	}
 	entries, err := s.svc.Audit(r.Context(), since, limit)
 	if err != nil {
@@ -224,4 +234,11 @@ func (s *Server) adminAudit(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	writeJSON(w, http.StatusOK, map[string]any{"entries": entries})
+}
+
+// invalidParam is the problem for a query parameter out of its range.
+func invalidParam(detail string) Problem {
+	p := newProblem(http.StatusBadRequest, CodeInvalid)
+	p.Detail = detail
+	return p
 }

@@ -61,6 +61,15 @@ func TestAdminAPITokens(t *testing.T) {
 	if st, m := do("POST", "/api/admin/licences/"+li.Display+"/suspend", adminText, `{"reason":"unpaid"}`); st != 200 || m["status"] != "suspended" {
 		t.Fatalf("suspend: %d %v", st, m)
 	}
+	// Paging parameters out of their range are refused, not ignored.
+	for _, q := range []string{"since=yesterday", "since=-1", "limit=-1", "limit=abc", "limit=0", "limit=5000"} {
+		if st, m := do("GET", "/api/admin/audit?"+q, readText, ""); st != 400 || m["code"] != server.CodeInvalid {
+			t.Errorf("audit?%s: %d %v", q, st, m)
+		}
+	}
+	if st, m := do("GET", "/api/admin/audit?since=1&limit=1", readText, ""); st != 200 || len(m["entries"].([]any)) != 1 {
+		t.Errorf("audit?since=1&limit=1: %d %v", st, m)
+	}
 	if st, m := do("GET", "/api/admin/audit?limit=100", readText, ""); st != 200 || !strings.Contains(mustJSONs(m), "licence.suspend") {
 		t.Fatalf("audit: %d %v", st, m)
 	}

@@ -7,10 +7,12 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"io"
 	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"strings"
 	"time"
 
@@ -151,36 +153,104 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 	}
 	dec := json.NewDecoder(strings.NewReader(string(body)))
 	dec.DisallowUnknownFields()
-	if err := dec.Decode(v); err != nil || dec.More() {
+	err = dec.Decode(v)
+	if err == nil && dec.More() {
+		err = errors.New("more than one JSON value")
+	}
+	if err == nil {
+		err = exactFieldNames(body, v)
+	}
+	if err != nil {
 		p := newProblem(http.StatusBadRequest, CodeInvalid)
-		p.Detail = "the body is not the JSON object this endpoint takes"
-		if err != nil {
-			p.Detail += ": " + err.Error()
-		}
+		p.Detail = "the body is not the JSON object this endpoint takes: " + err.Error()
 		writeProblem(w, r, p)
 		return false
 	}
 	return true
 }
 
+// exactFieldNames refuses a field whose name matches one of v's only
+// when case is ignored ("machineID"), which encoding/json would take: the
+// documented names are the API, and a client that sends another spelling
+// would break on any server that reads JSON as written.
+func exactFieldNames(body []byte, v any) error {
+	var fields map[string]json.RawMessage
+	if err := json.Unmarshal(body, &fields); err != nil {
+		return err
+	}
+	names := jsonNames(reflect.TypeOf(v))
+	for k := range fields {
+		if !names[k] {
+			for n := range names {
+				if strings.EqualFold(n, k) {
+					return fmt.Errorf("unknown field %q (names are case-sensitive: %q)", k, n)
+				}
+			}
+			return fmt.Errorf("unknown field %q", k)
+		}
+	}
+	return nil
+}
+
+// jsonNames are the JSON field names of a struct (or pointer to one),
+// embedded structs' included.
+func jsonNames(t reflect.Type) map[string]bool {
+	if t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	out := map[string]bool{}
+	for i := range t.NumField() {
+		f := t.Field(i)
+		name, _, _ := strings.Cut(f.Tag.Get("json"), ",")
+		switch {
+		case name == "-":
+		case f.Anonymous && name == "":
+			for n := range jsonNames(f.Type) {
+				out[n] = true
+			}
+		case name != "":
+			out[name] = true
+		case f.IsExported():
+			out[f.Name] = true
+		}
+	}
+	return out
+}
+
 // licenceKey takes the licence key from Authorization: Bearer or from the
 // body; both given must agree.
 func licenceKey(r *http.Request, body string) (string, bool) {
+	key, detail := licenceKeyOf(r, body)
+	return key, detail == ""
+}
+
+// licenceKeyOf is the caller's licence key, or why there is none, in the
+// words of a 401's detail (which never repeats a key).
+func licenceKeyOf(r *http.Request, body string) (key, detail string) {
 	bearer := ""
 	if a := r.Header.Get("Authorization"); a != "" {
 		scheme, tok, ok := strings.Cut(a, " ")
 		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return "", false
+			return "", "the Authorization header must be 'Bearer <licence key>'"
 		}
 		bearer = strings.TrimSpace(tok)
 	}
 	switch {
+	case bearer == "" && body == "":
+		return "", "no licence key: send it as 'Authorization: Bearer <licence key>' or as licenceKey in the body"
 	case bearer == "":
-		return body, body != ""
+		return body, ""
 	case body == "" || body == bearer:
-		return bearer, true
+		return bearer, ""
 	}
-	return "", false
+	return "", "the licenceKey in the body is not the licence key in the Authorization header: send one, or the same in both"
+}
+
+// unauthorized is the 401 for a call without a usable licence key.
+func unauthorized(r *http.Request, body string) Problem {
+	p := newProblem(http.StatusUnauthorized, CodeUnauthorized)
+	_, p.Detail = licenceKeyOf(r, body)
+	return p
 }
 
 // limited applies the per-client and per-licence rate limits.
@@ -266,7 +336,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	}
 	key, ok := licenceKey(r, req.LicenceKey)
 	if !ok {
-		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		writeProblem(w, r, unauthorized(r, req.LicenceKey))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -320,7 +390,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	key, ok := licenceKey(r, req.LicenceKey)
 	if !ok {
-		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		writeProblem(w, r, unauthorized(r, req.LicenceKey))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -372,7 +442,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	}
 	key, ok := licenceKey(r, req.LicenceKey)
 	if !ok {
-		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		writeProblem(w, r, unauthorized(r, req.LicenceKey))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -431,7 +501,7 @@ type LicenceInfo struct {
 func (s *Server) licence(w http.ResponseWriter, r *http.Request) {
 	key, ok := licenceKey(r, "")
 	if !ok {
-		writeProblem(w, r, newProblem(http.StatusUnauthorized, CodeUnauthorized))
+		writeProblem(w, r, unauthorized(r, ""))
 		return
 	}
 	if s.limited(w, r, key) {

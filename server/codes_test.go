@@ -432,6 +432,21 @@ func TestEveryProblemCodeIsProduced(t *testing.T) {
 	expect(apiRequest{Method: "GET", Path: "/api/licence", Auth: "Basic dXNlcjpwYXNz"}, server.CodeUnauthorized)
 	expect(apiRequest{Method: "POST", Path: "/api/licence/validate", Auth: bearer(one.Display), ContentType: "application/json",
 		Body: `{"licenceKey":"` + three.Display + `","machineId":"` + held + `"}`}, server.CodeUnauthorized)
+	// Each 401 says what was wrong with the key it was given, never the key.
+	for _, c := range []struct {
+		rq   apiRequest
+		says string
+	}{
+		{apiRequest{Method: "POST", Path: "/api/licence/activate", ContentType: "application/json", Body: machineBody(held)}, "no licence key"},
+		{apiRequest{Method: "GET", Path: "/api/licence", Auth: "Basic dXNlcjpwYXNz"}, "must be 'Bearer <licence key>'"},
+		{apiRequest{Method: "POST", Path: "/api/licence/validate", Auth: bearer(one.Display), ContentType: "application/json",
+			Body: `{"licenceKey":"` + three.Display + `","machineId":"` + held + `"}`}, "not the licence key in the Authorization header"},
+	} {
+		rep := send(t, f.srv.URL, c.rq)
+		if d, _ := rep.json()["detail"].(string); rep.Status != 401 || !strings.Contains(d, c.says) || strings.Contains(string(rep.Body), one.Display) || strings.Contains(string(rep.Body), three.Display) {
+			t.Errorf("%s %s: %d %s, want a detail saying %q", c.rq.Method, c.rq.Path, rep.Status, rep.Body, c.says)
+		}
+	}
 
 	// The machine.
 	expect(productCall("activate", three.Display, ""), server.CodeInvalidMachine)

@@ -81,6 +81,8 @@ func hostileBodies(machine string) []hostileBody {
 		{name: "number for licenceKey", body: `{"licenceKey":7,"machineId":"` + machine + `"}`, to: toProduct, want: server.CodeInvalid},
 		{name: "number for machineName", body: `{"machineId":"` + machine + `","machineName":1}`, to: toProduct, want: server.CodeInvalid},
 		{name: "unknown field", body: `{"machineId":"` + machine + `","seats":1000}`, to: toAll, want: server.CodeInvalid},
+		{name: "a field name in another case", body: `{"machineID":"` + machine + `"}`, to: toMachine, want: server.CodeInvalid},
+		{name: "a field name in capitals", body: `{"MACHINEID":"` + machine + `"}`, to: toMachine, want: server.CodeInvalid},
 		{name: "prototype pollution", body: `{"__proto__":{"admin":true},"machineId":"` + machine + `"}`, to: toAll, want: server.CodeInvalid},
 		{name: "duplicate key, second of another type", body: `{"machineId":"` + machine + `","machineId":7}`, to: toMachine, want: server.CodeInvalid},
 		{name: "gzip Content-Encoding", encoding: "gzip", contentType: "application/json", body: gzipped(machineBody(machine)), to: toAll, want: server.CodeInvalid},
