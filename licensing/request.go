@@ -102,7 +102,9 @@ func Resolve(req IssueRequest) (Target, error) {
 		}
 		r, err := codec.ParseRequestCode(req.Request)
 		if err != nil {
-			return t, &Refusal{Reason: ErrInvalidRequest, Detail: "request code: " + err.Error(), Err: err}
+			// The reason already says "invalid request code": the detail
+			// is what is wrong with it ("group 2 of 9 has a typo").
+			return t, &Refusal{Reason: ErrInvalidRequest, Detail: strings.TrimPrefix(err.Error(), "request code: "), Err: err}
 		}
 		// A licence given beside the request code (the one the customer
 		// typed, the one a call authenticated with) must be the code's.

@@ -234,8 +234,10 @@ func refusalWords(err error) (int, string) {
 		return http.StatusBadRequest, "The licence key has a typo: its check symbol does not match. Compare it with your licence symbol by symbol (0 and O, 1 and I, 5 and S are easy to mix up)."
 	case errors.Is(err, licensing.ErrUnknownLicence):
 		return http.StatusNotFound, "There is no licence with this key. Check it against your licence document."
-	case errors.Is(err, licensing.ErrInvalidRequest):
+	case errors.Is(err, licensing.ErrInvalidRequest) && errors.As(err, new(*codec.Error)):
 		return http.StatusBadRequest, "The request code was not read correctly: " + detail + ". Copy it again from the product, or re-type the group named."
+	case errors.Is(err, licensing.ErrInvalidRequest):
+		return http.StatusBadRequest, "That request code does not go with this licence: " + detail + ". Enter the licence key the product shows beside the request code."
 	case errors.Is(err, licensing.ErrInvalidDeactivation):
 		return http.StatusBadRequest, "The deactivation code was not read correctly: " + detail + ". Copy it again from the product."
 	case errors.Is(err, licensing.ErrInvalidMachine):

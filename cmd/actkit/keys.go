@@ -532,6 +532,10 @@ func keyEffects(c *cli.Context, e *env, name string, k *keygen.SigningKey) (effe
 
 // keystoreError adds the hint a user can act on.
 func keystoreError(err error) error {
+	var ce *cliError
+	if errors.As(err, &ce) {
+		return err // already in words, with its hints (a passphrase prompt's)
+	}
 	switch {
 	case errors.Is(err, keygen.ErrIncorrectPassword):
 		return refused(err, "check ACTKIT_PASSPHRASE or --passphrase-file; the keystore was not changed")

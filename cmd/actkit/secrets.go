@@ -61,7 +61,7 @@ func identities(c *cli.Context) ([]age.Identity, error) {
 	}
 	data, err := readSmallFile(path)
 	if err != nil {
-		return nil, refused(fmt.Errorf("identity file: %w", err))
+		return nil, refused(fmt.Errorf("identity file: %w", err), "check the path given with --identity or ACTKIT_IDENTITY")
 	}
 	ids, err := keygen.ParseIdentityFile(data)
 	if err != nil {
@@ -90,7 +90,7 @@ func secret(c *cli.Context, e *env, fileFlag, envVar, prompt string, confirm boo
 	if path := c.String(fileFlag); path != "" {
 		data, err := readSmallFile(path)
 		if err != nil {
-			return "", refused(fmt.Errorf("passphrase file: %w", err))
+			return "", refused(fmt.Errorf("passphrase file: %w", err), "check the path given with --"+fileFlag)
 		}
 		line, _, _ := strings.Cut(string(data), "\n")
 		return strings.TrimRight(line, "\r"), nil

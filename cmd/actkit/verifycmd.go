@@ -120,7 +120,7 @@ func termsOf(t verify.Terms) *termsFields {
 func loadKeyring(path string) (*verify.Keyring, error) {
 	data, err := boundedfile.ReadFile(path, codec.MaxKeyringText)
 	if err != nil {
-		return nil, refused(fmt.Errorf("reading keyring: %w", err))
+		return nil, refused(fmt.Errorf("reading keyring: %w", err), "check the path given with --keyring, or export it with 'actkit keys export --product P -o FILE'")
 	}
 	kr, err := verify.ParseKeyringWithHMACSecrets(string(data))
 	if err != nil {
