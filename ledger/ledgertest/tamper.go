@@ -63,6 +63,7 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 		{"deleted transferred activation", "DELETE FROM activations WHERE release_why = 'transferred'", "(machine " + UID(4) + ") was ended in the audit trail (transferred) but is missing from the table"},
 		{"released activation un-released", "UPDATE activations SET released = NULL, release_why = NULL WHERE release_why = 'released'", "holds a seat the audit trail never gave or already freed"},
 		{"release reason changed", "UPDATE activations SET release_why = 'transferred' WHERE release_why = 'released'", "'s end reason is transferred in the table, the audit trail says released"},
+		{"customer's release called the vendor's", "UPDATE activations SET release_why = 'released by the vendor' WHERE release_why = 'released'", "'s end reason is released by the vendor in the table, the audit trail says released"},
 		{"release reason changed to superseded", "UPDATE activations SET release_why = 'superseded' WHERE release_why = 'released'", "'s end reason is superseded in the table, the audit trail says released"},
 		{"end reason swapped", "UPDATE activations SET release_why = 'transferred' WHERE release_why = 'superseded'", "'s end reason is transferred in the table, the audit trail says superseded"},
 		{"release time moved back 40 days", "UPDATE activations SET released = '2026-10-14T10:00:00Z' WHERE release_why = 'released'", "'s release time is 2026-10-14T10:00:00Z in the table, the audit trail says 2026-11-23T10:00:00Z"},
@@ -93,7 +94,9 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 			f.issue(t, UID(1))
 			f.issue(t, UID(2))
 			f.issue(t, UID(3))
-			if _, err := f.svc.Release(ctx, f.li.Display, UID(3)); err != nil {
+			// The customer's deactivation ("released": what the release
+			// budget counts).
+			if _, err := f.svc.Deactivate(ctx, f.li.Display, UID(3)); err != nil {
 				t.Fatal(err)
 			}
 			// Ended otherwise: superseded (new terms: a lease) and
