@@ -236,7 +236,7 @@ func (s *Store) update(ctx context.Context, fn func(ledger.Tx) error) error {
 
 // Read runs fn on the database outside a transaction (ledger.Store).
 func (s *Store) Read(ctx context.Context, fn func(ledger.Reader) error) error {
-	return s.fail("", s.ctxErr(ctx, fn(s.q.Outside(ctx, s.db))))
+	return s.fail("", s.ctxErr(ctx, fn(s.q.Outside(ctx))))
 }
 
 // View runs fn in a REPEATABLE READ, READ ONLY transaction: one snapshot

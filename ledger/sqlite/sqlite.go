@@ -51,8 +51,9 @@ type Store struct {
 	sem chan struct{}
 
 	// q runs the ledger's statements (shared with the other SQL
-	// backends), caching them prepared.
-	q *sqlledger.DB
+	// backends), caching them prepared; rq does the same for Read, on
+	// the read connections.
+	q, rq *sqlledger.DB
 
 	// readOnly, if set, says why the ledger was opened for reading only
 	// (ledger.ErrReadOnly, ledger.ErrFull): every write returns it.
@@ -123,7 +124,7 @@ func openStore(path, writeDSN, readDSN string) (*Store, error) {
 	// third of the time went there with the default of two idle).
 	rdb.SetMaxOpenConns(64)
 	rdb.SetMaxIdleConns(32)
-	return &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), q: sqlledger.New(db, dialect)}, nil
+	return &Store{db: db, rdb: rdb, path: path, sem: make(chan struct{}, 1), q: sqlledger.New(db, dialect), rq: sqlledger.New(rdb, dialect)}, nil
 }
 
 // needsWrite is the first read's failure when SQLite cannot create or
@@ -237,6 +238,7 @@ func (s *Store) Path() string { return s.path }
 // Close closes the database.
 func (s *Store) Close() error {
 	s.q.Close()
+	s.rq.Close()
 	return errors.Join(s.db.Close(), s.rdb.Close())
 }
 
@@ -311,7 +313,7 @@ func (s *Store) write(ctx context.Context, fn func(tx *sql.Tx) error) error {
 
 // Read runs fn on the database outside a transaction (ledger.Store).
 func (s *Store) Read(ctx context.Context, fn func(ledger.Reader) error) error {
-	return s.storageError("", fn(s.q.Outside(ctx, s.rdb)))
+	return s.storageError("", fn(s.rq.Outside(ctx)))
 }
 
 // View runs fn on a read snapshot.

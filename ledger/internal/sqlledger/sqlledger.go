@@ -133,11 +133,42 @@ func (d *DB) Reader(ctx context.Context, tx *sql.Tx) ledger.Reader {
 	return reader{ctx: ctx, q: plainQuerier{d: d, tx: tx}, unbounded: d.d.Unbounded}
 }
 
-// Outside reads on db itself, outside any transaction, for Store.Read:
-// each statement sees what was committed when it ran. A scan that would
-// need the statement timeout lifted is not run this way.
-func (d *DB) Outside(ctx context.Context, db *sql.DB) ledger.Reader {
-	return reader{ctx: ctx, q: plainQuerier{d: d, tx: db}}
+// Outside reads on the database itself, outside any transaction, for
+// Store.Read: each statement sees what was committed when it ran. With
+// the dialect's Prepare (SQLite) the statements are prepared once and
+// cached, since Read serves the hot path (a validation's Standing, whose
+// joins cost more to prepare than to run); d must then be the handle the
+// reads run on. A scan that would need the statement timeout lifted is
+// not run this way.
+func (d *DB) Outside(ctx context.Context) ledger.Reader {
+	if d.d.Prepare {
+		return reader{ctx: ctx, q: preparedQuerier{d: d}}
+	}
+	return reader{ctx: ctx, q: plainQuerier{d: d, tx: d.db}}
+}
+
+// preparedQuerier runs queries on the database through the cache of
+// prepared statements.
+type preparedQuerier struct{ d *DB }
+
+func (p preparedQuerier) QueryContext(ctx context.Context, query string, args ...any) (*sql.Rows, error) {
+	st, err := p.d.prepared(ctx, query)
+	if err != nil {
+		return nil, err
+	}
+	return st.QueryContext(ctx, args...)
+}
+
+func (p preparedQuerier) QueryRowContext(ctx context.Context, query string, args ...any) *sql.Row {
+	st, err := p.d.prepared(ctx, query)
+	if err != nil {
+		return p.d.db.QueryRowContext(ctx, p.d.rebind(query), args...) // fails the same way, via Scan
+	}
+	return st.QueryRowContext(ctx, args...)
+}
+
+func (p preparedQuerier) ExecContext(ctx context.Context, query string, args ...any) (sql.Result, error) {
+	return p.d.db.ExecContext(ctx, p.d.rebind(query), args...)
 }
 
 // Tx is the ledger's write transaction over tx.
