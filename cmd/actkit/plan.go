@@ -130,7 +130,10 @@ func printPlans(w io.Writer, pls []licensing.Plan) {
 	fmt.Fprintln(tw, "PLAN\tNAME\tSEATS\tTERM\tLEASE\tVALIDATE\tGRACE\tRELEASES/30d\tFEATURES")
 	for _, p := range pls {
 		term, lease, budget := "perpetual", "none", "no limit"
-		if p.TermMonths > 0 {
+		switch {
+		case p.TermMonths == 1:
+			term = "1 month"
+		case p.TermMonths > 1:
 			term = fmt.Sprintf("%d months", p.TermMonths)
 		}
 		if p.LeaseDays > 0 {
