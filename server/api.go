@@ -218,15 +218,9 @@ func jsonNames(t reflect.Type) map[string]bool {
 }
 
 // licenceKey takes the licence key from Authorization: Bearer or from the
-// body; both given must agree.
-func licenceKey(r *http.Request, body string) (string, bool) {
-	key, detail := licenceKeyOf(r, body)
-	return key, detail == ""
-}
-
-// licenceKeyOf is the caller's licence key, or why there is none, in the
-// words of a 401's detail (which never repeats a key).
-func licenceKeyOf(r *http.Request, body string) (key, detail string) {
+// body; both given must agree. Without a usable key, why says what was
+// wrong in the words of a 401's detail.
+func licenceKey(r *http.Request, body string) (key, why string) {
 	bearer := ""
 	if a := r.Header.Get("Authorization"); a != "" {
 		scheme, tok, ok := strings.Cut(a, " ")
@@ -246,10 +240,11 @@ func licenceKeyOf(r *http.Request, body string) (key, detail string) {
 	return "", "the licenceKey in the body is not the licence key in the Authorization header: send one, or the same in both"
 }
 
-// unauthorized is the 401 for a call without a usable licence key.
-func unauthorized(r *http.Request, body string) Problem {
+// unauthorized is the 401 for a call without a usable licence key, with
+// why (licenceKey's words, which never repeat a key).
+func unauthorized(why string) Problem {
 	p := newProblem(http.StatusUnauthorized, CodeUnauthorized)
-	_, p.Detail = licenceKeyOf(r, body)
+	p.Detail = why
 	return p
 }
 
@@ -334,9 +329,9 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, ok := licenceKey(r, req.LicenceKey)
-	if !ok {
-		writeProblem(w, r, unauthorized(r, req.LicenceKey))
+	key, why := licenceKey(r, req.LicenceKey)
+	if why != "" {
+		writeProblem(w, r, unauthorized(why))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -388,9 +383,9 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, ok := licenceKey(r, req.LicenceKey)
-	if !ok {
-		writeProblem(w, r, unauthorized(r, req.LicenceKey))
+	key, why := licenceKey(r, req.LicenceKey)
+	if why != "" {
+		writeProblem(w, r, unauthorized(why))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -440,9 +435,9 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, ok := licenceKey(r, req.LicenceKey)
-	if !ok {
-		writeProblem(w, r, unauthorized(r, req.LicenceKey))
+	key, why := licenceKey(r, req.LicenceKey)
+	if why != "" {
+		writeProblem(w, r, unauthorized(why))
 		return
 	}
 	if s.limited(w, r, key) {
@@ -499,9 +494,9 @@ type LicenceInfo struct {
 }
 
 func (s *Server) licence(w http.ResponseWriter, r *http.Request) {
-	key, ok := licenceKey(r, "")
-	if !ok {
-		writeProblem(w, r, unauthorized(r, ""))
+	key, why := licenceKey(r, "")
+	if why != "" {
+		writeProblem(w, r, unauthorized(why))
 		return
 	}
 	if s.limited(w, r, key) {
