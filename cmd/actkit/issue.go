@@ -41,7 +41,7 @@ lease column is empty or missing; --release and --key apply to every row;
 			&cli.StringFlag{Name: "release", Usage: "the product release line the code is for (4.2), when there is no request code to say it"},
 			&cli.StringFlag{Name: "key", Usage: "sign with this key ID instead of the one the release trusts"},
 			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease); --lease, --release and --key apply to every row"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default stdout; with --json, the rows as JSON)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default and -: stdout; with --json, the rows as JSON)"},
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
