@@ -543,7 +543,7 @@ func keystoreError(err error) error {
 		if strings.Contains(err.Error(), "recipients") {
 			return refused(err, "give the identity file with --identity or ACTKIT_IDENTITY")
 		}
-		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file")
+		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file: an identity (--identity, ACTKIT_IDENTITY) opens only a keystore encrypted to age recipients")
 	case errors.Is(err, home.ErrKeystoreRollback):
 		return refused(err,
 			"if you restored the keystore from a backup on purpose, 'actkit keys reconcile' revokes again the keys the ledger recorded as revoked and accepts it",
