@@ -126,6 +126,14 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 			return false
 		}
 	}
+	if r.ContentLength > s.cfg.MaxBody {
+		// Refused on the declared length, before the first read: reading
+		// is what makes net/http send "100 Continue" to a client that
+		// asked (Expect: 100-continue), which would then send its whole
+		// body into a reset instead of seeing this answer.
+		writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, CodeBodyTooLarge))
+		return false
+	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	var tooBig *http.MaxBytesError
 	if errors.As(err, &tooBig) {
