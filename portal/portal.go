@@ -272,7 +272,7 @@ func refusalWords(err error) (int, string) {
 // limited applies a limiter to the request's client address, and says so
 // in words when it is over.
 func (p *Portal) limited(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter) bool {
-	ok, d := l.Allow(ratelimit.ClientAddr(r, p.cfg.TrustedProxies).String())
+	ok, d := l.Allow(ratelimit.Key(ratelimit.ClientAddr(r, p.cfg.TrustedProxies)))
 	if ok {
 		return false
 	}

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/ratelimit"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 )
@@ -258,7 +259,7 @@ func unauthorized(why string) Problem {
 
 // limited applies the per-client and per-licence rate limits.
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) bool {
-	if ok, d := s.limits.Allow("ip/" + s.clientAddr(r).String()); !ok {
+	if ok, d := s.limits.Allow("ip/" + ratelimit.Key(s.clientAddr(r))); !ok {
 		retryAfter(w, r, d)
 		return true
 	}
