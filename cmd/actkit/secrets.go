@@ -187,3 +187,21 @@ func protectionFromFlags(c *cli.Context, e *env, fileFlag, envVar string) (keyge
 func readSmallFile(path string) ([]byte, error) {
 	return boundedfile.ReadFile(path, 1<<20)
 }
+
+// withKeystoreFlags gives cmd, and each of its subcommands, the shared
+// secret flags (keystoreFlags) if it has none yet: every command that opens
+// the actkit home may unlock the keystore, and a script passes the same
+// --passphrase-file or --identity to each of them.
+func withKeystoreFlags(cmd *cli.Command) *cli.Command {
+	has := false
+	for _, f := range cmd.Flags {
+		has = has || f.Names()[0] == "passphrase-file"
+	}
+	if !has && (cmd.Action != nil || len(cmd.Subcommands) == 0) {
+		cmd.Flags = append(cmd.Flags, keystoreFlags()...)
+	}
+	for _, sub := range cmd.Subcommands {
+		withKeystoreFlags(sub)
+	}
+	return cmd
+}
