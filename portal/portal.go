@@ -272,7 +272,7 @@ func refusalWords(err error) (int, string) {
 // limited applies a limiter to the request's client address, and says so
 // in words when it is over.
 func (p *Portal) limited(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter) bool {
-	ok, d := l.Allow(ratelimit.ClientAddr(r, p.cfg.TrustedProxies).String())
+	ok, d := l.Allow(ratelimit.Key(ratelimit.ClientAddr(r, p.cfg.TrustedProxies)))
 	if ok {
 		return false
 	}
@@ -287,8 +287,14 @@ func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
 	p.render(w, r, http.StatusOK, "home", page{Title: "Licensing"})
 }
 
-// form reads a posted form of at most 16 KiB.
+// form reads a posted form of at most 16 KiB. A larger declared length is
+// refused before the first read, so a client that asked for
+// "100 Continue" is answered instead of invited to send it.
 func form(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	const max = 16 << 10
+	if r.ContentLength > max {
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
 	return r.ParseForm() == nil
 }

@@ -54,6 +54,7 @@ Examples:
 			if c.NArg() > 0 {
 				return usageError("serve takes flags only")
 			}
+			e.service = true
 			if c.String("identity") == "" && c.String("passphrase-file") == "" && os.Getenv("ACTKIT_PASSPHRASE") == "" {
 				return usageError("serve unlocks the keystore at start: give --identity, --passphrase-file or ACTKIT_PASSPHRASE (a service never prompts)")
 			}
