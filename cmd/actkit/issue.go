@@ -40,6 +40,7 @@ lease column is empty or missing; --release and --key apply to every row;
 			&cli.IntFlag{Name: "lease", Usage: "make the code expire this many days after today (or at the licence's expiry if sooner)"},
 			&cli.StringFlag{Name: "release", Usage: "the product release line the code is for (4.2), when there is no request code to say it"},
 			&cli.StringFlag{Name: "key", Usage: "sign with this key ID instead of the one the release trusts"},
+			&cli.BoolFlag{Name: "fresh", Usage: "for a machine holding its seat: a new code dated today even if nothing changed (a product stuck on 'clock tampering suspected' after its clock ran ahead accepts only such a code)"},
 			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease); --lease, --release and --key apply to every row"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default and -: stdout; with --json, the rows as JSON)"},
 			jsonFlag,
@@ -56,8 +57,12 @@ lease column is empty or missing; --release and --key apply to every row;
 			// What every code asks for: the batch's rows too.
 			def := licensing.IssueRequest{LeaseDays: c.Int("lease"), Release: c.String("release"), Key: c.String("key")}
 			if c.String("batch") != "" {
+				if c.Bool("fresh") {
+					return usageError("--fresh is for one machine: give --licence and --machine, or --request")
+				}
 				return issueBatch(c, e, def)
 			}
+			def.Fresh = c.Bool("fresh")
 			if c.String("output") != "" {
 				return usageError("-o is for the results of --batch; a single code goes to stdout")
 			}
