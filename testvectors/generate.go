@@ -407,5 +407,6 @@ func Build() []NamedFile {
 		NamedFile{Name: "keyring_parse.json", File: kr, NumberOfTests: kr.NumberOfTests},
 		NamedFile{Name: "request_code_parse.json", File: rc, NumberOfTests: rc.NumberOfTests},
 		NamedFile{Name: "machine_uid_parse.json", File: uid, NumberOfTests: uid.NumberOfTests},
-		NamedFile{Name: "licence_key_normalize.json", File: lic, NumberOfTests: lic.NumberOfTests})
+		NamedFile{Name: "licence_key_normalize.json", File: lic, NumberOfTests: lic.NumberOfTests},
+		deactivationFile())
 }
