@@ -142,6 +142,12 @@ func loadKeyring(path string) (*verify.Keyring, error) {
 }
 
 func typoHint(err error) []string {
+	switch {
+	case errors.Is(err, codec.ErrIsRequestCode):
+		return []string{"a request code is what a product sends to the vendor: issue an activation code from it with 'actkit issue --request CODE'"}
+	case errors.Is(err, codec.ErrIsDeactivationCode):
+		return []string{"a deactivation code frees a seat: give it to 'actkit release --code CODE'"}
+	}
 	if errors.Is(err, codec.ErrTypo) {
 		return []string{"compare the named group with the code you were given, symbol by symbol"}
 	}

@@ -15,3 +15,4 @@ export { VerifyError, ParseError, REASONS, type Reason, type ParseReason } from 
 export { normalizeLicenceKey } from "./licencekey.js";
 export { parseMachineUID, normalizeMachineUID, type MachineUID } from "./uid.js";
 export { parseRequestCode, type RequestCode } from "./request.js";
+export { parseDeactivationCode, type DeactivationCode } from "./deactivation.js";
