@@ -35,6 +35,12 @@ type IssueRequest struct {
 	// the same transaction. It returns whether the two UIDs are one
 	// machine, and what changed, for people.
 	Tolerance Tolerance
+	// Former, if set, is a UID the same machine was recorded under
+	// before (LegacyFingerprintUID of the fingerprint that Machine maps
+	// to): when Machine holds no seat and Former holds one, that
+	// activation gives its seat to this one in the same transaction, so
+	// the machine keeps one seat and moves to its new UID.
+	Former codec.MachineUID
 }
 
 // Tolerance says whether a machine UID seen now is the machine an
@@ -68,8 +74,9 @@ type Target struct {
 	Key *codec.KeyID
 	// Name is the machine's name, cleaned of control characters.
 	Name string
-	// Tolerance is the request's (see IssueRequest).
+	// Tolerance and Former are the request's (see IssueRequest).
 	Tolerance Tolerance
+	Former    codec.MachineUID
 }
 
 // ReleaseLine returns the release line of a product version: its first
@@ -85,7 +92,7 @@ func ReleaseLine(version string) string {
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance, Former: req.Former}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}
