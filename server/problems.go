@@ -154,6 +154,9 @@ func newProblem(status int, code string) Problem {
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.Instance = r.URL.Path
 	p.RequestID = requestID(r.Context())
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = p.Code
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {

@@ -48,6 +48,7 @@ Examples:
 			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
 			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
+			&cli.StringFlag{Name: "debug-listen", Usage: "loopback address (127.0.0.1:6060) for a debug listener: net/http/pprof under /debug/pprof/, request and ledger counters at /debug/metrics; off unless given, refused for any address but a loopback one"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -88,6 +89,21 @@ Examples:
 			if err != nil {
 				return err
 			}
+			var metrics *server.Metrics
+			var debug *server.HTTP
+			if addr := c.String("debug-listen"); addr != "" {
+				// Bound before anything is served, so a taken port or a
+				// non-loopback address fails at once.
+				metrics = server.NewMetrics()
+				if debug, err = server.ListenDebug(addr, metrics); err != nil {
+					if errors.Is(err, server.ErrNotLoopback) {
+						return usageError("--debug-listen: %v", err)
+					}
+					return refused(fmt.Errorf("debug listener on %s: %w", addr, err))
+				}
+				defer debug.Shutdown(context.Background())
+				svc = svc.WithStore(metrics.TimeLedger(svc.Store()))
+			}
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			cfg := server.Config{
 				Service:  svc,
@@ -105,6 +121,7 @@ Examples:
 				TrustedProxies: proxies,
 				Tolerance:      tolerance,
 				Now:            e.now,
+				Metrics:        metrics,
 			}
 			if c.Bool("pages") {
 				pages, err := portal.New(portal.Config{Service: svc, Log: log, Secure: c.Bool("secure-cookies") || c.String("tls-cert") != "",
@@ -120,6 +137,10 @@ Examples:
 				return refused(fmt.Errorf("listening on %s: %w", c.String("listen"), err))
 			}
 			fmt.Fprintf(e.stderr, "actkit: serving the licence API on %s\n", hs.URL())
+			if debug != nil {
+				go debug.Serve()
+				fmt.Fprintf(e.stderr, "actkit: debug listener (pprof, counters) on %s/debug/\n", debug.URL())
+			}
 			// A product without a signing key answers every activation with
 			// NO_SIGNING_KEY: say so now rather than at the first customer.
 			if products, err := svc.Products(c.Context); err == nil {
