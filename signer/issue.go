@@ -338,11 +338,17 @@ func (s *Service) current(ctx context.Context, licence, machine string) (Issued,
 		return Issued{}, ledger.Standing{}, err
 	}
 	var st ledger.Standing
-	if err := s.store.Read(ctx, func(rd ledger.Reader) (err error) {
+	read := func(rd ledger.Reader) (err error) {
 		st, err = rd.Standing(norm, m.String())
 		return err
-	}); err != nil {
-		return Issued{}, st, err
+	}
+	// The replica, if any, answers; where it shows no seat (or failed),
+	// the primary does: a seat taken since the replica's last replay is
+	// never reported lost.
+	if !s.readReplica(ctx, false, read) || !st.Activated {
+		if err := s.store.Read(ctx, read); err != nil {
+			return Issued{}, st, err
+		}
 	}
 	li := st.Licence
 	switch {

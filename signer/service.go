@@ -28,6 +28,8 @@ type Service struct {
 	store ledger.Store
 	keys  Keys
 	now   func() time.Time
+	// replica, if set, answers reads that decide nothing (WithReplica).
+	replica *replica
 }
 
 // Options tune a Service.

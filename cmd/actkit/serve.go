@@ -15,6 +15,7 @@ import (
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/postgres"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/portal"
 	"github.com/actkit/actkit/server"
@@ -49,6 +50,7 @@ Examples:
 			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
 			&cli.StringFlag{Name: "debug-listen", Usage: "loopback address (127.0.0.1:6060) for a debug listener: net/http/pprof under /debug/pprof/, request and ledger counters at /debug/metrics; off unless given, refused for any address but a loopback one"},
+			&cli.StringFlag{Name: "ledger-replica", Usage: "postgres:// URL of a hot standby of the PostgreSQL ledger: validations and licence reads go there, every write and seat decision to the ledger (see docs/operations.md)"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -88,6 +90,14 @@ Examples:
 			svc, err := openService(c, e, ks)
 			if err != nil {
 				return err
+			}
+			if u := c.String("ledger-replica"); u != "" {
+				rs, err := postgres.Open(c.Context, u, postgres.Options{})
+				if err != nil {
+					return ledgerError(fmt.Errorf("--ledger-replica: %w", err))
+				}
+				defer rs.Close()
+				svc = svc.WithReplica(rs)
 			}
 			var metrics *server.Metrics
 			var debug *server.HTTP

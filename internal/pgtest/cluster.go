@@ -48,12 +48,42 @@ func NewCluster(t testing.TB) *Cluster {
 		}
 		c.as = u
 	}
+	c.makeDir()
+	if out, err := c.run(filepath.Join(bin, "initdb"), "-D", c.Data(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
+		t.Fatalf("initdb: %v\n%s", err, out)
+	}
+	c.Configure("listen_addresses = '127.0.0.1'\nfsync = off\nshared_buffers = 16MB\nmax_connections = 40\n")
+	c.Start()
+	return c
+}
+
+// NewStandby makes a hot standby of primary: a copy by pg_basebackup
+// that streams primary's changes (-R writes standby.signal and
+// primary_conninfo), on a free port of its own, started. It is stopped
+// and removed when the test ends.
+func NewStandby(t testing.TB, primary *Cluster) *Cluster {
+	t.Helper()
+	c := &Cluster{t: t, bin: primary.bin, Port: freePort(t), as: primary.as}
+	c.makeDir()
+	if out, err := c.run(filepath.Join(c.bin, "pg_basebackup"), "-h", "127.0.0.1", "-p", strconv.Itoa(primary.Port), "-U", "postgres",
+		"-D", c.Data(), "-R", "-X", "stream", "--no-sync"); err != nil {
+		t.Fatalf("pg_basebackup: %v\n%s", err, out)
+	}
+	c.Configure("hot_standby = on\n")
+	c.Start()
+	return c
+}
+
+// makeDir makes the cluster's folder, owned by the user the server runs
+// as, removed (after an immediate stop) when the test ends, and writes
+// nothing else; the port and socket folder are set at each start.
+func (c *Cluster) makeDir() {
 	dir, err := os.MkdirTemp("", "actkit-pgcluster-")
 	if err != nil {
-		t.Fatal(err)
+		c.t.Fatal(err)
 	}
 	c.dir = dir
-	t.Cleanup(func() {
+	c.t.Cleanup(func() {
 		c.pgctl("stop", "-m", "immediate") // may already be stopped
 		os.RemoveAll(dir)
 	})
@@ -61,15 +91,9 @@ func NewCluster(t testing.TB) *Cluster {
 		uid, _ := strconv.Atoi(c.as.Uid)
 		gid, _ := strconv.Atoi(c.as.Gid)
 		if err := os.Chown(dir, uid, gid); err != nil {
-			t.Fatal(err)
+			c.t.Fatal(err)
 		}
 	}
-	if out, err := c.run(filepath.Join(bin, "initdb"), "-D", c.Data(), "-U", "postgres", "--auth=trust", "-E", "UTF8", "--no-sync"); err != nil {
-		t.Fatalf("initdb: %v\n%s", err, out)
-	}
-	c.Configure(fmt.Sprintf("port = %d\nlisten_addresses = '127.0.0.1'\nunix_socket_directories = '%s'\nfsync = off\nshared_buffers = 16MB\nmax_connections = 40\n", c.Port, dir))
-	c.Start()
-	return c
 }
 
 // Data is the cluster's data directory.
@@ -122,7 +146,8 @@ func (c *Cluster) Remove(name string) {
 // for a standby, until it has started).
 func (c *Cluster) Start() {
 	c.t.Helper()
-	if out, err := c.pgctl("start", "-w", "-t", "60", "-l", filepath.Join(c.dir, "server.log")); err != nil {
+	opts := fmt.Sprintf("-p %d -k %s", c.Port, c.dir)
+	if out, err := c.pgctl("start", "-w", "-t", "60", "-l", filepath.Join(c.dir, "server.log"), "-o", opts); err != nil {
 		log, _ := os.ReadFile(filepath.Join(c.dir, "server.log"))
 		c.t.Fatalf("pg_ctl start: %v\n%s\n%s", err, out, log)
 	}
@@ -163,18 +188,29 @@ func (c *Cluster) run(prog string, args ...string) ([]byte, error) {
 	return out, err
 }
 
-// binDir finds the directory of initdb and pg_ctl: on PATH, else the
-// newest /usr/lib/postgresql/*/bin (Debian keeps them off PATH).
+// binDir finds the directory of the server programs (initdb, pg_ctl,
+// pg_basebackup together): the newest /usr/lib/postgresql/*/bin (Debian
+// keeps them off PATH), else initdb's directory on PATH.
 func binDir() string {
-	if p, err := exec.LookPath("initdb"); err == nil {
-		return filepath.Dir(p)
+	has := func(d string) bool {
+		for _, p := range []string{"initdb", "pg_ctl", "pg_basebackup"} {
+			if _, err := os.Stat(filepath.Join(d, p)); err != nil {
+				return false
+			}
+		}
+		return true
 	}
 	dirs, _ := filepath.Glob("/usr/lib/postgresql/*/bin")
 	best, bestV := "", -1
 	for _, d := range dirs {
 		v, err := strconv.Atoi(strings.Split(filepath.Base(filepath.Dir(d)), ".")[0])
-		if _, serr := os.Stat(filepath.Join(d, "initdb")); err == nil && serr == nil && v > bestV {
+		if err == nil && has(d) && v > bestV {
 			best, bestV = d, v
+		}
+	}
+	if best == "" {
+		if p, err := exec.LookPath("initdb"); err == nil && has(filepath.Dir(p)) {
+			best = filepath.Dir(p)
 		}
 	}
 	return best
