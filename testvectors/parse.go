@@ -82,7 +82,8 @@ func slotOf(component, product, value string) uint16 {
 
 // fingerprintOf is a fingerprint UID as docs/machine-uid.md derives it:
 // the first 90 bits of the product-value digest of the fingerprint, five
-// to a symbol. licensing's tests hold it to licensing.FingerprintUID.
+// to a symbol. TestFingerprintOfIsTheSpec holds it to
+// licensing.FingerprintUID.
 func fingerprintOf(product, fingerprint string) codec.MachineUID {
 	var buf []byte
 	buf = codec.AppendField(buf, []byte(codec.LabelMachineUIDSlot+"custom"))
