@@ -23,19 +23,22 @@ const (
 // the UID format only defines the slots.
 type Diff [codec.NumSlots]SlotChange
 
-// CompareUIDs returns how now differs from issued.
+// CompareUIDs returns how now differs from issued. A fingerprint UID's
+// one component is its product value, equal only to the same
+// fingerprint.
 func CompareUIDs(issued, now codec.MachineUID) Diff {
 	var d Diff
-	for i := range issued.Slots {
-		a, b := issued.Slots[i], now.Slots[i]
+	for i := range d {
+		c := codec.Component(i)
+		a, b := issued.Present(c), now.Present(c)
 		switch {
-		case a == 0 && b == 0:
+		case !a && !b:
 			d[i] = SlotAbsent
-		case a == b:
+		case issued.SameComponent(now, c):
 			d[i] = SlotSame
-		case a == 0:
+		case !a:
 			d[i] = SlotAdded
-		case b == 0:
+		case !b:
 			d[i] = SlotRemoved
 		default:
 			d[i] = SlotChanged

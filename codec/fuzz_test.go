@@ -160,6 +160,7 @@ func FuzzParseMachineUID(f *testing.F) {
 	f.Add(sampleUID().String())
 	f.Add(strings.ToLower(sampleUID().String()))
 	f.Add("1ABCD-EFGHJ-KMNPQ-RSTVW")
+	f.Add(sampleFingerprintUID().String())
 	f.Fuzz(func(t *testing.T, s string) {
 		u, err := ParseMachineUID(s)
 		if failed(t, err) {

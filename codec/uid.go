@@ -6,15 +6,30 @@ import (
 )
 
 // A MachineUID identifies one machine for one product: a version symbol,
-// six component slots of 15 bits each, and a check symbol, written as four
-// groups of five Crockford base32 symbols ("1ABCD-EFGHJ-KMNPQ-RSTVW", 23
-// characters). Each slot is a hash of one hardware or product component
-// with the product ID, so the UID reveals no raw hardware data and differs
-// between products on the same machine; comparing two UIDs slot by slot
-// says which component changed. The format is in docs/machine-uid.md.
+// 18 symbols of content, and a check symbol, written as four groups of
+// five Crockford base32 symbols ("1ABCD-EFGHJ-KMNPQ-RSTVW", 23
+// characters). Two versions share that text form:
+//
+//   - version 1, a component UID (what package machine computes): six
+//     slots of 15 bits, each a hash of one hardware or product component
+//     with the product ID, so the UID reveals no raw hardware data and
+//     differs between products on the same machine; comparing two UIDs
+//     slot by slot says which component changed;
+//   - version F (UIDVersionFingerprint), a fingerprint UID: 90 bits of
+//     the hash of one fingerprint a product supplies (a GUID), so that
+//     two distinct fingerprints share a UID with probability 2^-90, where
+//     a 15-bit slot gave 1 in 32,768. Its fingerprint counts as the
+//     product-value component.
+//
+// The format is in docs/machine-uid.md.
 type MachineUID struct {
 	Version byte
-	Slots   [NumSlots]uint16 // 0 = component absent; else 1..32767
+	// Slots are version 1's components: 0 = absent, else 1..32767. All 0
+	// in a fingerprint UID.
+	Slots [NumSlots]uint16
+	// Fingerprint is a fingerprint UID's hash: 18 symbol values (0-31),
+	// the hash's first bits first, never all 0. All 0 in version 1.
+	Fingerprint [FingerprintSymbols]byte
 }
 
 // Component names a slot of a MachineUID.
@@ -62,6 +77,9 @@ func (c Component) PerMachine() bool {
 // per-machine component. A UID without one is the same on every machine
 // of a model: vendors refuse to issue for it.
 func (u MachineUID) HasMachineComponent() bool {
+	if u.IsFingerprint() {
+		return true // a fingerprint names one machine
+	}
 	for c := range Component(NumSlots) {
 		if c.PerMachine() && u.Slots[c] != 0 {
 			return true
@@ -70,8 +88,46 @@ func (u MachineUID) HasMachineComponent() bool {
 	return false
 }
 
-// UIDVersion is the UID format version this package writes.
+// UIDVersion is the version of component UIDs, the ones package machine
+// computes from hardware.
 const UIDVersion = 1
+
+// UIDVersionFingerprint is the version of fingerprint UIDs (symbol F):
+// one 90-bit hash of a fingerprint a product supplies, such as a GUID
+// (licensing.FingerprintUID). Versions 2 to E are left for future
+// component layouts.
+const UIDVersionFingerprint = 15
+
+// FingerprintSymbols is the length of a fingerprint UID's hash in
+// symbols: 18, 90 bits.
+const FingerprintSymbols = uidSymbols - 2
+
+// IsFingerprint reports whether u is a fingerprint UID (version F).
+func (u MachineUID) IsFingerprint() bool { return u.Version == UIDVersionFingerprint }
+
+// NewFingerprintUID returns the fingerprint UID of a digest: its first 90
+// bits, five to a symbol, most significant first (docs/machine-uid.md).
+// Ninety zero bits (probability 2^-90) become a final symbol 1, since a
+// UID is never empty. The digest must be at least 12 bytes long; a
+// shorter one is a programming error and panics.
+func NewFingerprintUID(digest []byte) MachineUID {
+	if len(digest) < 12 {
+		panic("codec: fingerprint digest shorter than 90 bits")
+	}
+	u := MachineUID{Version: UIDVersionFingerprint}
+	zero := true
+	for i := range u.Fingerprint {
+		bit := 5 * i
+		// Five bits starting at bit: they span at most two bytes.
+		w := uint16(digest[bit/8])<<8 | uint16(digest[bit/8+1])
+		u.Fingerprint[i] = byte(w >> (11 - bit%8) & 31)
+		zero = zero && u.Fingerprint[i] == 0
+	}
+	if zero {
+		u.Fingerprint[FingerprintSymbols-1] = 1
+	}
+	return u
+}
 
 const (
 	crockford  = "0123456789ABCDEFGHJKMNPQRSTVWXYZ"
@@ -89,10 +145,14 @@ func uidErr(pos int, detail string) *Error {
 func (u MachineUID) symbols() [uidSymbols]byte {
 	var s [uidSymbols]byte
 	s[0] = u.Version
-	for i, v := range u.Slots {
-		s[1+3*i] = byte(v >> 10 & 31)
-		s[2+3*i] = byte(v >> 5 & 31)
-		s[3+3*i] = byte(v & 31)
+	if u.IsFingerprint() {
+		copy(s[1:], u.Fingerprint[:])
+	} else {
+		for i, v := range u.Slots {
+			s[1+3*i] = byte(v >> 10 & 31)
+			s[2+3*i] = byte(v >> 5 & 31)
+			s[3+3*i] = byte(v & 31)
+		}
 	}
 	s[uidSymbols-1] = gf32Check(s[:uidSymbols-1])
 	return s
@@ -136,8 +196,52 @@ func (u MachineUID) String() string {
 	return b.String()
 }
 
-// Present reports whether the component is part of the UID.
-func (u MachineUID) Present(c Component) bool { return u.Slots[c] != 0 }
+// Present reports whether the component is part of the UID. A
+// fingerprint UID has one component, the product value.
+func (u MachineUID) Present(c Component) bool {
+	if u.IsFingerprint() {
+		return c == SlotCustom
+	}
+	return u.Slots[c] != 0
+}
+
+// SameComponent reports whether component c is present in both u and v
+// with the same value. A fingerprint is a product value that only the
+// same fingerprint equals: never a version-1 slot, whose 15 bits could
+// match it by chance.
+func (u MachineUID) SameComponent(v MachineUID, c Component) bool {
+	if !u.Present(c) || !v.Present(c) {
+		return false
+	}
+	if u.IsFingerprint() || v.IsFingerprint() {
+		return u == v
+	}
+	return u.Slots[c] == v.Slots[c]
+}
+
+// HasUIDShape reports whether s is written as machine UIDs are shown:
+// four groups of five ASCII letters or digits (a U or another letter
+// outside the alphabet is a typo too), split by one hyphen or space each, white space around
+// allowed. A caller that takes either a UID or something else (a machine
+// fingerprint) refuses such text that fails as a UID as a mistyped UID
+// instead of reading it as the other kind; 20 hex digits, a GUID or a
+// UID's symbols without separators do not have the shape.
+func HasUIDShape(s string) bool {
+	s = strings.TrimSpace(s)
+	if len(s) != uidSymbols+3 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		if i%6 == 5 {
+			if s[i] != '-' && s[i] != ' ' {
+				return false
+			}
+		} else if c := s[i]; !(c >= '0' && c <= '9' || c >= 'A' && c <= 'Z' || c >= 'a' && c <= 'z') {
+			return false
+		}
+	}
+	return true
+}
 
 // crockfordValue decodes one symbol, accepting the usual misreadings
 // (O for 0, I and L for 1) and lower case; -1 for anything else.
@@ -167,7 +271,7 @@ var crockfordTable = func() (t [256]int8) {
 
 // ParseMachineUID parses a UID as typed: case, spaces and hyphens do not
 // matter, O/I/L are read as 0/1/1. A wrong check symbol is ErrTypo; a
-// version other than 1 is ErrUnsupportedVersion.
+// version other than 1 and F is ErrUnsupportedVersion.
 func ParseMachineUID(s string) (MachineUID, error) {
 	_, u, err := parseMachineUID(s)
 	return u, err
@@ -202,24 +306,28 @@ func parseMachineUID(s string) ([uidSymbols]byte, MachineUID, error) {
 	if gf32Check(sym[:uidSymbols-1]) != sym[uidSymbols-1] {
 		return sym, u, &Error{Err: ErrTypo, What: "machine UID", Detail: "check symbol does not match: compare it with the UID shown on the machine"}
 	}
-	if sym[0] != UIDVersion {
-		return sym, u, &Error{Err: ErrUnsupportedVersion, What: "machine UID",
-			Detail: fmt.Sprintf("version %d; this build reads version %d", sym[0], UIDVersion)}
-	}
 	u.Version = sym[0]
-	present := 0
-	for i := range u.Slots {
-		v := uint16(sym[1+3*i])<<10 | uint16(sym[2+3*i])<<5 | uint16(sym[3+3*i])
-		if v > 0x7FFF {
-			return sym, u, uidErr(0, "slot out of range")
+	switch u.Version {
+	case UIDVersion:
+		present := 0
+		for i := range u.Slots {
+			v := uint16(sym[1+3*i])<<10 | uint16(sym[2+3*i])<<5 | uint16(sym[3+3*i])
+			u.Slots[i] = v
+			if v != 0 {
+				present++
+			}
 		}
-		u.Slots[i] = v
-		if v != 0 {
-			present++
+		if present == 0 {
+			return sym, MachineUID{}, uidErr(0, "no component present")
 		}
-	}
-	if present == 0 {
-		return sym, u, uidErr(0, "no component present")
+	case UIDVersionFingerprint:
+		copy(u.Fingerprint[:], sym[1:uidSymbols-1])
+		if u.Fingerprint == ([FingerprintSymbols]byte{}) {
+			return sym, MachineUID{}, uidErr(0, "no fingerprint present")
+		}
+	default:
+		return sym, MachineUID{}, &Error{Err: ErrUnsupportedVersion, What: "machine UID",
+			Detail: fmt.Sprintf("version %c; this build reads versions 1 and F", crockford[sym[0]])}
 	}
 	return sym, u, nil
 }

@@ -164,3 +164,86 @@ func TestGF32CheckMatchesTheDefinition(t *testing.T) {
 		}
 	}
 }
+
+func sampleFingerprintUID() MachineUID {
+	d := ComponentDigest("umenu", SlotCustom, []byte("550e8400-e29b-41d4-a716-446655440000"))
+	return NewFingerprintUID(d[:])
+}
+
+// TestFingerprintUIDFormat: a fingerprint UID is version F, 20 symbols,
+// round-trips, catches single errors like any UID, and counts as one
+// per-machine component, the product value, that only the same
+// fingerprint matches.
+func TestFingerprintUIDFormat(t *testing.T) {
+	u := sampleFingerprintUID()
+	s := u.String()
+	if len(s) != 23 || s[0] != 'F' || u.Slots != ([NumSlots]uint16{}) {
+		t.Fatalf("fingerprint UID %q %+v", s, u)
+	}
+	back, err := ParseMachineUID(strings.ToLower(s))
+	if err != nil || back != u || !back.IsFingerprint() || !back.HasMachineComponent() {
+		t.Fatalf("round trip: %v %v", back, err)
+	}
+	flat := strings.ReplaceAll(s, "-", "")
+	for i := range flat {
+		mut := flat[:i] + string(crockford[(strings.IndexByte(crockford, flat[i])+1)%32]) + flat[i+1:]
+		if _, err := ParseMachineUID(mut); err == nil {
+			t.Fatalf("substitution at %d accepted", i)
+		}
+	}
+	for c := range Component(NumSlots) {
+		if u.Present(c) != (c == SlotCustom) {
+			t.Errorf("%s present: %v", c, u.Present(c))
+		}
+	}
+	// Version 1 with the same bits in its custom slot is another value.
+	v1 := MachineUID{Version: UIDVersion}
+	v1.Slots[SlotCustom] = uint16(u.Fingerprint[0])<<10 | uint16(u.Fingerprint[1])<<5 | uint16(u.Fingerprint[2])
+	other := NewFingerprintUID(make([]byte, 12))
+	if !u.SameComponent(u, SlotCustom) || u.SameComponent(v1, SlotCustom) || v1.SameComponent(u, SlotCustom) ||
+		u.SameComponent(other, SlotCustom) || u.SameComponent(u, SlotNetwork) {
+		t.Error("SameComponent")
+	}
+	// An all-zero digest still gives a UID; all-zero content is refused.
+	if other.Fingerprint[FingerprintSymbols-1] != 1 {
+		t.Fatalf("zero digest: %v", other.Fingerprint)
+	}
+	if _, err := ParseMachineUID(other.String()); err != nil {
+		t.Fatal(err)
+	}
+	empty := MachineUID{Version: UIDVersionFingerprint}
+	if _, err := ParseMachineUID(empty.String()); !errors.Is(err, ErrMalformed) {
+		t.Errorf("fingerprint UID without fingerprint: %v", err)
+	}
+	// A version-F text with a version-1 UID's content is a fingerprint
+	// UID: the slots are not read.
+	sym := sampleUID().symbols()
+	sym[0] = UIDVersionFingerprint
+	sym[uidSymbols-1] = gf32Check(sym[:uidSymbols-1])
+	var b strings.Builder
+	for _, v := range sym {
+		b.WriteByte(crockford[v])
+	}
+	got, err := ParseMachineUID(b.String())
+	if err != nil || !got.IsFingerprint() || got.Slots != ([NumSlots]uint16{}) || [FingerprintSymbols]byte(sym[1:uidSymbols-1]) != got.Fingerprint {
+		t.Errorf("%s: %+v %v", b.String(), got, err)
+	}
+}
+
+// TestNewFingerprintUIDBits: symbol i holds digest bits 5i..5i+4.
+func TestNewFingerprintUIDBits(t *testing.T) {
+	for bit := range 90 {
+		d := make([]byte, 32)
+		d[bit/8] = 0x80 >> (bit % 8)
+		u := NewFingerprintUID(d)
+		for i, v := range u.Fingerprint {
+			want := byte(0)
+			if i == bit/5 {
+				want = 16 >> (bit % 5)
+			}
+			if v != want {
+				t.Fatalf("bit %d: symbol %d is %d, want %d", bit, i, v, want)
+			}
+		}
+	}
+}

@@ -239,6 +239,14 @@ var (
 	ErrCannotOpen = errors.New("ledger cannot be opened")
 	// ErrIO: the operating system reported an I/O error.
 	ErrIO = errors.New("disk I/O error")
+	// ErrUnreachable: the connection to the ledger's database server was
+	// refused, reset or closed, or the server shut down: it is down or
+	// restarting. Whatever was in flight may or may not be recorded; the
+	// service's operations are safe to retry.
+	ErrUnreachable = errors.New("ledger database is unreachable (connection refused, lost or closed)")
+	// ErrStarting: the ledger's database server answers but takes no
+	// connections yet: it is starting up, in recovery, or shutting down.
+	ErrStarting = errors.New("ledger database is starting up or in recovery")
 )
 
 // ErrExists is returned by Backup when the target already exists.

@@ -42,6 +42,12 @@ type IssueRequest struct {
 	// issued after every code it stored can move back (docs/product.md).
 	// The seat is kept; the old code is superseded.
 	Fresh bool
+	// Former, if set, is a UID the same machine was recorded under
+	// before (LegacyFingerprintUID of the fingerprint that Machine maps
+	// to): when Machine holds no seat and Former holds one, that
+	// activation gives its seat to this one in the same transaction, so
+	// the machine keeps one seat and moves to its new UID.
+	Former codec.MachineUID
 }
 
 // Tolerance says whether a machine UID seen now is the machine an
@@ -75,10 +81,11 @@ type Target struct {
 	Key *codec.KeyID
 	// Name is the machine's name, cleaned of control characters.
 	Name string
-	// Tolerance is the request's (see IssueRequest).
+	// Tolerance and Former are the request's (see IssueRequest).
 	Tolerance Tolerance
 	// Fresh is the request's (see IssueRequest).
 	Fresh bool
+	Former    codec.MachineUID
 }
 
 // ReleaseLine returns the release line of a product version: its first
@@ -94,7 +101,7 @@ func ReleaseLine(version string) string {
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance, Fresh: req.Fresh}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance, Fresh: req.Fresh, Former: req.Former}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

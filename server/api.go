@@ -62,7 +62,7 @@ var allowed = map[string]string{
 type ActivateRequest struct {
 	LicenceKey string `json:"licenceKey,omitempty"`
 	// MachineID is an actkit machine UID, a request code, or another
-	// stable fingerprint (a GUID) mapped to a UID by
+	// stable fingerprint (a GUID) mapped to a fingerprint UID by
 	// licensing.FingerprintUID.
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
@@ -283,32 +283,51 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) boo
 // machine resolves a machineId for the licence: a UID, a request code
 // (whose licence key must be the caller's), or a fingerprint.
 func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
+	uid, _, err := s.resolveMachine(ctx, key, id)
+	return uid, err
+}
+
+// resolveMachine is machine also returning, for a fingerprint, the UID
+// the 15-bit mapping gave it (licensing.LegacyFingerprintUID): the UID
+// activations recorded before fingerprint UIDs are under. It is the zero
+// UID for a UID or request code.
+func (s *Server) resolveMachine(ctx context.Context, key, id string) (string, codec.MachineUID, error) {
+	var none codec.MachineUID
 	id = strings.TrimSpace(id)
 	if id == "" {
-		return "", &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: "machineId is empty"}
+		return "", none, &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: "machineId is empty"}
 	}
-	if u, err := codec.ParseMachineUID(id); err == nil || errors.Is(err, codec.ErrTypo) && len(id) <= codec.MaxUIDText {
-		if err != nil {
-			return "", &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: "the machine UID has a typo", Err: err}
-		}
-		return u.String(), nil
+	u, perr := codec.ParseMachineUID(id)
+	if perr == nil {
+		return u.String(), none, nil
 	}
 	if looksLikeRequestCode(id) {
 		rc, err := s.requestCode(key, id)
 		if err != nil {
-			return "", err
+			return "", none, err
 		}
-		return rc.MachineUID.String(), nil
+		return rc.MachineUID.String(), none, nil
+	}
+	if codec.HasUIDShape(id) {
+		// Written as a UID is written (XXXXX-XXXXX-XXXXX-XXXXX): a
+		// mistyped UID, refused rather than read as the fingerprint of a
+		// machine that does not exist. Other text that fails as a UID (20
+		// hex digits) is a fingerprint.
+		detail := "the machine UID has a typo"
+		if !errors.Is(perr, codec.ErrTypo) {
+			detail = perr.Error()
+		}
+		return "", none, &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: detail, Err: perr}
 	}
 	li, err := s.svc.Licence(ctx, key)
 	if err != nil {
-		return "", err
+		return "", none, err
 	}
-	u, err := licensing.FingerprintUID(li.Product, id)
-	if err != nil {
-		return "", err
+	if u, err = licensing.FingerprintUID(li.Product, id); err != nil {
+		return "", none, err
 	}
-	return u.String(), nil
+	former, err := licensing.LegacyFingerprintUID(li.Product, id)
+	return u.String(), former, err
 }
 
 // looksLikeRequestCode: grouped text is a request code, damaged or not,
@@ -353,12 +372,14 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		// product's release line.
 		ir.Request = id // the rules check that it is the caller's licence's
 	} else {
-		uid, err := s.machine(r.Context(), key, req.MachineID)
+		uid, former, err := s.resolveMachine(r.Context(), key, req.MachineID)
 		if err != nil {
 			writeProblem(w, r, s.problemFor(r, err))
 			return
 		}
-		ir.Machine = uid
+		// A fingerprint's activation recorded under its 15-bit UID moves
+		// to its fingerprint UID, keeping its one seat.
+		ir.Machine, ir.Former = uid, former
 	}
 	is, err := s.svc.Issue(r.Context(), ir)
 	if err != nil {
@@ -400,7 +421,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r, key) {
 		return
 	}
-	uid, err := s.machine(r.Context(), key, req.MachineID)
+	uid, former, err := s.resolveMachine(r.Context(), key, req.MachineID)
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
@@ -408,6 +429,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
 	v, err := s.svc.Validate(r.Context(), key, uid)
+	if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
+		// A fingerprint activated before fingerprint UIDs: its seat is
+		// under the 15-bit UID until its next activation moves it.
+		v, err = s.svc.Validate(r.Context(), key, former.String())
+	}
 	is := v.Issued
 	var ref *licensing.Refusal
 	if errors.As(err, &ref) && ref.Reason != licensing.ErrLicenceTypo && ref.Reason != licensing.ErrInvalidMachine {
@@ -471,11 +497,18 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 			serial = d.Serial
 		}
 	default:
-		if uid, err = s.machine(r.Context(), key, req.MachineID); err != nil {
+		var former codec.MachineUID
+		if uid, former, err = s.resolveMachine(r.Context(), key, req.MachineID); err != nil {
 			writeProblem(w, r, s.problemFor(r, err))
 			return
 		}
 		serial, err = s.svc.Deactivate(r.Context(), key, uid)
+		if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
+			// A seat still under the fingerprint's 15-bit UID.
+			if serial, err = s.svc.Deactivate(r.Context(), key, former.String()); err == nil {
+				uid = former.String()
+			}
+		}
 	}
 	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
 		writeProblem(w, r, s.problemFor(r, err))

@@ -12,11 +12,9 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
-	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger/sqlite"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/server"
-	"github.com/actkit/actkit/signer"
 )
 
 func postJSON(t *testing.T, url, key, path, body string) (int, map[string]any) {
@@ -46,14 +44,7 @@ func TestDeactivateWithDeactivationCode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ks := keygen.NewKeyset()
-	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	svc := signer.New(store, ks, signer.Options{})
-	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := umenuService(t, store)
 	li, _ := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry})
 	other, _ := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 2, Expires: codec.NoExpiry})
 	srv := httptest.NewServer(server.New(server.Config{Service: svc, Rate: 1e9, Burst: 1 << 30}))

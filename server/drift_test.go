@@ -17,7 +17,6 @@ import (
 	"github.com/actkit/actkit/ledger/sqlite"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/server"
-	"github.com/actkit/actkit/signer"
 	"github.com/actkit/actkit/verify"
 )
 
@@ -35,14 +34,7 @@ func TestDriftedMachineKeepsItsSeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ks := keygen.NewKeyset()
-	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	svc := signer.New(store, ks, signer.Options{})
-	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
-		t.Fatal(err)
-	}
+	svc, ks := umenuService(t, store)
 	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 1, Expires: codec.NoExpiry})
 	if err != nil {
 		t.Fatal(err)

@@ -15,12 +15,10 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
-	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/ledger/sqlite"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/server"
-	"github.com/actkit/actkit/signer"
 )
 
 // lossy runs each request to the end (the activation is recorded) and
@@ -63,14 +61,7 @@ func TestRetriedActivationsNeverTakeASecondSeat(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer store.Close()
-	ks := keygen.NewKeyset()
-	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, time.Now()); err != nil {
-		t.Fatal(err)
-	}
-	svc := signer.New(store, ks, signer.Options{})
-	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
-		t.Fatal(err)
-	}
+	svc, _ := umenuService(t, store)
 	const machines = 40
 	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: machines, Expires: codec.NoExpiry})
 	if err != nil {

@@ -134,7 +134,8 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 	}
 	switch {
 	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly),
-		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO):
+		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO), errors.Is(err, ledger.ErrUnreachable),
+		errors.Is(err, ledger.ErrStarting):
 		s.log.ErrorContext(r.Context(), "ledger unavailable", "err", err)
 		return newProblem(http.StatusServiceUnavailable, CodeUnavailable)
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:
@@ -153,6 +154,9 @@ func newProblem(status int, code string) Problem {
 func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.Instance = r.URL.Path
 	p.RequestID = requestID(r.Context())
+	if sw, ok := w.(*statusWriter); ok {
+		sw.code = p.Code
+	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")
 	if p.Status == http.StatusServiceUnavailable && w.Header().Get("Retry-After") == "" {

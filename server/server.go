@@ -62,6 +62,9 @@ type Config struct {
 	Pages http.Handler
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Metrics, if set, counts every request by status and problem code
+	// (shown by the debug listener, ListenDebug).
+	Metrics *Metrics
 }
 
 // Server is the activation API.
@@ -111,10 +114,12 @@ func requestID(ctx context.Context) string {
 	return id
 }
 
-// statusWriter remembers the status for the log line.
+// statusWriter remembers the status (and the problem code, set by
+// writeProblem) for the log line and the counters.
 type statusWriter struct {
 	http.ResponseWriter
 	status int
+	code   string
 }
 
 func (w *statusWriter) WriteHeader(code int) {
@@ -168,6 +173,7 @@ func (s *Server) logged(next http.Handler) http.Handler {
 		if status == 0 {
 			status = http.StatusOK // nothing written: net/http sends 200
 		}
+		s.cfg.Metrics.request(status, sw.code)
 		s.log.InfoContext(ctx, "request", "id", id, "method", r.Method, "path", loggedPath(r.URL.Path), "status", status,
 			"ms", time.Since(start).Milliseconds(), "client", s.clientAddr(r).String())
 	})

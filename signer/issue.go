@@ -113,7 +113,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	now := s.now()
 	var drifted *licensing.Activation
 	var changed string
-	if !found && t.Tolerance != nil {
+	if !found && (t.Tolerance != nil || t.Former != (codec.MachineUID{})) {
 		if drifted, changed, err = driftedFrom(tx, li, t); err != nil {
 			return recorded{}, err
 		}
@@ -344,11 +344,17 @@ func (s *Service) current(ctx context.Context, licence, machine string) (Issued,
 		return Issued{}, ledger.Standing{}, err
 	}
 	var st ledger.Standing
-	if err := s.store.Read(ctx, func(rd ledger.Reader) (err error) {
+	read := func(rd ledger.Reader) (err error) {
 		st, err = rd.Standing(norm, m.String())
 		return err
-	}); err != nil {
-		return Issued{}, st, err
+	}
+	// The replica, if any, answers; where it shows no seat (or failed),
+	// the primary does: a seat taken since the replica's last replay is
+	// never reported lost.
+	if !s.readReplica(ctx, false, read) || !st.Activated {
+		if err := s.store.Read(ctx, read); err != nil {
+			return Issued{}, st, err
+		}
 	}
 	li := st.Licence
 	switch {
@@ -513,10 +519,19 @@ func (s *Service) Validate(ctx context.Context, licence, machine string) (Valida
 }
 
 // driftedFrom finds the live activation of the licence that the
+// requesting machine held under its former UID, or else that the
 // request's tolerance accepts as the requesting machine, if any, among at
 // most licensing.MaxDriftScan machines.
 func driftedFrom(tx ledger.Tx, li licensing.Licence, t licensing.Target) (*licensing.Activation, string, error) {
-	if li.InUse == 0 || li.InUse > licensing.MaxDriftScan {
+	if t.Former != (codec.MachineUID{}) {
+		// The UID the machine was recorded under before: one indexed
+		// lookup, whatever the licence's size.
+		a, ok, err := tx.LiveActivation(t.Licence, t.Former.String())
+		if err != nil || ok {
+			return &a, "machine UID widened from 15 to 90 bits of its fingerprint", err
+		}
+	}
+	if t.Tolerance == nil || li.InUse == 0 || li.InUse > licensing.MaxDriftScan {
 		return nil, "", nil
 	}
 	live, err := tx.LiveActivations(t.Licence)

@@ -50,10 +50,17 @@ func (s *Service) Licence(ctx context.Context, key string) (licensing.Licence, e
 		return licensing.Licence{}, err
 	}
 	var li licensing.Licence
-	err = s.store.View(ctx, func(r ledger.Reader) error {
+	read := func(r ledger.Reader) (err error) {
 		li, err = r.Licence(norm)
 		return err
-	})
+	}
+	// From the replica if there is one; a licence it does not know yet
+	// (made since its last replay), or a replica that failed, is read
+	// from the primary.
+	if s.readReplica(ctx, true, read) {
+		return li, nil
+	}
+	err = s.store.View(ctx, read)
 	return li, err
 }
 

@@ -30,6 +30,8 @@ type Service struct {
 	now   func() time.Time
 	// refusals counts refused issue requests for the overview.
 	refusals *refusalCounter
+	// replica, if set, answers reads that decide nothing (WithReplica).
+	replica *replica
 }
 
 // Options tune a Service.
@@ -51,6 +53,15 @@ func New(store ledger.Store, keys Keys, opts Options) *Service {
 
 // Store returns the service's ledger.
 func (s *Service) Store() ledger.Store { return s.store }
+
+// WithStore returns a service like s over store, which must be s's
+// ledger seen through a wrapper (one that times its transactions, as the
+// debug listener's counters do), never another ledger.
+func (s *Service) WithStore(store ledger.Store) *Service {
+	c := *s
+	c.store = store
+	return &c
+}
 
 // audit appends an entry with detail as JSON to a chain.
 func audit(tx ledger.Tx, at time.Time, chain, action, subject string, detail any) error {

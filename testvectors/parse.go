@@ -84,6 +84,29 @@ func slotOf(component, product, value string) uint16 {
 	return max(v, 1)
 }
 
+// fingerprintOf is a fingerprint UID as docs/machine-uid.md derives it:
+// the first 90 bits of the product-value digest of the fingerprint, five
+// to a symbol. TestFingerprintOfIsTheSpec holds it to
+// licensing.FingerprintUID.
+func fingerprintOf(product, fingerprint string) codec.MachineUID {
+	var buf []byte
+	buf = codec.AppendField(buf, []byte(codec.LabelMachineUIDSlot+"custom"))
+	buf = codec.AppendField(buf, []byte(product))
+	buf = codec.AppendField(buf, []byte(fingerprint))
+	sum := sha256.Sum256(buf)
+	u := codec.MachineUID{Version: codec.UIDVersionFingerprint}
+	for i := range u.Fingerprint {
+		for b := 5 * i; b < 5*i+5; b++ {
+			u.Fingerprint[i] = u.Fingerprint[i]<<1 | sum[b/8]>>(7-b%8)&1
+		}
+	}
+	return u
+}
+
+// fingerprints are the GUIDs and device IDs the fingerprint UID vectors
+// are made from.
+var fingerprints = []string{"550e8400-e29b-41d4-a716-446655440000", "6b29fc40-ca47-1067-b31d-00dd010662da", "0123456789abcdef0123"}
+
 // realUIDs are machine UIDs as products compute them: network, processor
 // and version, sometimes the optional slots.
 func realUIDs() []codec.MachineUID {
@@ -112,6 +135,9 @@ func uidOutput(u codec.MachineUID) MachineUIDOutput {
 	o := MachineUIDOutput{Text: u.String(), Normalized: strings.ReplaceAll(u.String(), "-", ""), Version: int(u.Version)}
 	for _, s := range u.Slots {
 		o.Slots = append(o.Slots, int(s))
+	}
+	if u.IsFingerprint() {
+		o.Fingerprint = o.Normalized[1:19]
 	}
 	return o
 }
@@ -210,6 +236,20 @@ func buildMachineUIDs() ParseFile[MachineUIDOutput] {
 	} {
 		b.valid(c.name, c.u.String(), uidOutput(c.u))
 	}
+	for _, fp := range fingerprints {
+		u := fingerprintOf(Product, fp)
+		for _, sp := range spellings(u.String(), 0)[:4] {
+			b.valid(fmt.Sprintf("fingerprint UID (version F) of %q for %s, %s", fp, Product, sp[0]), sp[1], uidOutput(u))
+		}
+	}
+	fu := fingerprintOf(Product, fingerprints[0]).String()
+	b.invalid("fingerprint UID with a character changed", changeSymbol(fu, 8, crockford), "typo")
+	b.invalid("fingerprint UID with adjacent symbols swapped", swapAdjacent(fu, 2), "typo")
+	b.invalid("version F with no fingerprint (18 symbols 0), check symbol right", completeCheck("F"+strings.Repeat("0", 18), uidParse), "malformed")
+	b.valid("version F with only its last bit set", completeCheck("F"+strings.Repeat("0", 17)+"1", uidParse),
+		uidOutput(codec.MachineUID{Version: codec.UIDVersionFingerprint, Fingerprint: [codec.FingerprintSymbols]byte{17: 1}}))
+	b.invalid("20 hex digits whose check symbol does not match (a fingerprint to the licence API, not a UID)", fingerprints[2], "typo")
+
 	u := realUIDs()[0]
 	s := u.String()
 	flat := strings.ReplaceAll(s, "-", "")
@@ -222,7 +262,7 @@ func buildMachineUIDs() ParseFile[MachineUIDOutput] {
 	for _, i := range []int{1, 7, 14} {
 		b.invalid(fmt.Sprintf("adjacent symbols swapped at character %d", i+1), swapAdjacent(s, i), "typo")
 	}
-	for _, v := range []string{"0", "2", "Z"} {
+	for _, v := range []string{"0", "2", "E", "G", "Z"} {
 		b.invalid("version symbol "+v+", check symbol right", completeCheck(v+flat[1:19], uidParse), "unsupported-version")
 	}
 	b.invalid("version symbol 2 with a wrong check symbol: the check comes first",

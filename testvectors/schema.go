@@ -143,7 +143,10 @@ type MachineUIDOutput struct {
 	Normalized string `json:"normalized"` // 20 symbols, no hyphens
 	Text       string `json:"text"`       // four hyphenated groups
 	Version    int    `json:"version"`
-	Slots      []int  `json:"slots"` // six, 0 = absent
+	Slots      []int  `json:"slots"` // six, 0 = absent (all 0 in a fingerprint UID)
+	// Fingerprint is a fingerprint UID's (version F) 18 hash symbols,
+	// canonical Crockford base32; absent in version 1.
+	Fingerprint string `json:"fingerprint,omitempty"`
 }
 
 // LicenceKeyOutput is the normal form of a valid licence key.

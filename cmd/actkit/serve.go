@@ -16,6 +16,7 @@ import (
 	"github.com/actkit/actkit/internal/boundedfile"
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
+	"github.com/actkit/actkit/ledger/postgres"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/portal"
 	"github.com/actkit/actkit/server"
@@ -51,6 +52,8 @@ Examples:
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
 			&cli.StringFlag{Name: "vendor-name", Usage: "the vendor's name on the web pages (default \"Licensing\")"},
 			&cli.StringFlag{Name: "vendor-logo", Usage: "a PNG, JPEG or SVG file (at most 256 KiB) shown beside the vendor's name on the web pages", TakesFile: true},
+			&cli.StringFlag{Name: "debug-listen", Usage: "loopback address (127.0.0.1:6060) for a debug listener: net/http/pprof under /debug/pprof/, request and ledger counters at /debug/metrics; off unless given, refused for any address but a loopback one"},
+			&cli.StringFlag{Name: "ledger-replica", Usage: "postgres:// URL of a hot standby of the PostgreSQL ledger: validations and licence reads go there, every write and seat decision to the ledger (see docs/operations.md)"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -92,6 +95,29 @@ Examples:
 			if err != nil {
 				return err
 			}
+			if u := c.String("ledger-replica"); u != "" {
+				rs, err := postgres.Open(c.Context, u, postgres.Options{})
+				if err != nil {
+					return ledgerError(fmt.Errorf("--ledger-replica: %w", err))
+				}
+				defer rs.Close()
+				svc = svc.WithReplica(rs)
+			}
+			var metrics *server.Metrics
+			var debug *server.HTTP
+			if addr := c.String("debug-listen"); addr != "" {
+				// Bound before anything is served, so a taken port or a
+				// non-loopback address fails at once.
+				metrics = server.NewMetrics()
+				if debug, err = server.ListenDebug(addr, metrics); err != nil {
+					if errors.Is(err, server.ErrNotLoopback) {
+						return usageError("--debug-listen: %v", err)
+					}
+					return refused(fmt.Errorf("debug listener on %s: %w", addr, err))
+				}
+				defer debug.Shutdown(context.Background())
+				svc = svc.WithStore(metrics.TimeLedger(svc.Store()))
+			}
 			log := slog.New(slog.NewJSONHandler(e.stderr, nil))
 			cfg := server.Config{
 				Service:  svc,
@@ -109,6 +135,7 @@ Examples:
 				TrustedProxies: proxies,
 				Tolerance:      tolerance,
 				Now:            e.now,
+				Metrics:        metrics,
 			}
 			if c.Bool("pages") {
 				brand := portal.Brand{Name: c.String("vendor-name")}
@@ -130,6 +157,10 @@ Examples:
 				return refused(fmt.Errorf("listening on %s: %w", c.String("listen"), err))
 			}
 			fmt.Fprintf(e.stderr, "actkit: serving the licence API on %s\n", hs.URL())
+			if debug != nil {
+				go debug.Serve()
+				fmt.Fprintf(e.stderr, "actkit: debug listener (pprof, counters) on %s/debug/\n", debug.URL())
+			}
 			// A product without a signing key answers every activation with
 			// NO_SIGNING_KEY: say so now rather than at the first customer.
 			if products, err := svc.Products(c.Context); err == nil {

@@ -150,6 +150,10 @@ func ledgerError(err error) error {
 		return refused(err, "free disk space, then retry")
 	case errors.Is(err, ledger.ErrExists):
 		return refused(err, "choose a new file name")
+	case errors.Is(err, ledger.ErrUnreachable):
+		return refused(err, "start the database server (or check the URL and the network), then retry")
+	case errors.Is(err, ledger.ErrStarting):
+		return refused(err, "the database server is starting up or in recovery: retry when it is done")
 	}
 	return refused(err)
 }

@@ -1,7 +1,9 @@
 /**
  * Machine UIDs (docs/machine-uid.md): 20 Crockford base32 symbols, a
- * version symbol, six 15-bit slots of three symbols each, and a GF(32)
- * check symbol. "18J8D-22RR5-50W00-0000C".
+ * version symbol, 18 symbols of content and a GF(32) check symbol.
+ * Version 1 (component UIDs, "18J8D-22RR5-50W00-0000C") holds six 15-bit
+ * slots of three symbols each; version F (fingerprint UIDs, what the
+ * licence API gives a GUID) holds 90 bits of one fingerprint's hash.
  */
 import { CROCKFORD, crockfordValue, isSeparator, utf8Length } from "./chars.js";
 import { gf32Check } from "./check.js";
@@ -9,14 +11,18 @@ import { ParseError } from "./errors.js";
 
 const SYMBOLS = 20;
 const VERSION = 1;
+/** The fingerprint UID's version symbol, F. */
+const VERSION_FINGERPRINT = 15;
 /** Input cap, checked before any work. */
 const MAX_INPUT = 64;
 
 export interface MachineUID {
-  /** Format version (1). */
+  /** Format version: 1, or 15 (symbol F) for a fingerprint UID. */
   readonly version: number;
-  /** The six component slots (network, cpu, version, os-id, system-uuid, custom); 0 = absent, else 1..32767. */
+  /** The six component slots (network, cpu, version, os-id, system-uuid, custom); 0 = absent, else 1..32767. All 0 in a fingerprint UID. */
   readonly slots: readonly number[];
+  /** A fingerprint UID's 18 hash symbols; absent in version 1. */
+  readonly fingerprint?: string;
   /** Canonical text, four hyphenated groups of five: "18J8D-22RR5-50W00-0000C". */
   readonly text: string;
   /** Normal form, the form that is signed: the 20 canonical symbols without hyphens. */
@@ -42,28 +48,32 @@ function uidSymbols(text: string): Uint8Array {
   if (gf32Check(sym, SYMBOLS - 1) !== sym[SYMBOLS - 1]) {
     throw new ParseError("typo", what, "check symbol does not match: compare it with the UID shown on the machine");
   }
-  if (sym[0] !== VERSION) {
-    throw new ParseError("unsupported-version", what, `version ${sym[0]}; this build reads version ${VERSION}`);
+  if (sym[0] !== VERSION && sym[0] !== VERSION_FINGERPRINT) {
+    throw new ParseError("unsupported-version", what, `version ${CROCKFORD[sym[0]!]}; this build reads versions 1 and F`);
   }
   let present = false;
   for (let i = 1; i < SYMBOLS - 1; i++) present ||= sym[i] !== 0;
-  if (!present) throw new ParseError("malformed", what, "no component present");
+  if (!present) throw new ParseError("malformed", what, sym[0] === VERSION ? "no component present" : "no fingerprint present");
   return sym;
 }
 
 /**
  * Parses a machine UID as typed: case and separators do not matter, and O,
  * I, L are read as 0, 1, 1. Throws ParseError: "typo" for a wrong check
- * symbol, "unsupported-version" for a version other than 1, "malformed"
- * otherwise.
+ * symbol, "unsupported-version" for a version other than 1 and F,
+ * "malformed" otherwise.
  */
 export function parseMachineUID(text: string): MachineUID {
   const sym = uidSymbols(text);
-  const slots: number[] = [];
-  for (let i = 0; i < 6; i++) slots.push((sym[1 + 3 * i]! << 10) | (sym[2 + 3 * i]! << 5) | sym[3 + 3 * i]!);
   const normalized = symbolsText(sym);
   const groups = normalized.match(/.{5}/g)!;
-  return Object.freeze({ version: VERSION, slots: Object.freeze(slots), text: groups.join("-"), normalized });
+  const base = { version: sym[0]!, text: groups.join("-"), normalized };
+  if (sym[0] === VERSION_FINGERPRINT) {
+    return Object.freeze({ ...base, slots: Object.freeze([0, 0, 0, 0, 0, 0]), fingerprint: normalized.slice(1, SYMBOLS - 1) });
+  }
+  const slots: number[] = [];
+  for (let i = 0; i < 6; i++) slots.push((sym[1 + 3 * i]! << 10) | (sym[2 + 3 * i]! << 5) | sym[3 + 3 * i]!);
+  return Object.freeze({ ...base, slots: Object.freeze(slots) });
 }
 
 function symbolsText(sym: Uint8Array): string {

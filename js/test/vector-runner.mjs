@@ -268,7 +268,7 @@ function makeRunners({ parseKeyring, parseKeyringWithHMACSecrets }, allowFlags) 
         assert.equal(normalizeMachineUID(input), u.normalized);
         return u;
       },
-      (u) => ({ normalized: u.normalized, text: u.text, version: BigInt(u.version), slots: big(u.slots) }),
+      (u) => ({ normalized: u.normalized, text: u.text, version: BigInt(u.version), slots: big(u.slots), ...(u.fingerprint ? { fingerprint: u.fingerprint } : {}) }),
       allowFlags,
     ),
     licence_key_normalize_v1: parseRunner(

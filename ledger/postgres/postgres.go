@@ -19,10 +19,14 @@ package postgres
 import (
 	"context"
 	"database/sql"
+	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"net/url"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/actkit/actkit/ledger"
@@ -236,6 +240,11 @@ func (s *Store) update(ctx context.Context, fn func(ledger.Tx) error) error {
 		return s.fail("", s.ctxErr(ctx, err))
 	}
 	if err := tx.Commit(); err != nil {
+		if lostConnection(err) {
+			// The COMMIT may have reached the server before the
+			// connection went: say so rather than "nothing was recorded".
+			return s.fail("lost during commit, whether it was recorded is unknown", s.ctxErr(ctx, err))
+		}
 		return s.fail("commit failed, nothing was recorded", s.ctxErr(ctx, err))
 	}
 	return nil
@@ -312,14 +321,31 @@ var pgErrors = map[string]error{
 	"42501": ledger.ErrReadOnly, // insufficient_privilege
 	"55P03": ledger.ErrBusy,     // lock_not_available: lock_timeout
 	"53300": ledger.ErrBusy,     // too_many_connections
-	"57P03": ledger.ErrBusy,     // cannot_connect_now
+	"57P03": ledger.ErrStarting, // cannot_connect_now: starting up, in recovery (a standby without hot_standby), shutting down
 	"57014": ledger.ErrBusy,     // query_canceled: statement_timeout
 	"25P03": ledger.ErrBusy,     // idle_in_transaction_session_timeout
 	"3D000": ledger.ErrCannotOpen,
-	"28000": ledger.ErrCannotOpen, // invalid_authorization_specification
-	"28P01": ledger.ErrCannotOpen, // invalid_password
-	"57P01": ledger.ErrIO,         // admin_shutdown
-	"58030": ledger.ErrIO,         // io_error
+	"28000": ledger.ErrCannotOpen,  // invalid_authorization_specification
+	"28P01": ledger.ErrCannotOpen,  // invalid_password
+	"57P01": ledger.ErrUnreachable, // admin_shutdown: the server stopped under the connection
+	"57P02": ledger.ErrUnreachable, // crash_shutdown
+	"58030": ledger.ErrIO,          // io_error
+}
+
+// lostConnection: the connection failed under a statement, or could not
+// be made for want of a server: refused, reset, closed (pgconn's "conn
+// closed", EOF mid-message), a broken pipe, a connection exception
+// (class 08). A server that answered and refused (a password, a missing
+// database) is a PgError and is mapped by its code instead.
+func lostConnection(err error) bool {
+	var pe *pgconn.PgError
+	if errors.As(err, &pe) {
+		return strings.HasPrefix(pe.Code, "08")
+	}
+	var oe *net.OpError
+	return errors.Is(err, pgconn.ErrConnClosed) || errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) ||
+		errors.Is(err, driver.ErrBadConn) || errors.Is(err, net.ErrClosed) || errors.Is(err, syscall.ECONNREFUSED) ||
+		errors.Is(err, syscall.ECONNRESET) || errors.Is(err, syscall.EPIPE) || errors.As(err, &oe)
 }
 
 // fail maps err to the ledger's sentinels and scrubs the URL's password
@@ -334,6 +360,21 @@ func (s *Store) fail(doing string, err error) error {
 		if sentinel, ok := pgErrors[pe.Code]; ok {
 			return &storageError{msg: s.scrub(fmt.Sprintf("ledger %s: %v (%s)", s.where, sentinel, pe.Message)), err: sentinel, cause: err}
 		}
+	}
+	if lostConnection(err) {
+		// Said in the operator's words: the database is down or
+		// restarting, not "locked" and not an internal error.
+		if doing == "" {
+			doing = "the connection failed"
+		}
+		sentinel := ledger.ErrUnreachable
+		var ce *pgconn.ConnectError
+		if errors.As(err, &ce) {
+			// No connection could be made at all: the ledger cannot be
+			// opened, because its server is unreachable.
+			sentinel = errors.Join(ledger.ErrUnreachable, ledger.ErrCannotOpen)
+		}
+		return &storageError{msg: s.scrub(fmt.Sprintf("ledger %s: %v: %s: %v", s.where, ledger.ErrUnreachable, doing, err)), err: sentinel, cause: err}
 	}
 	var ce *pgconn.ConnectError
 	if errors.As(err, &ce) {
