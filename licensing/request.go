@@ -84,8 +84,8 @@ type Target struct {
 	// Tolerance and Former are the request's (see IssueRequest).
 	Tolerance Tolerance
 	// Fresh is the request's (see IssueRequest).
-	Fresh bool
-	Former    codec.MachineUID
+	Fresh  bool
+	Former codec.MachineUID
 }
 
 // ReleaseLine returns the release line of a product version: its first
