@@ -108,11 +108,13 @@ type TokenEvent struct {
 	Expires time.Time `json:"expires"`
 	Created time.Time `json:"created,omitzero"`
 	Hash    []byte    `json:"hash,omitempty"`
+	// Subject is what a customer API token acts for (licensing.Token).
+	Subject string `json:"subject,omitempty"`
 }
 
 // NewTokenEvent records a token's stored fields.
 func NewTokenEvent(t licensing.Token) TokenEvent {
-	return TokenEvent{Name: t.Name, Scope: t.Scope, Expires: t.Expires, Created: t.Created, Hash: t.Hash}
+	return TokenEvent{Name: t.Name, Scope: t.Scope, Expires: t.Expires, Created: t.Created, Hash: t.Hash, Subject: t.Subject}
 }
 
 // ReleaseEvent is the detail of product.release: the keys a release line

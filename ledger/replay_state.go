@@ -285,6 +285,8 @@ func (st *replayed) compareTokens(r Reader) error {
 			return mismatch("the scope", t.Scope, ev.Scope)
 		case t.Name != ev.Name:
 			return mismatch("the name", t.Name, ev.Name)
+		case t.Subject != ev.Subject:
+			return mismatch("what it acts for", t.Subject, ev.Subject)
 		case !t.Expires.Equal(ev.Expires):
 			return mismatch("the expiry", Stamp(t.Expires), Stamp(ev.Expires))
 		case t.Revoked != want.revoked:

@@ -118,16 +118,19 @@ func (l Licence) Changeable() error {
 	return nil
 }
 
-// ParseLicenceKey parses a licence key as typed into its normal form,
-// refusing a typo (ErrLicenceTypo) or something that is not a licence key
-// (ErrUnknownLicence).
+// ParseLicenceKey parses a licence key as typed into the form the ledger
+// keys licences by (codec.LicenceKeyBinding: an actkit key's normal form,
+// or an imported legacy key's binding form), refusing a typo
+// (ErrLicenceTypo) or something that cannot be a licence key
+// (ErrUnknownLicence). The refusal never repeats the text: what was typed
+// may be a secret (an API token sent where a key belongs).
 func ParseLicenceKey(typed string) (string, error) {
-	_, norm, err := codec.ParseLicenceKey(typed)
+	norm, _, err := codec.LicenceKeyBinding(typed)
 	if err == nil {
 		return norm, nil
 	}
 	if errorsIs(err, codec.ErrTypo) {
-		return "", &Refusal{Reason: ErrLicenceTypo, Detail: quote(typed) + ": check symbol does not match: did you mistype it?", Err: err}
+		return "", &Refusal{Reason: ErrLicenceTypo, Detail: "the licence key's check symbol does not match: did you mistype it?", Err: err}
 	}
-	return "", &Refusal{Reason: ErrUnknownLicence, Detail: quote(typed) + " is not a licence key", Err: err}
+	return "", &Refusal{Reason: ErrUnknownLicence, Detail: "that is not a licence key", Err: err}
 }
