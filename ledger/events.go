@@ -16,6 +16,7 @@ const (
 	ActionProductAdd     = "product.add"
 	ActionProductRelease = "product.release"
 	ActionProductPlan    = "product.plan"
+	ActionProductKeys    = "product.keys" // detail: ProductKeysEvent
 	ActionLicenceNew     = "licence.new"
 	ActionLicenceChange  = "licence." // + suspend, resume, revoke, extend, seats, ...
 	ActionCodeIssue      = "code.issue"
@@ -122,4 +123,11 @@ func NewTokenEvent(t licensing.Token) TokenEvent {
 type ReleaseEvent struct {
 	Line string        `json:"line"`
 	Keys []codec.KeyID `json:"keys"`
+}
+
+// ProductKeysEvent is the detail of product.keys: a product's legacy
+// licence key pattern after the change.
+type ProductKeysEvent struct {
+	LegacyKeys       string `json:"legacyKeys"`
+	LegacyLookalikes bool   `json:"legacyLookalikes"`
 }

@@ -94,9 +94,58 @@ func NewLicence(rand io.Reader, p Product, spec LicenceSpec, today codec.Day, no
 	if err != nil {
 		return Licence{}, err
 	}
+	return licenceOf(p, spec, bits, display, norm, now), nil
+}
+
+// ImportLicence checks spec as NewLicence does and returns the licence to
+// record with the key its customer already holds, typed as typed: a key
+// of the product's legacy pattern (codec.KeyPattern; shown in its normal
+// form, stored by its binding form) or an actkit key. A key that does not
+// fit, or that reads as an actkit key with a wrong check symbol (it could
+// not be bound), is refused (ErrInvalid).
+func ImportLicence(p Product, spec LicenceSpec, typed string, today codec.Day, now time.Time) (Licence, error) {
+	display, norm, err := importedKey(p, typed)
+	if err != nil {
+		return Licence{}, err
+	}
+	li, err := NewLicence(fixedKey{}, p, spec, today, now)
+	if err != nil {
+		return Licence{}, err
+	}
+	li.Display, li.Key = display, norm
+	return li, nil
+}
+
+// fixedKey is randomness for a key ImportLicence then replaces.
+type fixedKey struct{}
+
+func (fixedKey) Read(b []byte) (int, error) { return len(b), nil }
+
+// importedKey returns an imported key's display and ledger forms.
+func importedKey(p Product, typed string) (display, norm string, err error) {
+	if d, n, err := codec.ParseLicenceKey(typed); err == nil {
+		return d, n, nil
+	}
+	if p.LegacyKeys == "" {
+		return "", "", refuse(ErrInvalid, "not an actkit key, and product %s has no legacy key pattern (actkit product change %s --legacy-keys PATTERN)", p.ID, p.ID)
+	}
+	pat, err := codec.ParseKeyPattern(p.LegacyKeys)
+	if err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: err.Error(), Err: err}
+	}
+	if display, err = pat.Normalize(typed, p.LegacyLookalikes); err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: "the key does not fit the pattern " + p.LegacyKeys, Err: err}
+	}
+	if norm, _, err = codec.LicenceKeyBinding(display); err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: "the key reads as an actkit key with a wrong check symbol, so no code could be bound to it", Err: err}
+	}
+	return display, norm, nil
+}
+
+func licenceOf(p Product, spec LicenceSpec, bits uint64, display, norm string, now time.Time) Licence {
 	return Licence{Key: norm, Display: display, Product: p.ID, Seats: spec.Seats, Expires: spec.Expires,
 		Bits: bits, Features: p.FeatureNames(bits), Customer: spec.Customer, Plan: spec.Plan, Status: Active,
-		Created: now.UTC(), Holders: []Holder{}}, nil
+		Created: now.UTC(), Holders: []Holder{}}
 }
 
 // CheckSeats checks a number of seats for a licence with inUse seats held.
