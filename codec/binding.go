@@ -48,12 +48,16 @@ type NormalizedBinding struct {
 	product    string
 	licence    [MaxLicenceLen]byte
 	licenceLen int
+	// notActkit is why the licence key is not an actkit key, when it was
+	// bound by its legacy form (LicenceKeyBinding); nil otherwise.
+	notActkit  error
 	machine    [MaxMachineLen]byte
 	machineLen int
 }
 
 // Normalize validates b and returns its normalized form: the licence key
-// through NormalizeLicenceKey's rules and the machine UID through
+// through LicenceKeyBinding's rules (an actkit key's normal form, else a
+// legacy key's binding form) and the machine UID through
 // NormalizeMachineUID's, so that a code verifies for every spelling the
 // signer accepted. Any failure is ErrInvalidBinding, with the underlying
 // problem (a typo, a bad character) in the detail.
@@ -63,11 +67,14 @@ func (b Binding) Normalize() (NormalizedBinding, error) {
 		return nb, err
 	}
 	nb.product = b.Product
-	l, _, err := appendLicenceKey(nb.licence[:0], b.LicenceKey)
+	l, notActkit, err := appendBindingKey(nb.licence[:0], b.LicenceKey)
 	if err != nil {
 		return nb, bindingErr(err)
 	}
 	nb.licenceLen = len(l)
+	if notActkit != nil {
+		nb.notActkit = bindingErr(notActkit)
+	}
 	m, err := appendMachineUID(nb.machine[:0], b.MachineUID)
 	if err != nil {
 		return nb, bindingErr(err)
@@ -75,6 +82,14 @@ func (b Binding) Normalize() (NormalizedBinding, error) {
 	nb.machineLen = len(m)
 	return nb, nil
 }
+
+// LegacyKey returns nil for a binding whose licence key is an actkit key;
+// for one bound by its legacy form, the invalid-binding error that
+// NormalizeLicenceKey's rules give the key. A verifier that cannot verify
+// a code with the legacy form returns that error, so that a key which is
+// neither an imported legacy key nor an actkit key is refused exactly as
+// it always was.
+func (nb *NormalizedBinding) LegacyKey() error { return nb.notActkit }
 
 // Product returns the product ID.
 func (nb *NormalizedBinding) Product() string { return nb.product }

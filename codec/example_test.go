@@ -91,3 +91,16 @@ func ExampleParseDeactivationCode() {
 	// umenu UMENU7KQ2XM4RTA9VWCEH3NPM 14HM8-T5D2P-00000-0000M 4242 2026-11-23 <nil>
 	// true true
 }
+
+// A legacy key's normal form comes from its product's pattern; what a
+// code binds comes from the key alone, so a verifier needs no pattern.
+func ExampleKeyPattern_Normalize() {
+	p, err := codec.ParseKeyPattern("UMENU-XXXX-XXXX-XXXX")
+	if err != nil {
+		panic(err)
+	}
+	display, _ := p.Normalize("umenu 4r0b 1kq2 m9tu", false)
+	bound, legacy, _ := codec.LicenceKeyBinding("umenu-4rob-1kq2-m9tu")
+	fmt.Println(display, bound, legacy)
+	// Output: UMENU-4R0B-1KQ2-M9TU UMENU4R0B1KQ2M9TU true
+}

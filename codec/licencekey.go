@@ -99,15 +99,12 @@ func appendLicenceKey(dst []byte, s string) ([]byte, int, error) {
 	}
 	start := len(dst)
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if isSeparator(c) {
+		c, skip, err := keySymbol(s, i, "licence key")
+		if skip {
 			continue
 		}
-		if c >= 'a' && c <= 'z' {
-			c -= 'a' - 'A'
-		}
-		if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
-			return dst[:start], 0, malformedAt("licence key", i+1, "only letters, digits and hyphens")
+		if err != nil {
+			return dst[:start], 0, err
 		}
 		if len(dst)-start == MaxPrefixLen+licenceBody {
 			return dst[:start], 0, malformed("licence key", "too long: a licence key is a prefix and four groups of five")
@@ -132,4 +129,19 @@ func appendLicenceKey(dst []byte, s string) ([]byte, int, error) {
 		return dst[:start], 0, &Error{Err: ErrTypo, What: "licence key", Detail: "check symbol does not match: was it mistyped?"}
 	}
 	return dst, prefix, nil
+}
+
+// keySymbol reads s[i] as licence keys are read: a separator is skipped,
+// an ASCII letter upper-cased, and anything but a letter or digit refused
+// (what names the input in the error).
+func keySymbol(s string, i int, what string) (c byte, skip bool, err error) {
+	c = s[i]
+	if isSeparator(c) {
+		return c, true, nil
+	}
+	c = upper(c)
+	if !(c >= 'A' && c <= 'Z' || c >= '0' && c <= '9') {
+		return c, false, malformedAt(what, i+1, "only letters, digits and hyphens")
+	}
+	return c, false, nil
 }

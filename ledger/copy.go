@@ -19,7 +19,7 @@ type Table struct {
 
 // Tables are every table of the ledger, in the order a copy writes them.
 var Tables = []Table{
-	{"products", []string{"id", "licence_prefix", "features", "created"}, "id"},
+	{"products", []string{"id", "licence_prefix", "features", "created", "legacy_keys", "legacy_lookalikes"}, "id"},
 	{"licences", []string{"key", "display", "product", "seats", "expires", "features", "customer", "status", "created", "plan"}, "key"},
 	{"activations", []string{"serial", "licence", "machine", "seats", "key_id", "issued", "expires", "features", "created", "released", "release_why", "name", "last_seen"}, "serial"},
 	{"audit", []string{"id", "chain", "seq", "at", "action", "subject", "detail", "prev", "hash"}, "id"},
@@ -27,7 +27,7 @@ var Tables = []Table{
 	{"keystore_state", []string{"id", "generation", "revoked"}, "id"},
 	{"releases", []string{"product", "line", "keys"}, "product, line"},
 	{"plans", []string{"product", "id", "body"}, "product, id"},
-	{"tokens", []string{"id", "name", "scope", "hash", "created", "expires", "revoked"}, "id"},
+	{"tokens", []string{"id", "name", "scope", "hash", "created", "expires", "revoked", "subject"}, "id"},
 }
 
 // Put receives one row of a table; values are int64, string, []byte or

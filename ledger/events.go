@@ -16,6 +16,7 @@ const (
 	ActionProductAdd     = "product.add"
 	ActionProductRelease = "product.release"
 	ActionProductPlan    = "product.plan"
+	ActionProductKeys    = "product.keys" // detail: ProductKeysEvent
 	ActionLicenceNew     = "licence.new"
 	ActionLicenceChange  = "licence." // + suspend, resume, revoke, extend, seats, ...
 	ActionCodeIssue      = "code.issue"
@@ -108,11 +109,13 @@ type TokenEvent struct {
 	Expires time.Time `json:"expires"`
 	Created time.Time `json:"created,omitzero"`
 	Hash    []byte    `json:"hash,omitempty"`
+	// Subject is what a customer API token acts for (licensing.Token).
+	Subject string `json:"subject,omitempty"`
 }
 
 // NewTokenEvent records a token's stored fields.
 func NewTokenEvent(t licensing.Token) TokenEvent {
-	return TokenEvent{Name: t.Name, Scope: t.Scope, Expires: t.Expires, Created: t.Created, Hash: t.Hash}
+	return TokenEvent{Name: t.Name, Scope: t.Scope, Expires: t.Expires, Created: t.Created, Hash: t.Hash, Subject: t.Subject}
 }
 
 // ReleaseEvent is the detail of product.release: the keys a release line
@@ -120,4 +123,11 @@ func NewTokenEvent(t licensing.Token) TokenEvent {
 type ReleaseEvent struct {
 	Line string        `json:"line"`
 	Keys []codec.KeyID `json:"keys"`
+}
+
+// ProductKeysEvent is the detail of product.keys: a product's legacy
+// licence key pattern after the change.
+type ProductKeysEvent struct {
+	LegacyKeys       string `json:"legacyKeys"`
+	LegacyLookalikes bool   `json:"legacyLookalikes"`
 }

@@ -198,6 +198,9 @@ type Tx interface {
 	// RecordKeystore stores the keystore's state: the generation only
 	// grows and revocations are only added.
 	RecordKeystore(s KeystoreState) error
+	// UpdateProductKeys changes a product's legacy licence key pattern
+	// (LegacyKeys, LegacyLookalikes).
+	UpdateProductKeys(p licensing.Product) error
 	// InsertToken records an API token (its hash, never its secret).
 	InsertToken(t licensing.Token) error
 	// RevokeToken revokes an API token; it reports whether there was one.

@@ -125,6 +125,14 @@ func (st *replayed) apply(e Entry) error {
 			return bad("bad product detail")
 		}
 		st.products[p.ID] = p
+	case e.Action == ActionProductKeys:
+		var ev ProductKeysEvent
+		p, ok := st.products[e.Subject]
+		if err := json.Unmarshal(e.Detail, &ev); err != nil || !ok {
+			return bad("bad product keys detail, or a product never added")
+		}
+		p.LegacyKeys, p.LegacyLookalikes = ev.LegacyKeys, ev.LegacyLookalikes
+		st.products[e.Subject] = p
 	case e.Action == ActionProductPlan, e.Action == ActionProductRelease, e.Action == ActionKeystoreState,
 		e.Action == ActionTokenNew, e.Action == ActionTokenRevoke:
 		if err := st.applyOther(e, st.products); err != nil {
@@ -137,7 +145,7 @@ func (st *replayed) apply(e Entry) error {
 		}
 		key := ev.Key
 		if key == "" {
-			k, err := codec.NormalizeLicenceKey(e.Subject)
+			k, _, err := codec.LicenceKeyBinding(e.Subject)
 			if err != nil {
 				return bad("subject is not a licence key")
 			}
@@ -292,7 +300,7 @@ func (st *replayed) compareEnded(r Reader, t licensing.Licence) error {
 }
 
 func (st *replayed) licence(display string) (*licensing.Licence, error) {
-	key, err := codec.NormalizeLicenceKey(display)
+	key, _, err := codec.LicenceKeyBinding(display) // an actkit key, or an imported legacy key
 	if err != nil {
 		return nil, errors.New("subject is not a licence key")
 	}

@@ -129,6 +129,9 @@ func (st *replayed) compareProducts(r Reader) error {
 		switch {
 		case t.LicencePrefix != want.LicencePrefix:
 			return mismatch("the licence prefix", t.LicencePrefix, want.LicencePrefix)
+		case t.LegacyKeys != want.LegacyKeys || t.LegacyLookalikes != want.LegacyLookalikes:
+			return mismatch("the legacy key pattern", fmt.Sprintf("%q (look-alikes %v)", t.LegacyKeys, t.LegacyLookalikes),
+				fmt.Sprintf("%q (look-alikes %v)", want.LegacyKeys, want.LegacyLookalikes))
 		case !slices.Equal(t.Features, want.Features):
 			return mismatch("the feature list", quoteList(t.Features), quoteList(want.Features))
 		case !want.Created.IsZero() && !t.Created.Equal(want.Created):
@@ -285,6 +288,8 @@ func (st *replayed) compareTokens(r Reader) error {
 			return mismatch("the scope", t.Scope, ev.Scope)
 		case t.Name != ev.Name:
 			return mismatch("the name", t.Name, ev.Name)
+		case t.Subject != ev.Subject:
+			return mismatch("what it acts for", t.Subject, ev.Subject)
 		case !t.Expires.Equal(ev.Expires):
 			return mismatch("the expiry", Stamp(t.Expires), Stamp(ev.Expires))
 		case t.Revoked != want.revoked:

@@ -28,6 +28,12 @@ var (
 	ErrUnknownProduct      = errors.New("no such product")
 	ErrExists              = errors.New("already exists")
 	ErrInvalid             = errors.New("invalid value")
+	// ErrNotCovered: a customer API token was used for a licence it does
+	// not act for.
+	ErrNotCovered = errors.New("the API token does not act for this licence")
+	// ErrMachineAmbiguous: a deactivation named only a machine, which
+	// holds seats on more than one of the licences the token acts for.
+	ErrMachineAmbiguous = errors.New("the machine holds seats on several licences")
 )
 
 // Refusal is a request refused by the rules. Nothing was recorded.
@@ -86,6 +92,8 @@ var reasonCodes = []struct {
 	code string
 }{
 	{ErrUnknownLicence, "unknown-licence"},
+	{ErrNotCovered, "not-covered"},
+	{ErrMachineAmbiguous, "machine-ambiguous"},
 	{ErrLicenceTypo, "licence-typo"},
 	{ErrLicenceExpired, "expired"},
 	{ErrSuspended, "suspended"},

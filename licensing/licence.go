@@ -94,9 +94,58 @@ func NewLicence(rand io.Reader, p Product, spec LicenceSpec, today codec.Day, no
 	if err != nil {
 		return Licence{}, err
 	}
+	return licenceOf(p, spec, bits, display, norm, now), nil
+}
+
+// ImportLicence checks spec as NewLicence does and returns the licence to
+// record with the key its customer already holds, typed as typed: a key
+// of the product's legacy pattern (codec.KeyPattern; shown in its normal
+// form, stored by its binding form) or an actkit key. A key that does not
+// fit, or that reads as an actkit key with a wrong check symbol (it could
+// not be bound), is refused (ErrInvalid).
+func ImportLicence(p Product, spec LicenceSpec, typed string, today codec.Day, now time.Time) (Licence, error) {
+	display, norm, err := importedKey(p, typed)
+	if err != nil {
+		return Licence{}, err
+	}
+	li, err := NewLicence(fixedKey{}, p, spec, today, now)
+	if err != nil {
+		return Licence{}, err
+	}
+	li.Display, li.Key = display, norm
+	return li, nil
+}
+
+// fixedKey is randomness for a key ImportLicence then replaces.
+type fixedKey struct{}
+
+func (fixedKey) Read(b []byte) (int, error) { return len(b), nil }
+
+// importedKey returns an imported key's display and ledger forms.
+func importedKey(p Product, typed string) (display, norm string, err error) {
+	if d, n, err := codec.ParseLicenceKey(typed); err == nil {
+		return d, n, nil
+	}
+	if p.LegacyKeys == "" {
+		return "", "", refuse(ErrInvalid, "not an actkit key, and product %s has no legacy key pattern (actkit product change %s --legacy-keys PATTERN)", p.ID, p.ID)
+	}
+	pat, err := codec.ParseKeyPattern(p.LegacyKeys)
+	if err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: err.Error(), Err: err}
+	}
+	if display, err = pat.Normalize(typed, p.LegacyLookalikes); err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: "the key does not fit the pattern " + p.LegacyKeys, Err: err}
+	}
+	if norm, _, err = codec.LicenceKeyBinding(display); err != nil {
+		return "", "", &Refusal{Reason: ErrInvalid, Detail: "the key reads as an actkit key with a wrong check symbol, so no code could be bound to it", Err: err}
+	}
+	return display, norm, nil
+}
+
+func licenceOf(p Product, spec LicenceSpec, bits uint64, display, norm string, now time.Time) Licence {
 	return Licence{Key: norm, Display: display, Product: p.ID, Seats: spec.Seats, Expires: spec.Expires,
 		Bits: bits, Features: p.FeatureNames(bits), Customer: spec.Customer, Plan: spec.Plan, Status: Active,
-		Created: now.UTC(), Holders: []Holder{}}, nil
+		Created: now.UTC(), Holders: []Holder{}}
 }
 
 // CheckSeats checks a number of seats for a licence with inUse seats held.
@@ -118,16 +167,19 @@ func (l Licence) Changeable() error {
 	return nil
 }
 
-// ParseLicenceKey parses a licence key as typed into its normal form,
-// refusing a typo (ErrLicenceTypo) or something that is not a licence key
-// (ErrUnknownLicence).
+// ParseLicenceKey parses a licence key as typed into the form the ledger
+// keys licences by (codec.LicenceKeyBinding: an actkit key's normal form,
+// or an imported legacy key's binding form), refusing a typo
+// (ErrLicenceTypo) or something that cannot be a licence key
+// (ErrUnknownLicence). The refusal never repeats the text: what was typed
+// may be a secret (an API token sent where a key belongs).
 func ParseLicenceKey(typed string) (string, error) {
-	_, norm, err := codec.ParseLicenceKey(typed)
+	norm, _, err := codec.LicenceKeyBinding(typed)
 	if err == nil {
 		return norm, nil
 	}
 	if errorsIs(err, codec.ErrTypo) {
-		return "", &Refusal{Reason: ErrLicenceTypo, Detail: quote(typed) + ": check symbol does not match: did you mistype it?", Err: err}
+		return "", &Refusal{Reason: ErrLicenceTypo, Detail: "the licence key's check symbol does not match: did you mistype it?", Err: err}
 	}
-	return "", &Refusal{Reason: ErrUnknownLicence, Detail: quote(typed) + " is not a licence key", Err: err}
+	return "", &Refusal{Reason: ErrUnknownLicence, Detail: "that is not a licence key", Err: err}
 }

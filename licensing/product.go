@@ -13,6 +13,13 @@ type Product struct {
 	LicencePrefix string    `json:"licencePrefix"`
 	Features      []string  `json:"features"` // feature name per bit
 	Created       time.Time `json:"created"`
+	// LegacyKeys is the pattern of the licence keys the product's
+	// customers hold from another licensing system (codec.KeyPattern),
+	// imported with actkit licence import; "" for none.
+	// LegacyLookalikes says whether such a key typed with a look-alike
+	// (O for 0) is accepted (docs/format.md section 9.2).
+	LegacyKeys       string `json:"legacyKeys,omitempty"`
+	LegacyLookalikes bool   `json:"legacyLookalikes,omitempty"`
 }
 
 // CheckpointKeys is the reserved product ID under which the vendor's

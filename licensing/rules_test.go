@@ -129,7 +129,8 @@ func TestResolve(t *testing.T) {
 	if _, err := Resolve(IssueRequest{Licence: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", Machine: uid}); !errors.Is(err, ErrLicenceTypo) {
 		t.Errorf("typo: %v", err)
 	}
-	if _, err := Resolve(IssueRequest{Licence: "garbage", Machine: uid}); !errors.Is(err, ErrUnknownLicence) {
+	// ("garbage" alone could be an imported legacy key, found or not by the ledger.)
+	if _, err := Resolve(IssueRequest{Licence: "garbage!", Machine: uid}); !errors.Is(err, ErrUnknownLicence) {
 		t.Errorf("garbage: %v", err)
 	}
 	if _, err := Resolve(IssueRequest{Licence: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", Machine: "nope"}); !errors.Is(err, ErrInvalidMachine) {

@@ -121,6 +121,7 @@ func New(cfg Config) (*Portal, error) {
 	mux.HandleFunc("POST /licence/sign-in", p.licenceSignIn)
 	mux.HandleFunc("GET /licence", p.myLicence)
 	mux.HandleFunc("POST /licence/deactivate", p.myDeactivate)
+	mux.HandleFunc("POST /licence/tokens", p.myTokens)
 	mux.HandleFunc("POST /sign-out", p.signOut)
 	mux.HandleFunc("GET /admin/sign-in", p.staffSignInForm)
 	mux.HandleFunc("POST /admin/sign-in", p.staffSignIn)

@@ -23,10 +23,14 @@ import (
 )
 
 func (s *Server) routes() {
-	s.mux.HandleFunc("POST /api/licence/activate", s.activate)
-	s.mux.HandleFunc("POST /api/licence/validate", s.validate)
-	s.mux.HandleFunc("POST /api/licence/deactivate", s.deactivate)
-	s.mux.HandleFunc("GET /api/licence", s.licence)
+	// /api/license/... is the documented US spelling of every product
+	// path: the same handlers.
+	for _, base := range []string{"/api/licence", "/api/license"} {
+		s.mux.HandleFunc("POST "+base+"/activate", s.activate)
+		s.mux.HandleFunc("POST "+base+"/validate", s.validate)
+		s.mux.HandleFunc("POST "+base+"/deactivate", s.deactivate)
+		s.mux.HandleFunc("GET "+base, s.licence)
+	}
 	s.mux.HandleFunc("GET /.well-known/actkit/keys.json", s.keys)
 	s.mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, r *http.Request) {
 		writeJSON(w, http.StatusOK, map[string]any{"ok": true})
@@ -34,8 +38,7 @@ func (s *Server) routes() {
 	s.mux.HandleFunc("GET /readyz", s.ready)
 	s.adminRoutes()
 	// The same paths with another method: a problem, not the mux's text.
-	for _, path := range []string{"/api/licence/activate", "/api/licence/validate", "/api/licence/deactivate", "/api/licence",
-		"/.well-known/actkit/keys.json", "/healthz", "/readyz"} {
+	for path := range allowed {
 		s.mux.HandleFunc(path, func(w http.ResponseWriter, r *http.Request) {
 			w.Header().Set("Allow", allowed[path])
 			writeProblem(w, r, newProblem(http.StatusMethodNotAllowed, CodeMethod))
@@ -54,6 +57,7 @@ func (s *Server) routes() {
 var allowed = map[string]string{
 	"/api/licence/activate": "POST", "/api/licence/validate": "POST", "/api/licence/deactivate": "POST",
 	"/api/licence": "GET", "/.well-known/actkit/keys.json": "GET", "/healthz": "GET", "/readyz": "GET",
+	"/api/license/activate": "POST", "/api/license/validate": "POST", "/api/license/deactivate": "POST", "/api/license": "GET",
 }
 
 // ActivateRequest is the body of activate, validate and deactivate. Field
@@ -61,6 +65,8 @@ var allowed = map[string]string{
 // never renamed.
 type ActivateRequest struct {
 	LicenceKey string `json:"licenceKey,omitempty"`
+	// LicenseKey is licenceKey in US spelling, a documented alias.
+	LicenseKey string `json:"licenseKey,omitempty"`
 	// MachineID is an actkit machine UID, a request code, or another
 	// stable fingerprint (a GUID) mapped to a fingerprint UID by
 	// licensing.FingerprintUID.
@@ -226,21 +232,13 @@ func jsonNames(t reflect.Type) map[string]bool {
 	return out
 }
 
-// licenceKey takes the licence key from Authorization: Bearer or from the
-// body; both given must agree. Without a usable key, why says what was
-// wrong in the words of a 401's detail.
-func licenceKey(r *http.Request, body string) (key, why string) {
-	bearer := ""
-	if a := r.Header.Get("Authorization"); a != "" {
-		scheme, tok, ok := strings.Cut(a, " ")
-		if !ok || !strings.EqualFold(scheme, "Bearer") {
-			return "", "the Authorization header must be 'Bearer <licence key>'"
-		}
-		bearer = strings.TrimSpace(tok)
-	}
+// licenceKey takes the licence key from the bearer or from the body; both
+// given must agree. Without a usable key, why says what was wrong in the
+// words of a 401's detail (never repeating either).
+func licenceKey(bearer, body string) (key, why string) {
 	switch {
 	case bearer == "" && body == "":
-		return "", "no licence key: send it as 'Authorization: Bearer <licence key>' or as licenceKey in the body"
+		return "", "no licence key: send it as 'Authorization: Bearer <licence key>' or as licenceKey in the body, or send an API token"
 	case bearer == "":
 		return body, ""
 	case body == "" || body == bearer:
@@ -267,15 +265,21 @@ func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) boo
 		// Licence keys are limited (and would be logged) by the hash of
 		// their one normal form, so that spelling a key with look-alikes
 		// (O for 0) or in lower case does not buy a fresh budget.
-		norm, err := codec.NormalizeLicenceKey(key)
+		norm, _, err := codec.LicenceKeyBinding(key)
 		if err != nil {
 			norm = strings.ToUpper(key)
 		}
 		sum := sha256.Sum256([]byte(norm))
-		if ok, d := s.limits.Allow("key/" + hex.EncodeToString(sum[:8])); !ok {
-			retryAfter(w, r, d)
-			return true
-		}
+		return s.limitedBy(w, r, "key/"+hex.EncodeToString(sum[:8]))
+	}
+	return false
+}
+
+// limitedBy applies the rate limit of one bucket.
+func (s *Server) limitedBy(w http.ResponseWriter, r *http.Request, bucket string) bool {
+	if ok, d := s.limits.Allow(bucket); !ok {
+		retryAfter(w, r, d)
+		return true
 	}
 	return false
 }
@@ -357,14 +361,11 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, why := licenceKey(r, req.LicenceKey)
-	if why != "" {
-		writeProblem(w, r, unauthorized(why))
+	c, ok := s.caller(w, r, req, true)
+	if !ok {
 		return
 	}
-	if s.limited(w, r, key) {
-		return
-	}
+	key := c.key
 	ir := licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}
 	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
 		// The request code's product and version take part: another
@@ -413,14 +414,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, why := licenceKey(r, req.LicenceKey)
-	if why != "" {
-		writeProblem(w, r, unauthorized(why))
+	c, ok := s.caller(w, r, req, true)
+	if !ok {
 		return
 	}
-	if s.limited(w, r, key) {
-		return
-	}
+	key := c.key
 	uid, former, err := s.resolveMachine(r.Context(), key, req.MachineID)
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))
@@ -470,13 +468,17 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	if !s.readJSON(w, r, &req) {
 		return
 	}
-	key, why := licenceKey(r, req.LicenceKey)
-	if why != "" {
-		writeProblem(w, r, unauthorized(why))
+	c, ok := s.caller(w, r, req.ActivateRequest, req.DeactivationCode != "")
+	if !ok {
 		return
 	}
-	if s.limited(w, r, key) {
-		return
+	key := c.key
+	if key == "" {
+		// A token acting for several licences, and only a machine named:
+		// the licence is the one that machine holds a seat on.
+		if key, ok = s.machineLicence(w, r, *c.token, req.MachineID); !ok {
+			return
+		}
 	}
 	var uid string
 	var serial uint64
@@ -536,14 +538,14 @@ type LicenceInfo struct {
 }
 
 func (s *Server) licence(w http.ResponseWriter, r *http.Request) {
-	key, why := licenceKey(r, "")
-	if why != "" {
-		writeProblem(w, r, unauthorized(why))
+	// A GET has no body: a token acting for several licences names one in
+	// a header (never in the URL, which proxies log).
+	req := ActivateRequest{LicenceKey: r.Header.Get("X-Licence-Key"), LicenseKey: r.Header.Get("X-License-Key")}
+	c, ok := s.caller(w, r, req, true)
+	if !ok {
 		return
 	}
-	if s.limited(w, r, key) {
-		return
-	}
+	key := c.key
 	li, err := s.svc.Licence(r.Context(), key)
 	if err != nil {
 		writeProblem(w, r, s.problemFor(r, err))

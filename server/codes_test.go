@@ -448,6 +448,39 @@ func TestEveryProblemCodeIsProduced(t *testing.T) {
 		}
 	}
 
+	// Customer API tokens: a licence the token does not act for, a token
+	// for several licences without the key, and a machine on two of them.
+	acmeA := f.licence(t, licensing.LicenceSpec{Seats: 2, Customer: "Acme Ltd"})
+	acmeB := f.licence(t, licensing.LicenceSpec{Seats: 2, Customer: "Acme Ltd"})
+	_, oneTok, err := f.svc.NewClientToken(ctx, rand.Reader, "add-in", licensing.ScopeLicence, one.Display, time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, acmeTok, err := f.svc.NewClientToken(ctx, rand.Reader, "add-in", licensing.ScopeCustomer, "Acme Ltd", time.Hour)
+	if err != nil {
+		t.Fatal(err)
+	}
+	r = expect(apiRequest{Method: "POST", Path: "/api/licence/activate", Auth: bearer(oneTok), ContentType: "application/json",
+		Body: `{"licenceKey":"` + three.Display + `","machineId":"` + held + `"}`}, server.CodeNotCovered)
+	if r.Status != http.StatusForbidden {
+		t.Errorf("LICENCE_NOT_COVERED with %d", r.Status)
+	}
+	expect(apiRequest{Method: "POST", Path: "/api/licence/activate", Auth: bearer(acmeTok), ContentType: "application/json",
+		Body: machineBody(held)}, server.CodeKeyRequired)
+	twice := machineN(7)
+	for _, li := range []licensing.Licence{acmeA, acmeB} {
+		ok(apiRequest{Method: "POST", Path: "/api/licence/activate", Auth: bearer(acmeTok), ContentType: "application/json",
+			Body: `{"licenceKey":"` + strings.ToLower(li.Display) + `","machineId":"` + twice + `"}`})
+	}
+	r = expect(apiRequest{Method: "POST", Path: "/api/licence/deactivate", Auth: bearer(acmeTok), ContentType: "application/json",
+		Body: machineBody(twice)}, server.CodeMachineAmbiguous)
+	var amb struct{ Licences []string }
+	json.Unmarshal(r.Body, &amb)
+	if len(amb.Licences) != 2 || strings.Contains(string(r.Body), acmeA.Display) || strings.Contains(string(r.Body), acmeB.Display) ||
+		!slices.Contains(amb.Licences, acmeA.Display[:6]+"…"+acmeA.Display[len(acmeA.Display)-6:]) {
+		t.Errorf("MACHINE_ON_SEVERAL_LICENCES names %v (%s), want both licences masked", amb.Licences, r.Body)
+	}
+
 	// The machine.
 	expect(productCall("activate", three.Display, ""), server.CodeInvalidMachine)
 	noMachine := codec.MachineUID{Version: codec.UIDVersion}

@@ -38,7 +38,11 @@ const (
 	CodeMethod          = "METHOD_NOT_ALLOWED"
 	CodeRoute           = "NOT_FOUND"
 	CodeUnavailable     = "UNAVAILABLE"
-	CodeInternal        = "INTERNAL"
+	// Customer API tokens (docs/api.md, "Clients already in the field").
+	CodeNotCovered       = "LICENCE_NOT_COVERED"
+	CodeMachineAmbiguous = "MACHINE_ON_SEVERAL_LICENCES"
+	CodeKeyRequired      = "LICENCE_KEY_REQUIRED"
+	CodeInternal         = "INTERNAL"
 )
 
 // reasonProblems maps every licensing reason to its HTTP status and code:
@@ -66,36 +70,41 @@ var reasonProblems = map[error]struct {
 	licensing.ErrUnknownProduct:      {http.StatusNotFound, CodeNotFound},
 	licensing.ErrExists:              {http.StatusConflict, CodeInvalid},
 	licensing.ErrInvalid:             {http.StatusBadRequest, CodeInvalid},
+	licensing.ErrNotCovered:          {http.StatusForbidden, CodeNotCovered},
+	licensing.ErrMachineAmbiguous:    {http.StatusConflict, CodeMachineAmbiguous},
 }
 
 // messages are the words for each code: what a user reads in the product.
 var messages = map[string]string{
-	CodeSeatLimit:       "Seat limit exceeded. Deactivate a machine first.",
-	CodeNotFound:        "No such licence. Check the licence key.",
-	CodeKeyTypo:         "The licence key has a typo. Compare it with the key you were given.",
-	CodeExpired:         "The licence has expired.",
-	CodeSuspended:       "The licence is suspended. Contact the vendor.",
-	CodeRevoked:         "The licence was revoked.",
-	CodeInvalidMachine:  "The machine ID is not valid.",
-	CodeRateLimited:     "Too many requests. Try again later.",
-	CodeNotActivated:    "This machine is not activated on the licence.",
-	CodeActivated:       "This machine is already activated on the licence.",
-	CodeReleaseBudget:   "This licence has used its deactivations for the last 30 days. Contact the vendor to move a seat.",
-	CodePlan:            "No such licence type.",
-	CodeWrongProduct:    "The licence is for another product.",
-	CodeNoKey:           "The licence server cannot sign codes for this product right now.",
-	CodeInvalidRequest:  "The request code is not valid. Copy it again from the product.",
-	CodeInvalidDeact:    "The deactivation code is not valid. Copy it again from the product.",
-	CodeTimeout:         "The request was sent too slowly. Try again.",
-	CodeInvalid:         "The request is not valid.",
-	CodeUnauthorized:    "A licence key is needed (Authorization: Bearer <licence key>).",
-	CodeToken:           "An API token with the right scope is needed (Authorization: Bearer actk_...).",
-	CodeBodyTooLarge:    "The request body is too large.",
-	CodeUnsupportedType: "Send JSON (Content-Type: application/json).",
-	CodeMethod:          "This method is not allowed here.",
-	CodeRoute:           "No such endpoint.",
-	CodeUnavailable:     "The licence server is not ready. Try again later.",
-	CodeInternal:        "The licence server failed. Try again later.",
+	CodeSeatLimit:        "Seat limit exceeded. Deactivate a machine first.",
+	CodeNotFound:         "No such licence. Check the licence key.",
+	CodeKeyTypo:          "The licence key has a typo. Compare it with the key you were given.",
+	CodeExpired:          "The licence has expired.",
+	CodeSuspended:        "The licence is suspended. Contact the vendor.",
+	CodeRevoked:          "The licence was revoked.",
+	CodeInvalidMachine:   "The machine ID is not valid.",
+	CodeRateLimited:      "Too many requests. Try again later.",
+	CodeNotActivated:     "This machine is not activated on the licence.",
+	CodeActivated:        "This machine is already activated on the licence.",
+	CodeReleaseBudget:    "This licence has used its deactivations for the last 30 days. Contact the vendor to move a seat.",
+	CodePlan:             "No such licence type.",
+	CodeWrongProduct:     "The licence is for another product.",
+	CodeNoKey:            "The licence server cannot sign codes for this product right now.",
+	CodeInvalidRequest:   "The request code is not valid. Copy it again from the product.",
+	CodeInvalidDeact:     "The deactivation code is not valid. Copy it again from the product.",
+	CodeTimeout:          "The request was sent too slowly. Try again.",
+	CodeInvalid:          "The request is not valid.",
+	CodeUnauthorized:     "A licence key or API token is needed (Authorization: Bearer <licence key>).",
+	CodeToken:            "An API token with the right scope is needed (Authorization: Bearer actk_...).",
+	CodeBodyTooLarge:     "The request body is too large.",
+	CodeUnsupportedType:  "Send JSON (Content-Type: application/json).",
+	CodeMethod:           "This method is not allowed here.",
+	CodeRoute:            "No such endpoint.",
+	CodeUnavailable:      "The licence server is not ready. Try again later.",
+	CodeInternal:         "The licence server failed. Try again later.",
+	CodeNotCovered:       "This API token does not act for that licence.",
+	CodeMachineAmbiguous: "This machine is activated on more than one licence. Say which licence to deactivate it on.",
+	CodeKeyRequired:      "Say which licence: this API token acts for several.",
 }
 
 // Problem is an RFC 9457 problem with the API's own "error" and "code".
@@ -110,6 +119,9 @@ type Problem struct {
 	// Machines lists the machines holding the seats (SEAT_LIMIT_EXCEEDED):
 	// the user sees which one to deactivate.
 	Machines []Machine `json:"machines,omitempty"`
+	// Licences names the licences a machine holds seats on
+	// (MACHINE_ON_SEVERAL_LICENCES), masked ("UMENU-…-H3NPM").
+	Licences []string `json:"licences,omitempty"`
 	// Group is the group of a typo, when it can be named.
 	RequestID string `json:"requestId,omitempty"`
 }

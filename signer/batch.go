@@ -101,15 +101,47 @@ const utf8BOM = "\ufeff"
 
 // NewBatchReader reads the header of a batch file.
 func NewBatchReader(r io.Reader) (*BatchReader, error) {
+	f, err := openCSV(r, "batch file")
+	if err != nil {
+		return nil, err
+	}
+	b := &BatchReader{cr: f.cr, header: f.header, col: f.col, comma: f.comma, bom: f.bom, skipped: f.skipped}
+	_, hasReq := b.col["request"]
+	_, hasLic := b.col["licence"]
+	if _, ok := b.col["license"]; ok && !hasLic {
+		b.col["licence"], hasLic = b.col["license"], true
+	}
+	_, hasMachine := b.col["machine"]
+	if !hasReq && !(hasLic && hasMachine) {
+		return nil, fmt.Errorf("batch file: the header must name a 'request' column, or 'licence' and 'machine' columns (read as %s-separated: %q)", SeparatorName(b.comma), strings.Join(b.header, string(b.comma)))
+	}
+	return b, nil
+}
+
+// csvFile is a CSV file with a header as spreadsheets write it: a UTF-8
+// byte-order mark (Excel's "CSV UTF-8") skipped, the separator taken
+// from the header line (',', ';' or a tab) or from Excel's "sep=;" first
+// line, lines and the whole file bounded while reading.
+type csvFile struct {
+	cr      *csv.Reader
+	header  []string
+	col     map[string]int // lower-case header name to column
+	comma   rune
+	bom     bool
+	skipped int // lines before the header (a "sep=" line)
+}
+
+// openCSV reads the header of a CSV file; what names it in errors.
+func openCSV(r io.Reader, what string) (*csvFile, error) {
 	br := bufio.NewReaderSize(&boundedLines{r: r}, maxBatchLine+16)
-	b := &BatchReader{comma: ','}
+	b := &csvFile{comma: ','}
 	if p, _ := br.Peek(len(utf8BOM)); string(p) == utf8BOM {
 		br.Discard(len(utf8BOM))
 		b.bom = true
 	}
 	first, err := br.Peek(maxBatchLine)
 	if err != nil && err != io.EOF && err != bufio.ErrBufferFull {
-		return nil, fmt.Errorf("batch file: reading the header: %w", err)
+		return nil, fmt.Errorf("%s: reading the header: %w", what, err)
 	}
 	line, _, _ := bytes.Cut(first, []byte("\n"))
 	line = bytes.TrimSuffix(line, []byte("\r"))
@@ -128,20 +160,11 @@ func NewBatchReader(r io.Reader) (*BatchReader, error) {
 	b.cr.Comma = b.comma
 	b.cr.FieldsPerRecord = 0
 	if b.header, err = b.cr.Read(); err != nil {
-		return nil, fmt.Errorf("batch file: reading the header: %w", err)
+		return nil, fmt.Errorf("%s: reading the header: %w", what, err)
 	}
 	b.col = map[string]int{}
 	for i, h := range b.header {
 		b.col[strings.ToLower(strings.TrimSpace(h))] = i
-	}
-	_, hasReq := b.col["request"]
-	_, hasLic := b.col["licence"]
-	if _, ok := b.col["license"]; ok && !hasLic {
-		b.col["licence"], hasLic = b.col["license"], true
-	}
-	_, hasMachine := b.col["machine"]
-	if !hasReq && !(hasLic && hasMachine) {
-		return nil, fmt.Errorf("batch file: the header must name a 'request' column, or 'licence' and 'machine' columns (read as %s-separated: %q)", SeparatorName(b.comma), strings.Join(b.header, string(b.comma)))
 	}
 	return b, nil
 }

@@ -40,11 +40,13 @@ type Session struct {
 // StartCustomerSession signs a customer in to one licence and returns the
 // session token for their cookie; only its hash is stored.
 func (s *Service) StartCustomerSession(ctx context.Context, rand io.Reader, licence string, ttl time.Duration) (string, error) {
-	norm, err := licensing.ParseLicenceKey(licence)
+	// The licence must exist: any text of letters and digits parses (it
+	// may be an imported legacy key), so parsing alone proves nothing.
+	li, err := s.Licence(ctx, licence)
 	if err != nil {
 		return "", err
 	}
-	return s.startSession(ctx, rand, ledger.Session{Licence: norm}, ttl)
+	return s.startSession(ctx, rand, ledger.Session{Licence: li.Key}, ttl)
 }
 
 // StartStaffSession signs a member of staff in with an API token they

@@ -22,13 +22,17 @@ func (s *Service) NewToken(ctx context.Context, rand io.Reader, name, scope stri
 	if err != nil {
 		return t, "", err
 	}
-	err = s.store.Update(ctx, func(tx ledger.Tx) error {
+	return t, text, s.insertToken(ctx, t)
+}
+
+// insertToken records a new token and its audit entry in one transaction.
+func (s *Service) insertToken(ctx context.Context, t licensing.Token) error {
+	return s.store.Update(ctx, func(tx ledger.Tx) error {
 		if err := tx.InsertToken(t); err != nil {
 			return err
 		}
 		return audit(tx, s.now(), ledger.TokenChain(), ledger.ActionTokenNew, t.ID, ledger.NewTokenEvent(t))
 	})
-	return t, text, err
 }
 
 // Tokens lists the API tokens (never their secrets).
@@ -57,20 +61,11 @@ func (s *Service) RevokeToken(ctx context.Context, id string) error {
 
 // CheckToken accepts a token's text for a scope.
 func (s *Service) CheckToken(ctx context.Context, text, scope string) (licensing.Token, error) {
-	id, ok := licensing.TokenID(text)
-	if !ok {
-		return licensing.Token{}, ErrTokenRefused
-	}
-	var t licensing.Token
-	var found bool
-	err := s.store.View(ctx, func(r ledger.Reader) (err error) {
-		t, found, err = r.Token(id)
-		return err
-	})
+	t, err := s.token(ctx, text)
 	if err != nil {
 		return t, err
 	}
-	if !found || !t.Accepts(text, scope, s.now()) {
+	if !t.Accepts(text, scope, s.now()) {
 		return licensing.Token{}, ErrTokenRefused
 	}
 	return t, nil

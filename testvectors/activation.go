@@ -188,3 +188,23 @@ func (b *builder) lookalikes() {
 		b.group.Tests[len(b.group.Tests)-1].Product = c.product // add fills in an empty one
 	}
 }
+
+// legacyKeys signs codes bound to imported legacy licence keys (keys that
+// are not actkit keys, docs/format.md section 9.2) and verifies each with
+// the spellings people type: any case, with or without hyphens, O, I and
+// L for 0, 1 and 1. A changed symbol, which no check symbol catches, is
+// an invalid binding, as such a key always was to a verifier.
+func (b *builder) legacyKeys(uids []codec.MachineUID) {
+	for i, lic := range []string{"UMENU-4R0B-1KQ2-M9TU", "ACME-U7K2Q-M4RTA-9VWCE-H3NPM", "A1"} {
+		uid := uids[i%len(uids)].String()
+		bind := codec.Binding{Product: Product, LicenceKey: lic, MachineUID: uid}
+		p := typical(uint64(6000 + i))
+		code := b.sign(b.active, bind, p)
+		for _, sp := range spellings(lic, 0) {
+			b.valid(fmt.Sprintf("legacy licence key %s typed as: %s", lic, sp[0]), code, p, b.active, nowOK, sp[1], uid)
+		}
+		changed := lic[:len(lic)-1] + "Z"
+		b.add(Test{Comment: fmt.Sprintf("legacy licence key %s with its last symbol changed", lic), Code: code,
+			LicenceKey: changed, MachineUID: uid, Result: "invalid", Reason: "invalid-binding"})
+	}
+}

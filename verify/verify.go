@@ -60,6 +60,12 @@ func (k *Keyring) Verify(code string, b Binding, now time.Time) (Terms, error) {
 	if verr == nil {
 		return t, nil
 	}
+	if notActkit := nb.LegacyKey(); notActkit != nil && verr.Reason != ErrExpired && verr.Reason != ErrNotYetValid {
+		// The key is not an actkit key, and the code's signature does not
+		// cover it as a legacy (imported) key either: refuse the key as an
+		// invalid binding, as a verifier always has (docs/format.md 9.2).
+		return Terms{}, fromCodec(notActkit)
+	}
 	if verr.Reason == ErrTypo && len(verr.Groups) == 1 {
 		verr.Suggestion, verr.Fix = k.suggest(code, &nb, now)
 	}

@@ -86,6 +86,7 @@ func licenceCommand(e *env) *cli.Command {
 		Usage:   "create, show and change licences",
 		Subcommands: []*cli.Command{
 			licenceNewCommand(e),
+			licenceImportCommand(e),
 			licenceChangeCommand(e),
 			licenceChange(e, "show", "show a licence: terms, seats in use, machines", nil,
 				func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error) {

@@ -6,7 +6,7 @@
 import { ascii } from "./chars.js";
 import { fields, sha256, utf8 } from "./crypto.js";
 import { ParseError } from "./errors.js";
-import { normalizeLicenceKey } from "./licencekey.js";
+import { licenceKeyBinding } from "./licencekey.js";
 import { normalizeMachineUID } from "./uid.js";
 
 /** What a code must be bound to, as the product knows it. */
@@ -23,6 +23,13 @@ export interface NormalizedBinding {
   readonly product: string;
   readonly licence: string;
   readonly machine: string;
+  /**
+   * Why the licence key is not an actkit key, when it was bound by its
+   * legacy form (an imported key): the verifier reports it as
+   * invalid-binding if the code does not verify with that form, as such a
+   * key was always refused.
+   */
+  readonly notActkit?: ParseError;
   /** lp(label) || lp(product) || lp(licence) || lp(machine): the signed message up to the payload. */
   readonly prefix: Uint8Array;
 }
@@ -62,9 +69,15 @@ export function normalizeBinding(b: Binding): NormalizedBinding {
   const machineUID = str(b.machineUID, "machineUID");
   if (last !== null && last.product === product && last.licenceKey === licenceKey && last.machineUID === machineUID) return last.nb;
   validateProduct(product);
-  const licence = asBinding(() => normalizeLicenceKey(licenceKey));
+  let notActkit: ParseError | undefined;
+  const licence = asBinding(() => {
+    const r = licenceKeyBinding(licenceKey);
+    if (r.notActkit) notActkit = bindingError(r.notActkit);
+    return r.norm;
+  });
   const machine = asBinding(() => normalizeMachineUID(machineUID));
-  const nb = Object.freeze({ product, licence, machine, prefix: fields(LABEL_CODE, ascii(product), ascii(licence), ascii(machine)) });
+  const prefix = fields(LABEL_CODE, ascii(product), ascii(licence), ascii(machine));
+  const nb = Object.freeze(notActkit ? { product, licence, machine, notActkit, prefix } : { product, licence, machine, prefix });
   last = { product, licenceKey, machineUID, nb };
   return nb;
 }
@@ -75,8 +88,12 @@ function asBinding(f: () => string): string {
     return f();
   } catch (e) {
     if (!(e instanceof ParseError)) throw e;
-    throw new ParseError("invalid-binding", e.what, e.message.slice(e.what.length + 2));
+    throw bindingError(e);
   }
+}
+
+function bindingError(e: ParseError): ParseError {
+  return new ParseError("invalid-binding", e.what, e.message.slice(e.what.length + 2));
 }
 
 /** The message a code's signature or MAC covers: label, product, licence key, machine UID, payload, each length-prefixed. */

@@ -12,7 +12,7 @@ export { ed25519FromNoblePoint, type Ed25519Fallback, type Ed25519PublicKey, typ
 export { hasFeature, CLOCK_SKEW_MS, type Terms } from "./verify.js";
 export type { Binding } from "./binding.js";
 export { VerifyError, ParseError, REASONS, type Reason, type ParseReason } from "./errors.js";
-export { normalizeLicenceKey } from "./licencekey.js";
+export { licenceKeyBinding, normalizeLegacyKey, normalizeLicenceKey } from "./licencekey.js";
 export { parseMachineUID, normalizeMachineUID, type MachineUID } from "./uid.js";
 export { parseRequestCode, type RequestCode } from "./request.js";
 export { parseDeactivationCode, type DeactivationCode } from "./deactivation.js";

@@ -8,6 +8,20 @@ import { gf32Check } from "./check.js";
 import { ParseError } from "./errors.js";
 
 const BODY = 20;
+
+/**
+ * text[i] as licence keys are read: -1 for a separator, an ASCII letter
+ * upper-cased, anything but a letter or digit refused.
+ */
+function keySymbol(text: string, i: number, what: string): number {
+  let c = text.charCodeAt(i);
+  if (isSeparator(c)) return -1;
+  if (c >= 0x61 && c <= 0x7a) c -= 0x20;
+  if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39))) {
+    throw new ParseError("malformed", what, "only letters, digits and hyphens", { position: i + 1 });
+  }
+  return c;
+}
 const MAX_PREFIX = 10;
 /** Input cap, checked before any work (bytes; every accepted key is ASCII). */
 const MAX_INPUT = 256;
@@ -26,12 +40,8 @@ export function normalizeLicenceKey(text: string): string {
   if (text.length > MAX_INPUT || utf8Length(text) > MAX_INPUT) throw new ParseError("malformed", what, "too long");
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
-    let c = text.charCodeAt(i);
-    if (isSeparator(c)) continue;
-    if (c >= 0x61 && c <= 0x7a) c -= 0x20;
-    if (!((c >= 0x41 && c <= 0x5a) || (c >= 0x30 && c <= 0x39))) {
-      throw new ParseError("malformed", what, "only letters, digits and hyphens", { position: i + 1 });
-    }
+    const c = keySymbol(text, i, what);
+    if (c < 0) continue;
     if (out.length === MAX_PREFIX + BODY) {
       throw new ParseError("malformed", what, "too long: a licence key is a prefix and four groups of five");
     }
@@ -53,4 +63,58 @@ export function normalizeLicenceKey(text: string): string {
   let s = "";
   for (const c of out) s += String.fromCharCode(c);
   return s;
+}
+
+/** The most letters and digits a legacy key's binding form may have (the binding's limit). */
+const MAX_LEGACY = 64;
+
+/** O, I and L as the digits people confuse them with. */
+function foldLookalike(c: number): number {
+  if (c === 0x4f) return 0x30; // O -> 0
+  if (c === 0x49 || c === 0x4c) return 0x31; // I, L -> 1
+  return c;
+}
+
+/**
+ * The binding form of a licence key that is not an actkit key (an imported
+ * legacy key, docs/format.md section 9.2): separators removed, ASCII upper
+ * case, look-alikes folded (O to 0, I and L to 1), 1 to 64 letters and
+ * digits. "umenu-4r0b-1kq2-m9tu" gives "UMENU4R0B1KQ2M9TU". Throws
+ * ParseError "malformed".
+ */
+export function normalizeLegacyKey(text: string): string {
+  const what = "legacy licence key";
+  if (text.length > 4 * MAX_LEGACY) throw new ParseError("malformed", what, "too long");
+  let s = "";
+  let n = 0;
+  for (let i = 0; i < text.length; i++) {
+    const c = keySymbol(text, i, what);
+    if (c < 0) continue;
+    if (n === MAX_LEGACY) throw new ParseError("malformed", what, `too long: at most ${MAX_LEGACY} letters and digits`);
+    s += String.fromCharCode(foldLookalike(c));
+    n++;
+  }
+  if (n === 0) throw new ParseError("malformed", what, "empty");
+  return s;
+}
+
+/**
+ * The form of a licence key that a code binds (docs/format.md section 4):
+ * an actkit key's normal form when text is one; otherwise, unless it reads
+ * as an actkit key with a wrong check symbol (thrown as "typo"), its legacy
+ * binding form, with notActkit the reason it is not an actkit key.
+ */
+export function licenceKeyBinding(text: string): { norm: string; notActkit?: ParseError } {
+  try {
+    return { norm: normalizeLicenceKey(text) };
+  } catch (e) {
+    if (!(e instanceof ParseError) || e.reason === "typo") throw e;
+    let norm: string;
+    try {
+      norm = normalizeLegacyKey(text);
+    } catch {
+      throw e;
+    }
+    return { norm, notActkit: e };
+  }
 }

@@ -39,10 +39,10 @@ export function hasFeature(terms: Terms, n: number): boolean {
 export function verifyWith(k: KeyringState, code: string, binding: Binding, now: Date): Promise<Terms> {
   // Not an async function: the common path costs one promise beyond the
   // signature check's. Every throw still becomes a rejection.
+  let nb: NormalizedBinding | undefined;
   try {
     if (typeof code !== "string") throw new TypeError("code must be a string");
     if (!(now instanceof Date) || Number.isNaN(now.getTime())) throw new TypeError("now must be a valid Date");
-    let nb: NormalizedBinding;
     try {
       nb = normalizeBinding(binding);
     } catch (e) {
@@ -59,17 +59,35 @@ export function verifyWith(k: KeyringState, code: string, binding: Binding, now:
       buf = parseCodeText(code, head);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      return refuseText(k, code, nb, nowMs, e);
+      const refused = refuseText(k, code, nb, nowMs, e);
+      return nb.notActkit ? refused.catch((e2) => refuseLegacy(nb!, e2)) : refused;
     }
     const r = prepare(k, buf.subarray(head), nb, buf);
     if (r instanceof VerifyError) throw r;
-    return r.key.check(r.code.sig, r.msg).then((ok) => {
-      const t = settle(k, r, nb, nowMs, ok);
+    const bound = nb;
+    const p = r.key.check(r.code.sig, r.msg).then((ok) => {
+      const t = settle(k, r, bound, nowMs, ok);
       return t instanceof Promise ? t.then(unwrap) : unwrap(t);
     });
+    return nb.notActkit ? p.catch((e) => refuseLegacy(nb!, e)) : p;
   } catch (e) {
-    return Promise.reject(e);
+    return Promise.reject(nb?.notActkit ? legacyRefusal(nb, e) : e);
   }
+}
+
+/**
+ * A key that is not an actkit key was bound by its legacy form; when the
+ * code does not verify with it (its signature failed, or the code could not
+ * be read), the key is refused as invalid-binding, as it always was
+ * (docs/format.md section 9.2).
+ */
+function legacyRefusal(nb: NormalizedBinding, e: unknown): unknown {
+  if (!(e instanceof VerifyError) || e.reason === "expired" || e.reason === "not-yet-valid") return e;
+  return VerifyError.from(nb.notActkit!, "invalid-binding");
+}
+
+function refuseLegacy(nb: NormalizedBinding, e: unknown): never {
+  throw legacyRefusal(nb, e);
 }
 
 function unwrap(r: Terms | VerifyError): Terms {

@@ -130,4 +130,13 @@ CREATE TABLE sessions (
 );
 CREATE INDEX sessions_expires ON sessions(expires);
 `,
+	`
+-- Customer API tokens and legacy licence keys (see the SQLite schema).
+ALTER TABLE tokens DROP CONSTRAINT tokens_scope_check;
+ALTER TABLE tokens ADD COLUMN subject TEXT NOT NULL DEFAULT '';
+ALTER TABLE tokens ADD CONSTRAINT tokens_scope_check CHECK (scope IN ('admin', 'read', 'licence', 'customer', 'product'));
+ALTER TABLE tokens ADD CONSTRAINT tokens_subject_check CHECK ((scope IN ('admin', 'read')) = (subject = ''));
+ALTER TABLE products ADD COLUMN legacy_keys TEXT NOT NULL DEFAULT '';
+ALTER TABLE products ADD COLUMN legacy_lookalikes INTEGER NOT NULL DEFAULT 0;
+`,
 }

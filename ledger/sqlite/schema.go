@@ -156,4 +156,27 @@ CREATE TABLE sessions (
 ) STRICT;
 CREATE INDEX sessions_expires ON sessions(expires);
 `,
+	`
+-- Customer API tokens (docs/api.md): a token acts for one licence, one
+-- customer's licences or one product's, named by subject. SQLite cannot
+-- change a CHECK, so the table is rebuilt.
+CREATE TABLE tokens_new (
+	id      TEXT PRIMARY KEY,
+	name    TEXT NOT NULL,
+	scope   TEXT NOT NULL CHECK (scope IN ('admin', 'read', 'licence', 'customer', 'product')),
+	hash    BLOB NOT NULL,
+	created TEXT NOT NULL,
+	expires TEXT NOT NULL,
+	revoked INTEGER NOT NULL DEFAULT 0,
+	subject TEXT NOT NULL DEFAULT '',
+	CHECK ((scope IN ('admin', 'read')) = (subject = ''))
+) STRICT;
+INSERT INTO tokens_new(id, name, scope, hash, created, expires, revoked)
+	SELECT id, name, scope, hash, created, expires, revoked FROM tokens;
+DROP TABLE tokens;
+ALTER TABLE tokens_new RENAME TO tokens;
+-- A product's legacy licence keys (codec.KeyPattern), if it has any.
+ALTER TABLE products ADD COLUMN legacy_keys TEXT NOT NULL DEFAULT '';
+ALTER TABLE products ADD COLUMN legacy_lookalikes INTEGER NOT NULL DEFAULT 0;
+`,
 }

@@ -41,8 +41,9 @@ func parseStamp(s string) time.Time {
 func (r reader) Product(id string) (licensing.Product, error) {
 	var p licensing.Product
 	var feats, created string
-	err := r.q.QueryRowContext(r.ctx, "SELECT id, licence_prefix, features, created FROM products WHERE id = ?", id).
-		Scan(&p.ID, &p.LicencePrefix, &feats, &created)
+	var lookalikes int
+	err := r.q.QueryRowContext(r.ctx, "SELECT id, licence_prefix, features, created, legacy_keys, legacy_lookalikes FROM products WHERE id = ?", id).
+		Scan(&p.ID, &p.LicencePrefix, &feats, &created, &p.LegacyKeys, &lookalikes)
 	if errors.Is(err, sql.ErrNoRows) {
 		return p, &licensing.Refusal{Reason: licensing.ErrUnknownProduct, Product: id}
 	}
@@ -52,7 +53,7 @@ func (r reader) Product(id string) (licensing.Product, error) {
 	if err := json.Unmarshal([]byte(feats), &p.Features); err != nil {
 		return p, fmt.Errorf("product %s: bad feature list: %w", id, err)
 	}
-	p.Created = parseStamp(created)
+	p.Created, p.LegacyLookalikes = parseStamp(created), lookalikes != 0
 	return p, nil
 }
 
@@ -567,13 +568,13 @@ func (r reader) Session(hash []byte) (ledger.Session, bool, error) {
 	return s, true, nil
 }
 
-const tokenColumns = "id, name, scope, hash, created, expires, revoked"
+const tokenColumns = "id, name, scope, hash, created, expires, revoked, subject"
 
 func scanToken(sc interface{ Scan(...any) error }) (licensing.Token, error) {
 	var t licensing.Token
 	var created, expires string
 	var revoked int
-	if err := sc.Scan(&t.ID, &t.Name, &t.Scope, &t.Hash, &created, &expires, &revoked); err != nil {
+	if err := sc.Scan(&t.ID, &t.Name, &t.Scope, &t.Hash, &created, &expires, &revoked, &t.Subject); err != nil {
 		return t, err
 	}
 	t.Created, t.Expires, t.Revoked = parseStamp(created), parseStamp(expires), revoked != 0

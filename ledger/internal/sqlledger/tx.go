@@ -124,9 +124,22 @@ func (t *tx) InsertProduct(p licensing.Product) error {
 	if err != nil {
 		return err
 	}
-	_, err = t.exec("INSERT INTO products(id, licence_prefix, features, created) VALUES (?, ?, ?, ?)",
-		p.ID, p.LicencePrefix, string(feats), ledger.Stamp(p.Created))
+	_, err = t.exec("INSERT INTO products(id, licence_prefix, features, created, legacy_keys, legacy_lookalikes) VALUES (?, ?, ?, ?, ?, ?)",
+		p.ID, p.LicencePrefix, string(feats), ledger.Stamp(p.Created), p.LegacyKeys, boolInt(p.LegacyLookalikes))
 	return err
+}
+
+// UpdateProductKeys changes a product's legacy key pattern.
+func (t *tx) UpdateProductKeys(p licensing.Product) error {
+	_, err := t.exec("UPDATE products SET legacy_keys = ?, legacy_lookalikes = ? WHERE id = ?", p.LegacyKeys, boolInt(p.LegacyLookalikes), p.ID)
+	return err
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
 }
 
 func (t *tx) InsertLicence(l licensing.Licence) error {
@@ -272,8 +285,8 @@ func (t *tx) TouchActivation(serial uint64, at time.Time) error {
 }
 
 func (t *tx) InsertToken(tok licensing.Token) error {
-	_, err := t.exec("INSERT INTO tokens(id, name, scope, hash, created, expires) VALUES (?, ?, ?, ?, ?, ?)",
-		tok.ID, tok.Name, tok.Scope, tok.Hash, ledger.Stamp(tok.Created), ledger.Stamp(tok.Expires))
+	_, err := t.exec("INSERT INTO tokens(id, name, scope, hash, created, expires, subject) VALUES (?, ?, ?, ?, ?, ?, ?)",
+		tok.ID, tok.Name, tok.Scope, tok.Hash, ledger.Stamp(tok.Created), ledger.Stamp(tok.Expires), tok.Subject)
 	return err
 }
 
