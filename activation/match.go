@@ -109,7 +109,10 @@ type MatchPolicy struct {
 	// code was issued may change or disappear.
 	MaxChanged int
 	// MinMachineMatches is how many per-machine components must be
-	// present in both UIDs and unchanged.
+	// present in both UIDs and unchanged. A policy that tolerates a
+	// change (MaxChanged > 0) asks for at least 1 whatever this says:
+	// with 0, another machine of the same model (same processor, same
+	// version, another network adapter) would pass as this one.
 	MinMachineMatches int
 }
 
@@ -153,5 +156,14 @@ func (p MatchPolicy) Matches(d Diff) bool {
 		}
 		changed++
 	}
-	return changed <= p.MaxChanged && machineMatches >= p.MinMachineMatches
+	return changed <= p.MaxChanged && machineMatches >= p.minMachineMatches()
+}
+
+// minMachineMatches is MinMachineMatches, raised to 1 for a policy that
+// tolerates a change (see the field).
+func (p MatchPolicy) minMachineMatches() int {
+	if p.MaxChanged > 0 && p.MinMachineMatches < 1 {
+		return 1
+	}
+	return p.MinMachineMatches
 }

@@ -11,6 +11,7 @@ import (
 
 func TestCompareAndPolicy(t *testing.T) {
 	issued := machineUID("52:54:00:12:34:56")
+	issued.Slots[codec.SlotOSID] = machine.SlotHash("umenu", codec.SlotOSID, []byte("os-1"))
 	now := issued
 	now.Slots[codec.SlotNetwork] = machine.SlotHash("umenu", codec.SlotNetwork, []byte("52:54:00:ff:ff:ff"))
 	d := activation.CompareUIDs(issued, now)
@@ -77,5 +78,30 @@ func TestDefaultPolicyUnpluggedCable(t *testing.T) {
 	// from another of its model once the network slot changes.
 	if p.Matches(activation.CompareUIDs(machineUID("nic-1"), machineUID("nic-2"))) {
 		t.Error("network-only UIDs: another machine passed")
+	}
+}
+
+// TestToleranceAlwaysNeedsAMachineMatch: a policy that tolerates a change
+// but leaves MinMachineMatches at 0 still asks for one unchanged
+// per-machine component, so another machine of the same model (same
+// processor and version, another network adapter) does not pass.
+func TestToleranceAlwaysNeedsAMachineMatch(t *testing.T) {
+	here, other := machineUID("nic-1"), machineUID("nic-2")
+	for _, p := range []activation.MatchPolicy{
+		{MaxChanged: 1},
+		{Required: []codec.Component{codec.SlotVersion}, MaxChanged: 1},
+		{MaxChanged: 2, MinMachineMatches: 0},
+	} {
+		if p.Matches(activation.CompareUIDs(here, other)) {
+			t.Errorf("%+v: another machine of the same model passed", p)
+		}
+	}
+	// The same machine with a second per-machine component: its adapter
+	// may change.
+	here.Slots[codec.SlotOSID] = machine.SlotHash("umenu", codec.SlotOSID, []byte("os-1"))
+	moved := here
+	moved.Slots[codec.SlotNetwork] = other.Slots[codec.SlotNetwork]
+	if !(activation.MatchPolicy{MaxChanged: 1}).Matches(activation.CompareUIDs(here, moved)) {
+		t.Error("the same machine with a new adapter was refused")
 	}
 }

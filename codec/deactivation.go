@@ -42,6 +42,12 @@ const (
 	MaxDeactivationSymbols = MaxRequestSymbols
 )
 
+// ErrIsDeactivationCode is returned when a deactivation code is given
+// where an activation code was expected. Like ErrIsRequestCode it wraps
+// ErrMalformed: the text is not an activation code of any version, so
+// "unsupported version" (which tells the user to upgrade) would mislead.
+var ErrIsDeactivationCode = fmt.Errorf("%w: this is a deactivation code (for the vendor, to free a seat), not an activation code", ErrMalformed)
+
 func deactivationErr(detail string) *Error {
 	return &Error{Err: ErrMalformed, What: "deactivation code", Detail: detail}
 }

@@ -154,8 +154,14 @@ func UnmarshalPayload(raw []byte) (Payload, int, error) {
 	if len(raw) == 0 {
 		return p, 0, malformed(what, "empty")
 	}
-	if raw[0] == requestMarker {
+	// The other kinds of code are recognized before the version: their
+	// first bytes ('R', 'D') are no activation-code version, and a user
+	// who pasted one needs to hear which kind it is, not to upgrade.
+	switch raw[0] {
+	case requestMarker:
 		return p, 0, &Error{Err: ErrIsRequestCode, What: what, Detail: "it goes to the vendor, who issues an activation code from it"}
+	case deactivationMarker:
+		return p, 0, &Error{Err: ErrIsDeactivationCode, What: what, Detail: "it goes to the vendor, who frees the seat with it"}
 	}
 	if raw[0] != Version {
 		return p, 0, &Error{Err: ErrUnsupportedVersion, What: what,

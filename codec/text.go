@@ -249,6 +249,8 @@ type Candidate struct {
 	Text  string // the corrected code, canonical text form
 	Group int    // 1-based group that was corrected
 	Index int    // 1-based symbol index inside that group
+	Given byte   // the symbol at that place as given
+	Want  byte   // the symbol the correction puts there
 }
 
 // SingleSymbolCorrections returns, for a code whose only defect is one bad
@@ -289,7 +291,7 @@ func SingleSymbolCorrections(s string) []Candidate {
 			fixed.buf[i] = alphabet[v]
 			txt, err := CanonicalText(string(fixed.buf[:fixed.n]))
 			if err == nil {
-				out = append(out, Candidate{Text: txt, Group: g, Index: i - start + 1})
+				out = append(out, Candidate{Text: txt, Group: g, Index: i - start + 1, Given: sym.buf[i], Want: alphabet[v]})
 			}
 			break // exactly one value per position completes the group
 		}

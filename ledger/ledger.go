@@ -120,6 +120,9 @@ type Reader interface {
 	// Session returns a portal session by the SHA-256 of its token,
 	// expired or not, and whether there is one.
 	Session(hash []byte) (Session, bool, error)
+	// Overview returns the dashboard's figures (overview.go), in a few
+	// aggregate statements whatever the ledger's size.
+	Overview(q OverviewQuery) (Overview, error)
 }
 
 // Session is a signed-in person on the portal, as the ledger keeps it:

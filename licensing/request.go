@@ -35,6 +35,13 @@ type IssueRequest struct {
 	// the same transaction. It returns whether the two UIDs are one
 	// machine, and what changed, for people.
 	Tolerance Tolerance
+	// Fresh makes a machine that holds its seat get a new code dated
+	// today, even if its terms are unchanged (which would otherwise give
+	// it the same code again): the vendor's way out for a product stuck
+	// in ClockTampering after its clock once ran ahead, which only a code
+	// issued after every code it stored can move back (docs/product.md).
+	// The seat is kept; the old code is superseded.
+	Fresh bool
 }
 
 // Tolerance says whether a machine UID seen now is the machine an
@@ -70,6 +77,8 @@ type Target struct {
 	Name string
 	// Tolerance is the request's (see IssueRequest).
 	Tolerance Tolerance
+	// Fresh is the request's (see IssueRequest).
+	Fresh bool
 }
 
 // ReleaseLine returns the release line of a product version: its first
@@ -85,7 +94,7 @@ func ReleaseLine(version string) string {
 // Resolve parses an issue request. Parsing is done before any ledger work,
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
-	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance}
+	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance, Fresh: req.Fresh}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

@@ -63,7 +63,9 @@ func Decide(li Licence, cur *Activation, t Target, key codec.KeyID, keyErr error
 	want := Activation{Licence: li.Key, Product: li.Product, Machine: t.Machine.String(), Seats: 1,
 		KeyID: key, Issued: today, Expires: LeaseEnd(li.Expires, today, t.LeaseDays), Features: li.Bits}
 	if cur != nil {
-		if cur.SameTerms(want) {
+		// Fresh asks for today's issue day (see IssueRequest.Fresh); a
+		// code already issued today is as fresh as a new one.
+		if cur.SameTerms(want) && !(t.Fresh && cur.Issued < today) {
 			return Decision{Kind: Reissue, Activation: *cur}, nil
 		}
 		return Decision{Kind: Supersede, Activation: want, Replaces: *cur}, nil

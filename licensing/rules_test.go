@@ -32,6 +32,25 @@ func TestDecide(t *testing.T) {
 	if err != nil || d.Kind != Reissue || d.Activation.Serial != 7 {
 		t.Fatalf("same terms must re-issue the same activation: %+v %v", d, err)
 	}
+	// Fresh: the same terms get a new code dated today (the way out of a
+	// product's ClockTampering), keeping the seat; one issued today
+	// already is re-issued as it is.
+	fresh := target
+	fresh.Fresh = true
+	d, err = Decide(li, &cur, fresh, key, nil, today)
+	if err != nil || d.Kind != Supersede || d.Replaces.Serial != 7 || d.Activation.Issued != today || d.Activation.Expires != cur.Expires {
+		t.Fatalf("fresh must supersede with today's issue day: %+v %v", d, err)
+	}
+	full0 := li
+	full0.InUse = 2
+	if d, err = Decide(full0, &cur, fresh, key, nil, today); err != nil || d.Kind != Supersede {
+		t.Fatalf("fresh on a full licence, for a machine holding its seat: %+v %v", d, err)
+	}
+	curToday := cur
+	curToday.Issued = today
+	if d, err = Decide(li, &curToday, fresh, key, nil, today); err != nil || d.Kind != Reissue {
+		t.Fatalf("fresh, already issued today: %+v %v", d, err)
+	}
 	longer := li
 	longer.Expires = today + 400
 	d, err = Decide(longer, &cur, target, key, nil, today)

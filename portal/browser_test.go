@@ -29,7 +29,8 @@ import (
 var updateShots = flag.Bool("update-screenshots", false, "write the pages' screenshots into docs/portal/")
 
 // docShots are the screenshots docs/portal.md shows.
-var docShots = map[string]bool{"code": true, "seat-limit": true, "my-licence": true, "dashboard-licence": true}
+var docShots = map[string]bool{"code": true, "seat-limit": true, "my-licence": true, "dashboard-licence": true,
+	"dashboard": true, "dashboard-dark": true, "revoke-confirm": true, "my-licence-revoked": true}
 
 // vendorSite is a licence server with its pages on 127.0.0.1, over a
 // real ledger and real keys.
@@ -40,7 +41,10 @@ type vendorSite struct {
 	product string
 }
 
-func newSite(t *testing.T) *vendorSite {
+func newSite(t *testing.T) *vendorSite { t.Helper(); return newSiteWith(t, nil) }
+
+// newSiteWith is newSite with the pages' configuration changed by edit.
+func newSiteWith(t *testing.T, edit func(*portal.Config)) *vendorSite {
 	t.Helper()
 	ctx := context.Background()
 	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "ledger.db"), sqlite.Options{})
@@ -64,7 +68,11 @@ func newSite(t *testing.T) *vendorSite {
 	if err != nil {
 		t.Fatal(err)
 	}
-	pages, err := portal.New(portal.Config{Service: svc, Rate: 1000, Burst: 1000, SignInRate: 1000, SignInBurst: 1000})
+	cfg := portal.Config{Service: svc, Rate: 1000, Burst: 1000, SignInRate: 1000, SignInBurst: 1000}
+	if edit != nil {
+		edit(&cfg)
+	}
+	pages, err := portal.New(cfg)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -324,8 +332,19 @@ func TestDashboard(t *testing.T) {
 		t.Fatalf("licence page: %q", page)
 	}
 	shot(t, ctx, "dashboard-licence")
-	err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#reason"), "unpaid"), chromedp.Click(chromedp.CSS("#reason ~ button, form.inline button")), chromedp.WaitVisible(chromedp.CSS(".message")))
+	// Suspending asks first; the confirmation page says what it does.
+	err = chromedp.Do(ctx, chromedp.SendKeys(chromedp.CSS("#reason"), "unpaid"), chromedp.Click(chromedp.CSS("#suspend")),
+		chromedp.WaitVisible(chromedp.CSS("main[data-page=confirm] #confirm")))
 	if err != nil {
+		t.Fatal(err)
+	}
+	if got, _ := site.svc.Licence(context.Background(), li.Display); got.Status != licensing.Active {
+		t.Fatalf("suspended before it was confirmed: %s", got.Status)
+	}
+	if page := text(t, ctx, "#effects"); !strings.Contains(page, "1 machine(s) hold seats") {
+		t.Errorf("the confirmation does not say what it affects: %q", page)
+	}
+	if err := chromedp.Do(ctx, chromedp.Click(chromedp.CSS("#confirm")), chromedp.WaitVisible(chromedp.CSS(".message"))); err != nil {
 		t.Fatal(err)
 	}
 	if got, _ := site.svc.Licence(context.Background(), li.Display); got.Status != licensing.Suspended {

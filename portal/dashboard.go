@@ -2,6 +2,7 @@ package portal
 
 import (
 	"encoding/csv"
+	"fmt"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -59,12 +60,26 @@ type dashboard struct {
 	Expiring bool
 	Licences []licensing.Licence
 	CSV      string
+	// Overview is shown on the dashboard's first page (no search).
+	Overview *overview
 }
 
 // dashboard searches licences (by part of a key, a customer or a machine
 // UID), or lists those expiring within N days.
 func (p *Portal) dashboard(w http.ResponseWriter, r *http.Request) {
 	if _, ok := p.staff(w, r); !ok {
+		return
+	}
+	// The first page is the overview, not a list of every licence: its
+	// cost stays that of a few aggregate statements on a large ledger.
+	if q := r.URL.Query(); !q.Has("q") && !q.Has("expiring") {
+		o, err := p.overview.get(r.Context(), p.svc, p.cfg.Now())
+		if err != nil {
+			p.fail(w, r, "message", page{Title: "Vendor dashboard"}, err)
+			return
+		}
+		v := newOverview(o)
+		p.render(w, r, http.StatusOK, "dashboard", page{Title: "Vendor dashboard", Data: dashboard{Overview: &v}})
 		return
 	}
 	d, err := p.search(r)
@@ -135,6 +150,7 @@ var doneMessages = map[string]string{
 	"released":  "The machine was deactivated: its seat is free.",
 	"suspended": "The licence is suspended: its machines stop at their next validation.",
 	"resumed":   "The licence is active again.",
+	"revoked":   "The licence is revoked for good: its machines stop at their next validation, and no new code is issued for it.",
 	"changed":   "The licence was changed.",
 }
 
@@ -177,9 +193,14 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 	if reason == "" {
 		reason = "dashboard"
 	}
+	action := r.PostFormValue("action")
+	if statusChanges[action] != "" && r.PostFormValue("confirm") != "yes" {
+		p.confirmStatus(w, r, key, action, reason)
+		return
+	}
 	var err error
 	done := ""
-	switch r.PostFormValue("action") {
+	switch action {
 	case "release":
 		_, err = p.svc.Release(r.Context(), key, r.PostFormValue("machine"))
 		done = "released"
@@ -193,6 +214,9 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 	case "resume":
 		_, err = p.svc.Resume(r.Context(), key, reason)
 		done = "resumed"
+	case "revoke":
+		_, err = p.svc.Revoke(r.Context(), key, reason)
+		done = "revoked"
 	case "change":
 		var c signer.LicenceChange
 		if v := strings.TrimSpace(r.PostFormValue("plan")); v != "" {
@@ -237,4 +261,46 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/admin/licence?key="+url.QueryEscape(key)+"&done="+done, http.StatusSeeOther)
+}
+
+// statusChanges are the actions that change a licence's status, which the
+// dashboard asks to confirm first, with the button that confirms.
+var statusChanges = map[string]string{"suspend": "Suspend the licence", "resume": "Resume the licence", "revoke": "Revoke the licence for good"}
+
+type confirmation struct {
+	Key, Action, Reason, Question, Button string
+	Effects                               []string
+}
+
+// confirmStatus shows what a status change will do and asks to confirm
+// it: the page's form repeats the request with confirm=yes. Nothing
+// changes until then (and a cross-site POST is refused before either).
+func (p *Portal) confirmStatus(w http.ResponseWriter, r *http.Request, key, action, reason string) {
+	li, err := p.svc.Licence(r.Context(), key)
+	if err != nil {
+		p.fail(w, r, "message", page{Title: "Licence"}, err)
+		return
+	}
+	c := confirmation{Key: li.Display, Action: action, Reason: reason, Button: statusChanges[action]}
+	held := fmt.Sprintf("%d machine(s) hold seats", li.InUse)
+	who := li.Display
+	if li.Customer != "" {
+		who += " (" + li.Customer + ")"
+	}
+	switch action {
+	case "suspend":
+		c.Question = "Suspend licence " + who + "?"
+		c.Effects = []string{held + ": products that validate online stop at their next validation.",
+			"Codes already on machines keep working offline until they expire (leases bound that).",
+			"No new code is issued until the licence is resumed."}
+	case "resume":
+		c.Question = "Resume licence " + who + "?"
+		c.Effects = []string{"The licence becomes active: its machines validate again and new codes can be issued."}
+	case "revoke":
+		c.Question = "Revoke licence " + who + " for good?"
+		c.Effects = []string{held + ": products that validate online stop at their next validation.",
+			"Codes already on machines keep working offline until they expire (leases bound that).",
+			"This cannot be undone: a revoked licence is never resumed and no new code is issued for it."}
+	}
+	p.render(w, r, http.StatusOK, "confirm", page{Title: "Confirm: " + strings.ToLower(statusChanges[action]), Data: c})
 }

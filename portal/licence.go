@@ -12,6 +12,9 @@ type myLicence struct {
 	Licence      licensing.Licence
 	Machines     []machineRow
 	Used, Budget int
+	// ReadOnly: the licence is revoked. Its customer may still sign in
+	// and see its status, but nothing on the page changes state.
+	ReadOnly bool
 }
 
 type machineRow struct {
@@ -72,7 +75,7 @@ func (p *Portal) showMyLicence(w http.ResponseWriter, r *http.Request, status in
 		p.fail(w, r, "message", page{Title: "My licence"}, err)
 		return
 	}
-	d := myLicence{Licence: li}
+	d := myLicence{Licence: li, ReadOnly: li.Status == licensing.Revoked}
 	if d.Used, d.Budget, err = p.svc.ReleaseBudget(r.Context(), key); err != nil {
 		p.fail(w, r, "message", page{Title: "My licence"}, err)
 		return
@@ -100,7 +103,17 @@ func (p *Portal) myDeactivate(w http.ResponseWriter, r *http.Request) {
 		p.showMyLicence(w, r, http.StatusBadRequest, sess.Licence, "", "The form could not be read.")
 		return
 	}
-	var err error
+	// A revoked licence's session may look, not act: refused here, for
+	// every form, whatever the page showed.
+	li, err := p.svc.Licence(r.Context(), sess.Licence)
+	if err != nil {
+		p.fail(w, r, "message", page{Title: "My licence"}, err)
+		return
+	}
+	if li.Status == licensing.Revoked {
+		p.showMyLicence(w, r, http.StatusForbidden, sess.Licence, "", "This licence was revoked: nothing on it can be changed.")
+		return
+	}
 	if code := strings.Join(strings.Fields(r.PostFormValue("code")), ""); code != "" {
 		// A machine that is offline for good gave its code up and showed
 		// a deactivation code: the seat it names is freed.

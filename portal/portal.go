@@ -46,6 +46,8 @@ type Config struct {
 	Tolerance licensing.Tolerance
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
+	// Brand names the vendor on every page (default "Licensing").
+	Brand Brand
 }
 
 // Portal serves the pages. It is safe for concurrent use.
@@ -56,6 +58,9 @@ type Portal struct {
 	limits  *ratelimit.Limiter
 	signIns *ratelimit.Limiter
 	handler http.Handler
+	// logoType is the media type of cfg.Brand.Logo, "" for none.
+	logoType string
+	overview *overviewCache
 }
 
 // Session lifetimes.
@@ -78,8 +83,14 @@ func New(cfg Config) (*Portal, error) {
 	if cfg.SignInRate == 0 {
 		cfg.SignInRate, cfg.SignInBurst = 0.2, 5
 	}
+	brand, logoType, err := CheckBrand(cfg.Brand)
+	if err != nil {
+		return nil, err
+	}
+	cfg.Brand = brand
 	p := &Portal{cfg: cfg, svc: cfg.Service, pages: map[string]*template.Template{},
-		limits: ratelimit.New(cfg.Rate, cfg.Burst, cfg.Now), signIns: ratelimit.New(cfg.SignInRate, cfg.SignInBurst, cfg.Now)}
+		limits: ratelimit.New(cfg.Rate, cfg.Burst, cfg.Now), signIns: ratelimit.New(cfg.SignInRate, cfg.SignInBurst, cfg.Now),
+		logoType: logoType, overview: &overviewCache{}}
 	layout, err := template.New("layout.html").Funcs(funcs).ParseFS(templateFS, "templates/layout.html")
 	if err != nil {
 		return nil, err
@@ -102,6 +113,7 @@ func New(cfg Config) (*Portal, error) {
 	mux := http.NewServeMux()
 	static, _ := fs.Sub(staticFS, "static")
 	mux.Handle("GET /static/", http.StripPrefix("/static/", http.FileServerFS(static)))
+	mux.HandleFunc("GET /brand/logo", p.logo)
 	mux.HandleFunc("GET /{$}", p.home)
 	mux.HandleFunc("GET /activate", p.activateForm)
 	mux.HandleFunc("POST /activate", p.activate)
@@ -159,8 +171,25 @@ var funcs = template.FuncMap{
 		}
 		return t.UTC().Format("2006-01-02 15:04 UTC")
 	},
-	"join": strings.Join,
-	"add1": func(i int) int { return i + 1 },
+	"join":    strings.Join,
+	"grouped": grouped,
+	"add1":    func(i int) int { return i + 1 },
+}
+
+// grouped writes a hyphenated code, licence key or machine UID so that a
+// line breaks only at its hyphens, never inside a group: each group is
+// kept whole, and a break opportunity follows each hyphen.
+func grouped(s string) template.HTML {
+	var b strings.Builder
+	for i, g := range strings.Split(s, "-") {
+		if i > 0 {
+			b.WriteString("-<wbr>")
+		}
+		b.WriteString(`<span class="grp">`)
+		b.WriteString(template.HTMLEscapeString(g))
+		b.WriteString("</span>")
+	}
+	return template.HTML(b.String())
 }
 
 // page is what every template gets.
@@ -174,12 +203,14 @@ type page struct {
 	Staff    bool
 	Admin    bool
 	Customer bool
+	Brand    Brand
 	Data     any
 }
 
 func (p *Portal) render(w http.ResponseWriter, r *http.Request, status int, name string, pg page) {
 	t := p.pages[name]
 	pg.Name = name
+	pg.Brand = p.cfg.Brand
 	if sess, ok := session(r); ok {
 		pg.Staff, pg.Admin, pg.Customer = sess.Scope != "", sess.Scope == licensing.ScopeAdmin, sess.Licence != ""
 	}
@@ -272,7 +303,7 @@ func refusalWords(err error) (int, string) {
 // limited applies a limiter to the request's client address, and says so
 // in words when it is over.
 func (p *Portal) limited(w http.ResponseWriter, r *http.Request, l *ratelimit.Limiter) bool {
-	ok, d := l.Allow(ratelimit.ClientAddr(r, p.cfg.TrustedProxies).String())
+	ok, d := l.Allow(ratelimit.Key(ratelimit.ClientAddr(r, p.cfg.TrustedProxies)))
 	if ok {
 		return false
 	}
@@ -284,11 +315,17 @@ func (p *Portal) limited(w http.ResponseWriter, r *http.Request, l *ratelimit.Li
 }
 
 func (p *Portal) home(w http.ResponseWriter, r *http.Request) {
-	p.render(w, r, http.StatusOK, "home", page{Title: "Licensing"})
+	p.render(w, r, http.StatusOK, "home", page{Title: p.cfg.Brand.Name})
 }
 
-// form reads a posted form of at most 16 KiB.
+// form reads a posted form of at most 16 KiB. A larger declared length is
+// refused before the first read, so a client that asked for
+// "100 Continue" is answered instead of invited to send it.
 func form(w http.ResponseWriter, r *http.Request) bool {
-	r.Body = http.MaxBytesReader(w, r.Body, 16<<10)
+	const max = 16 << 10
+	if r.ContentLength > max {
+		return false
+	}
+	r.Body = http.MaxBytesReader(w, r.Body, max)
 	return r.ParseForm() == nil
 }

@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/ratelimit"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
 )
@@ -125,6 +126,14 @@ func (s *Server) readJSON(w http.ResponseWriter, r *http.Request, v any) bool {
 			writeProblem(w, r, newProblem(http.StatusUnsupportedMediaType, CodeUnsupportedType))
 			return false
 		}
+	}
+	if r.ContentLength > s.cfg.MaxBody {
+		// Refused on the declared length, before the first read: reading
+		// is what makes net/http send "100 Continue" to a client that
+		// asked (Expect: 100-continue), which would then send its whole
+		// body into a reset instead of seeing this answer.
+		writeProblem(w, r, newProblem(http.StatusRequestEntityTooLarge, CodeBodyTooLarge))
+		return false
 	}
 	body, err := io.ReadAll(http.MaxBytesReader(w, r.Body, s.cfg.MaxBody))
 	var tooBig *http.MaxBytesError
@@ -250,7 +259,7 @@ func unauthorized(why string) Problem {
 
 // limited applies the per-client and per-licence rate limits.
 func (s *Server) limited(w http.ResponseWriter, r *http.Request, key string) bool {
-	if ok, d := s.limits.Allow("ip/" + s.clientAddr(r).String()); !ok {
+	if ok, d := s.limits.Allow("ip/" + ratelimit.Key(s.clientAddr(r))); !ok {
 		retryAfter(w, r, d)
 		return true
 	}

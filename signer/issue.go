@@ -77,6 +77,12 @@ type recorded struct {
 // (the same serial, the same code, if the terms are unchanged) without
 // taking another seat; a retry after a lost answer is exactly that.
 func (s *Service) Issue(ctx context.Context, req licensing.IssueRequest) (Issued, error) {
+	is, err := s.issue(ctx, req)
+	s.refusals.note(s.now(), err)
+	return is, err
+}
+
+func (s *Service) issue(ctx context.Context, req licensing.IssueRequest) (Issued, error) {
 	t, err := licensing.Resolve(req)
 	if err != nil {
 		return Issued{}, err

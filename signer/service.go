@@ -28,6 +28,8 @@ type Service struct {
 	store ledger.Store
 	keys  Keys
 	now   func() time.Time
+	// refusals counts refused issue requests for the overview.
+	refusals *refusalCounter
 }
 
 // Options tune a Service.
@@ -42,7 +44,9 @@ func New(store ledger.Store, keys Keys, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	return &Service{store: store, keys: keys, now: func() time.Time { return opts.Now().UTC() }}
+	s := &Service{store: store, keys: keys, now: func() time.Time { return opts.Now().UTC() }}
+	s.refusals = newRefusalCounter(s.now())
+	return s
 }
 
 // Store returns the service's ledger.

@@ -311,6 +311,34 @@ func (b *builder) build() {
 	b.invalid("fullwidth digit lookalike", code[:5]+"１"+code[6:], "malformed")
 	b.invalid("more spaces than MaxTextLen", strings.Repeat(" ", codec.MaxTextLen+1), "malformed")
 	b.invalid("161 symbols", strings.Repeat("2", codec.MaxSymbols+1), "malformed")
+
+	b.otherKinds(bind, rawP)
+}
+
+// otherKinds adds the codes of other kinds pasted where an activation code
+// belongs (format.md section 7, step 4): a first byte of 'R' (0x52) or 'D'
+// (0x44) is malformed, naming the kind, never unsupported-version, even
+// when the rest has an activation code's layout and signature.
+func (b *builder) otherKinds(bind codec.Binding, rawP []byte) {
+	uid, err := codec.ParseMachineUID(bind.MachineUID)
+	if err != nil {
+		panic(err)
+	}
+	req, err := codec.RequestCode{Product: bind.Product, LicenceKey: bind.LicenceKey, MachineUID: uid, ProductVersion: "4.2.17"}.Text()
+	if err != nil {
+		panic(err)
+	}
+	b.invalid("a request code (first byte 0x52 'R') pasted as the activation code", req, "malformed")
+	deact, err := codec.DeactivationCode{Product: bind.Product, LicenceKey: bind.LicenceKey, MachineUID: uid, Serial: 4242, Day: issued + 30}.Text()
+	if err != nil {
+		panic(err)
+	}
+	b.invalid("a deactivation code (first byte 0x44 'D') pasted as the activation code", deact, "malformed")
+	for _, m := range []byte{'R', 'D'} {
+		p := append([]byte{m}, rawP[1:]...)
+		b.invalid(fmt.Sprintf("payload whose version byte is 0x%02x (%c), properly signed: malformed, not unsupported-version", m, m),
+			signRaw(b.active, bind, p), "malformed")
+	}
 }
 
 // buildPayload applies edit to a copy of p.
@@ -383,5 +411,6 @@ func Build() []NamedFile {
 		NamedFile{Name: "keyring_parse.json", File: kr, NumberOfTests: kr.NumberOfTests},
 		NamedFile{Name: "request_code_parse.json", File: rc, NumberOfTests: rc.NumberOfTests},
 		NamedFile{Name: "machine_uid_parse.json", File: uid, NumberOfTests: uid.NumberOfTests},
-		NamedFile{Name: "licence_key_normalize.json", File: lic, NumberOfTests: lic.NumberOfTests})
+		NamedFile{Name: "licence_key_normalize.json", File: lic, NumberOfTests: lic.NumberOfTests},
+		deactivationFile())
 }

@@ -83,7 +83,7 @@ func Marshal(f any) ([]byte, error) {
 
 // ParseFile is a vector file of one of the parse schemas
 // (keyring_parse_v1, request_code_parse_v1, machine_uid_parse_v1,
-// licence_key_normalize_v1): each test gives an input text and what
+// licence_key_normalize_v1, deactivation_code_parse_v1): each test gives an input text and what
 // parsing it must give, the output or the reason for refusing it. O is
 // the schema's output type.
 type ParseFile[O any] struct {
@@ -157,12 +157,12 @@ type LicenceKeyOutput struct {
 // ParseReasons maps every reason a parse vector may name to its
 // description. ParseReason names an error this way.
 var ParseReasons = map[string]string{
-	"malformed":               "not a well-formed text: bad character, wrong length, unknown line, non-canonical field",
-	"typo":                    "a check symbol fails (licence key, machine UID, or a group of a request code)",
+	"malformed":               "not a well-formed text: bad character, wrong length, unknown line, non-canonical field, or another kind of code",
+	"typo":                    "a check symbol fails: a group of a request or deactivation code, a licence key's, or a machine UID's (also inside a request or deactivation code)",
 	"unsupported-version":     "a format version this build does not read",
-	"checksum":                "a key or request-code checksum fails: damaged in copying",
+	"checksum":                "a key's, request code's or deactivation code's checksum fails: damaged in copying",
 	"invalid-key":             "key material is wrong: small-order, non-canonical or off-curve Ed25519 key, key ID not derived from the key",
-	"invalid-binding":         "a product ID that breaks the product-ID rules",
+	"invalid-binding":         "a product ID that breaks the product-ID rules of format.md section 4: a keyring's product line, a request or deactivation code's product field",
 	"hmac-secret-not-allowed": "a keyring holding an HMAC secret given to the parser for public keyrings",
 }
 

@@ -100,12 +100,13 @@ var schemaRunners = map[string]func(t *testing.T, name string){
 	"request_code_parse_v1":            runRequestCodes,
 	"machine_uid_parse_v1":             runMachineUIDs,
 	"licence_key_normalize_v1":         runLicenceKeys,
+	"deactivation_code_parse_v1":       runDeactivationCodes,
 	"actkit_delegation_verify_v1":      runDelegations,
 	"keyring_update_v1":                runUpdates,
 }
 
 func TestParseVectors(t *testing.T) {
-	for _, name := range []string{"keyring_parse.json", "request_code_parse.json", "machine_uid_parse.json", "licence_key_normalize.json",
+	for _, name := range []string{"keyring_parse.json", "request_code_parse.json", "machine_uid_parse.json", "licence_key_normalize.json", "deactivation_code_parse.json",
 		"delegation_verify.json", "keyring_update.json"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
@@ -228,6 +229,15 @@ func runRequestCodes(t *testing.T, name string) {
 			return parseOutcome[RequestCodeOutput]{
 				out: RequestCodeOutput{Product: r.Product, LicenceKey: r.LicenceKey, MachineUID: r.MachineUID.String(), ProductVersion: r.ProductVersion},
 				err: err}
+		})
+}
+
+func runDeactivationCodes(t *testing.T, name string) {
+	runParse(t, name, "deactivation_code_parse_v1", "DeactivationCodeParse",
+		[]string{"malformed", "typo", "unsupported-version", "checksum", "invalid-binding"},
+		func(_ ParseGroup[DeactivationCodeOutput], in string) parseOutcome[DeactivationCodeOutput] {
+			d, err := codec.ParseDeactivationCode(in)
+			return parseOutcome[DeactivationCodeOutput]{out: deactivationOutput(d), err: err}
 		})
 }
 

@@ -86,12 +86,24 @@ type Error struct {
 	// has exactly one correction that verifies. It is never accepted on the
 	// user's behalf: show it and let them confirm.
 	Suggestion string
+	// Fix locates the one symbol Suggestion changes, so that it can be
+	// read out ("group 4, symbol 10"): a 114-symbol code is hard to
+	// compare by eye. Zero without a Suggestion.
+	Fix Fix
 	// KeyID is the code's key ID, when it could be read.
 	KeyID codec.KeyID
 	// Day is the expiry day (ErrExpired) or issue day (ErrNotYetValid).
 	Day codec.Day
 	// Err is the underlying codec error, if any.
 	Err error
+}
+
+// Fix is the place and symbols of a single-symbol correction.
+type Fix struct {
+	Group  int  // 1-based group of the code
+	Symbol int  // 1-based symbol inside that group
+	Given  byte // the symbol as given
+	Want   byte // the symbol that makes the code verify
 }
 
 func (e *Error) Error() string {

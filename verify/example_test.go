@@ -72,10 +72,12 @@ func ExampleKeyring_Verify_typo() {
 	if errors.As(err, &e) && errors.Is(err, verify.ErrTypo) {
 		fmt.Printf("group %d of %d has a typo\n", e.Groups[0], e.NumGroups)
 		fmt.Println("did you mean:", e.Suggestion)
+		fmt.Printf("group %d, symbol %d: %c, not %c\n", e.Fix.Group, e.Fix.Symbol, e.Fix.Want, e.Fix.Given)
 	}
 	// Output:
 	// group 11 of 11 has a typo
 	// did you mean: f2bsm6qbYWA-7ydhzWwPe4x-o3uLyUnkPCg-Gef5BUoRoN8-bjZPiT12yQt-5rEQZzaJT44-X3rbh3wPBNw-EpPVW81wRgG-GyC8kn4Bs2C-ujLWuZ2MDZT-11gkF
+	// group 11, symbol 4: k, not x
 }
 
 func ExampleReasonCode() {

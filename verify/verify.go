@@ -65,25 +65,26 @@ func (k *Keyring) verifyWith(code, certText string, b Binding, now time.Time) (T
 		return t, nil
 	}
 	if verr.Reason == ErrTypo && len(verr.Groups) == 1 {
-		verr.Suggestion = k.suggest(code, certText, &nb, now)
+		verr.Suggestion, verr.Fix = k.suggest(code, certText, &nb, now)
 	}
 	return Terms{}, verr
 }
 
 // suggest returns the one single-symbol correction whose signature
-// verifies, or "" when there is none or more than one.
-func (k *Keyring) suggest(code, certText string, nb *codec.NormalizedBinding, now time.Time) string {
-	found := ""
+// verifies, and where it changes the code, or "" when there is none or
+// more than one.
+func (k *Keyring) suggest(code, certText string, nb *codec.NormalizedBinding, now time.Time) (string, Fix) {
+	found, fix := "", Fix{}
 	for _, c := range codec.SingleSymbolCorrections(code) {
 		_, err := k.verify(c.Text, certText, nb, now)
 		if err == nil || err.Reason == ErrExpired || err.Reason == ErrNotYetValid {
 			if found != "" {
-				return ""
+				return "", Fix{}
 			}
-			found = c.Text
+			found, fix = c.Text, Fix{Group: c.Group, Symbol: c.Index, Given: c.Given, Want: c.Want}
 		}
 	}
-	return found
+	return found, fix
 }
 
 func (k *Keyring) verify(code, certText string, nb *codec.NormalizedBinding, now time.Time) (Terms, *Error) {

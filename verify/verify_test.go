@@ -105,12 +105,17 @@ func TestSuggestionForSingleTypo(t *testing.T) {
 	if !strings.Contains(err.Error(), "group 3 of 11 has a typo") || !strings.Contains(err.Error(), "did you mean") {
 		t.Fatalf("message: %v", err)
 	}
+	// The place of the one changed symbol: group 3 starts at offset 24
+	// (groups of 11 symbols and a hyphen), so offset 30 is its 7th.
+	if want := (verify.Fix{Group: 3, Symbol: 7, Given: bad[30], Want: code[30]}); ve.Fix != want {
+		t.Fatalf("fix %+v, want %+v", ve.Fix, want)
+	}
 	// The same typo with the wrong machine: no correction verifies.
 	other := testBinding
 	other.MachineUID = "ZZZZZ"
 	_, err = kr.Verify(string(bad), other, testNow)
-	if !errors.As(err, &ve) || ve.Suggestion != "" {
-		t.Fatalf("suggested a code that does not verify: %v", err)
+	if !errors.As(err, &ve) || ve.Suggestion != "" || ve.Fix != (verify.Fix{}) {
+		t.Fatalf("suggested a code that does not verify: %v (%+v)", err, ve.Fix)
 	}
 }
 

@@ -193,7 +193,7 @@ func issueBatch(c *cli.Context, e *env, def licensing.IssueRequest) error {
 		}
 		return err
 	}
-	out := c.String("output")
+	out := outputPath(c)
 	var jr *jsonRows
 	switch {
 	case out != "":

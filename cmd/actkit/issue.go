@@ -40,8 +40,9 @@ lease column is empty or missing; --release and --key apply to every row;
 			&cli.IntFlag{Name: "lease", Usage: "make the code expire this many days after today (or at the licence's expiry if sooner)"},
 			&cli.StringFlag{Name: "release", Usage: "the product release line the code is for (4.2), when there is no request code to say it"},
 			&cli.StringFlag{Name: "key", Usage: "sign with this key ID instead of the one the release trusts"},
+			&cli.BoolFlag{Name: "fresh", Usage: "for a machine holding its seat: a new code dated today even if nothing changed (a product stuck on 'clock tampering suspected' after its clock ran ahead accepts only such a code)"},
 			&cli.StringFlag{Name: "batch", Usage: "CSV file of requests: columns licence,machine or request (and optional lease); --lease, --release and --key apply to every row"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default stdout; with --json, the rows as JSON)"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --batch: write results to this CSV file (default and -: stdout; with --json, the rows as JSON)"},
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -56,8 +57,12 @@ lease column is empty or missing; --release and --key apply to every row;
 			// What every code asks for: the batch's rows too.
 			def := licensing.IssueRequest{LeaseDays: c.Int("lease"), Release: c.String("release"), Key: c.String("key")}
 			if c.String("batch") != "" {
+				if c.Bool("fresh") {
+					return usageError("--fresh is for one machine: give --licence and --machine, or --request")
+				}
 				return issueBatch(c, e, def)
 			}
+			def.Fresh = c.Bool("fresh")
 			if c.String("output") != "" {
 				return usageError("-o is for the results of --batch; a single code goes to stdout")
 			}
@@ -93,7 +98,7 @@ func issuedOut(c *cli.Context, e *env, is signer.Issued) error {
 }
 
 func releaseCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "release",
 		Usage: "free a machine's seat on a licence",
 		Description: `The released serial is recorded. The code on that machine keeps working
@@ -110,8 +115,8 @@ Examples:
    actkit release --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --machine 19DSX-5JRR5-00000-0000E --yes
    actkit release --code DEACTIVATION-CODE --yes`,
 		Flags: []cli.Flag{
-			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
-			&cli.StringFlag{Name: "machine"},
+			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "the licence key the seat is on"},
+			&cli.StringFlag{Name: "machine", Usage: "the machine UID whose seat is freed"},
 			&cli.StringFlag{Name: "code", Usage: "the deactivation code a product showed (instead of --licence and --machine)"},
 			yesFlag, dryRunFlag,
 			jsonFlag,
@@ -149,7 +154,7 @@ Examples:
 			fmt.Fprintf(e.stdout, "released serial %d\n", serial)
 			return nil
 		},
-	}
+	})
 }
 
 // releaseCode frees the seat a deactivation code gives up
@@ -216,7 +221,7 @@ a terminal; --yes for scripts, --dry-run to see what it would do.
 Example:
    actkit transfer --licence UMENU-7KQ2X-M4RTA-9VWCE-H3NPM --from 19DSX-5JRR5-00000-0000E --to 18J8C-GJRR5-00000-0000R --yes`,
 		Flags: append([]cli.Flag{
-			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}},
+			&cli.StringFlag{Name: "licence", Aliases: []string{"license"}, Usage: "the licence key whose seat moves"},
 			&cli.StringFlag{Name: "from", Usage: "machine UID giving up its seat"},
 			&cli.StringFlag{Name: "to", Usage: "machine UID receiving it"},
 			yesFlag, dryRunFlag,

@@ -300,7 +300,7 @@ Examples:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
 			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout (-: stdout)"},
 			&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -326,7 +326,7 @@ Examples:
 				fmt.Fprintln(e.stderr, "actkit: warning: this keyring contains HMAC secrets: anyone who holds it can mint activation codes")
 			}
 			text := fmt.Sprintf("# actkit keyring for %s, exported %s\n", kr.Product, e.now().UTC().Format(time.DateOnly)) + kr.String()
-			out := c.String("output")
+			out := outputPath(c)
 			if out == "" {
 				if _, err := io.WriteString(e.stdout, text); err != nil {
 					return err
@@ -543,7 +543,7 @@ func keystoreError(err error) error {
 		if strings.Contains(err.Error(), "recipients") {
 			return refused(err, "give the identity file with --identity or ACTKIT_IDENTITY")
 		}
-		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file")
+		return refused(err, "set ACTKIT_PASSPHRASE or --passphrase-file: an identity (--identity, ACTKIT_IDENTITY) opens only a keystore encrypted to age recipients")
 	case errors.Is(err, home.ErrKeystoreRollback):
 		return refused(err,
 			"if you restored the keystore from a backup on purpose, 'actkit keys reconcile' revokes again the keys the ledger recorded as revoked and accepts it",

@@ -126,7 +126,7 @@ Example:
 }
 
 func ledgerBackupCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:        "backup",
 		Usage:       "write a consistent copy of the ledger while issuing goes on",
 		ArgsUsage:   "FILE",
@@ -146,11 +146,11 @@ func ledgerBackupCommand(e *env) *cli.Command {
 			fmt.Fprintf(e.stderr, "backed up to %s\n", path)
 			return nil
 		},
-	}
+	})
 }
 
 func ledgerCopyCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "copy",
 		Usage: "copy the whole ledger to another one (a file to PostgreSQL, or back)",
 		Description: `Copies every licence, activation and audit entry of the ledger (--ledger, or
@@ -188,15 +188,15 @@ Examples:
 				res.Rows["licences"], res.Rows["activations"], res.Entries, h.LedgerLocation(), shown, res.Root)
 			return nil
 		},
-	}
+	})
 }
 
 func ledgerAuditCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:        "audit",
 		Usage:       "print audit entries",
 		Description: "Example:\n   actkit ledger audit --since 100 --json",
-		Flags:       []cli.Flag{&cli.Int64Flag{Name: "since", Usage: "entries after this sequence number"}, &cli.IntFlag{Name: "limit", Value: 100}, jsonFlag},
+		Flags:       []cli.Flag{&cli.Int64Flag{Name: "since", Usage: "entries after this sequence number"}, &cli.IntFlag{Name: "limit", Value: 100, Usage: "at most this many entries"}, jsonFlag},
 		Action: func(c *cli.Context) error {
 			svc, err := openService(c, e, nil)
 			if err != nil {
@@ -217,5 +217,5 @@ func ledgerAuditCommand(e *env) *cli.Command {
 			}
 			return nil
 		},
-	}
+	})
 }

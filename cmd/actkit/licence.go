@@ -50,7 +50,7 @@ func parseExpiry(s string) (codec.Day, error) {
 }
 
 func licenceChange(e *env, name, usage string, flags []cli.Flag, apply func(c *cli.Context, svc *signer.Service, key string) (licensing.Licence, error)) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:        name,
 		Usage:       usage,
 		ArgsUsage:   "KEY",
@@ -75,7 +75,7 @@ func licenceChange(e *env, name, usage string, flags []cli.Flag, apply func(c *c
 			}
 			return licenceOut(c, e, li)
 		},
-	}
+	})
 }
 
 func licenceCommand(e *env) *cli.Command {
@@ -116,7 +116,7 @@ func licenceCommand(e *env) *cli.Command {
 }
 
 func licenceNewCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "new",
 		Usage: "create a licence and print its key",
 		Description: `Prints the new licence key on stdout (details on stderr, or all with --json).
@@ -175,11 +175,11 @@ Examples:
 			fmt.Fprintf(e.stderr, "licence for %s: %d seats, expires %s, features %s\n", li.Product, li.Seats, li.Expires, strings.Join(li.Features, ","))
 			return nil
 		},
-	}
+	})
 }
 
 func licenceRevokeCommand(e *env, reason cli.Flag) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:      "revoke",
 		Usage:     "end a licence for good",
 		ArgsUsage: "KEY",
@@ -228,7 +228,7 @@ Example:
 			}
 			return licenceOut(c, e, li)
 		},
-	}
+	})
 }
 
 // untilText says how long a code keeps working offline.

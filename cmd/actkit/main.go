@@ -32,6 +32,9 @@ type env struct {
 	home *home.Home
 	// args is the command line as typed, for hints that quote it back.
 	args []string
+	// service is set by commands that run unattended (serve): they
+	// never prompt, even on a terminal.
+	service bool
 }
 
 // Test seams, set only by the tests' main (main_test.go), never from the

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"io"
 	"regexp"
 
@@ -51,6 +52,13 @@ func TestScripts(t *testing.T) {
 			env.Setenv("ACTKIT_TEST_SCRYPT_WORK_FACTOR", "10")
 			env.Setenv("ACTKIT_HOME", env.WorkDir+"/home")
 			return nil
+		},
+		// [root]: the test runs as root (mknod needs it).
+		Condition: func(cond string) (bool, error) {
+			if cond == "root" {
+				return os.Geteuid() == 0, nil
+			}
+			return false, fmt.Errorf("unknown condition %q", cond)
 		},
 		Cmds: map[string]func(ts *testscript.TestScript, neg bool, args []string){
 			// envfile NAME FILE sets NAME to FILE's content, trimmed: a

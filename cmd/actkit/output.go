@@ -22,3 +22,12 @@ func oneArg(c *cli.Context, name string) (string, error) {
 	}
 	return c.Args().First(), nil
 }
+
+// outputPath is the file -o names; "" (no -o) and "-" both mean standard
+// output, so that "-o -" never makes a file called "-".
+func outputPath(c *cli.Context) string {
+	if out := c.String("output"); out != "-" {
+		return out
+	}
+	return ""
+}

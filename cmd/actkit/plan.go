@@ -13,7 +13,7 @@ import (
 
 func planCommand(e *env) *cli.Command {
 	product := &cli.StringFlag{Name: "product", Usage: "product ID"}
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "plan",
 		Usage: "licence types: what a licence of each type grants",
 		Subcommands: []*cli.Command{
@@ -114,7 +114,7 @@ Example:
 				},
 			},
 		},
-	}
+	})
 }
 
 func planOut(c *cli.Context, e *env, pls []licensing.Plan) error {
@@ -150,7 +150,7 @@ func printPlans(w io.Writer, pls []licensing.Plan) {
 // licenceChangeCommand changes a licence's plan, seats, features or
 // customer in one audited step.
 func licenceChangeCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:      "change",
 		Usage:     "change a licence's plan, seats, features or customer",
 		ArgsUsage: "KEY",
@@ -204,5 +204,5 @@ Example:
 			}
 			return licenceOut(c, e, li)
 		},
-	}
+	})
 }

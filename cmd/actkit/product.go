@@ -9,7 +9,7 @@ import (
 )
 
 func productCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "product",
 		Usage: "add and list products",
 		Subcommands: []*cli.Command{
@@ -79,5 +79,5 @@ Example:
 				},
 			},
 		},
-	}
+	})
 }

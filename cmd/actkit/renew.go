@@ -88,7 +88,7 @@ Examples:
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "expires", Usage: "YYYY-MM-DD or never"},
 			&cli.BoolFlag{Name: "reissue", Usage: "also give every machine holding a seat a new code"},
-			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --reissue: write the codes to this CSV file"},
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "with --reissue: write the codes to this CSV file (-: stdout)"},
 			jsonFlag,
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -127,7 +127,7 @@ Examples:
 				li, codes, err = svc.ExtendReissue(c.Context, key, d)
 				return err
 			}
-			out := c.String("output")
+			out := outputPath(c)
 			switch {
 			case out != "":
 				// The temporary file is made first, so an unwritable path

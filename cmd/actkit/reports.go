@@ -51,7 +51,7 @@ func filterFrom(c *cli.Context) (signer.LicenceFilter, error) {
 }
 
 func licenceListCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "list",
 		Usage: "list licences, filtered",
 		Description: `Filters combine: every one given must match. STATUS shows "expired" for an
@@ -89,7 +89,7 @@ Examples:
 			}
 			return tw.Flush()
 		},
-	}
+	})
 }
 
 func orDash(s string) string {
@@ -117,7 +117,7 @@ func licencesCSV(w io.Writer, list []licensing.Licence, today codec.Day) error {
 }
 
 func licenceReportCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "report",
 		Usage: "seats sold, in use and free, by product and by customer",
 		Description: `Counts the licences that match the filters (those of 'licence list'):
@@ -191,5 +191,5 @@ Examples:
 			fmt.Fprintf(tw, "TOTAL\t%d\t%d\t%d\t%d\n", t.Licences, t.Seats, t.InUse, t.Free)
 			return tw.Flush()
 		},
-	}
+	})
 }

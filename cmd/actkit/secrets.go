@@ -35,11 +35,20 @@ func openStore(c *cli.Context, e *env) (*keygen.Store, error) {
 
 // unlockFromFlags is how the keystore is opened: --identity, or a
 // passphrase asked for only if the keystore needs one.
+//
+// An identity is the caller saying how the keystore is protected: if it is
+// a passphrase keystore instead, that is an error naming its protection
+// (keygen.ErrWrongProtection), never a prompt or a "no passphrase given".
+// A passphrase given as well (--passphrase-file, ACTKIT_PASSPHRASE) is
+// still used.
 func unlockFromFlags(c *cli.Context, e *env) (keygen.Unlock, error) {
 	var u keygen.Unlock
 	var err error
 	if u.Identities, err = identities(c); err != nil {
 		return u, err
+	}
+	if len(u.Identities) > 0 && c.String("passphrase-file") == "" && os.Getenv("ACTKIT_PASSPHRASE") == "" {
+		return u, nil
 	}
 	// Asked once per run: a command that reads the keystore before it
 	// changes it (to show what a revocation affects) opens it twice.
@@ -104,6 +113,10 @@ func secret(c *cli.Context, e *env, fileFlag, envVar, prompt string, confirm boo
 // prompted asks for a passphrase on the terminal (see openTerminal),
 // without echo; with confirm it asks twice.
 func prompted(e *env, prompt string, confirm bool) (string, error) {
+	if e.service {
+		return "", refused(errors.New("no passphrase given, and a service never prompts"),
+			"give --passphrase-file or ACTKIT_PASSPHRASE")
+	}
 	t, err := openTerminal()
 	if err != nil {
 		return "", refused(errors.New("no passphrase given and no terminal to ask on"),
@@ -173,4 +186,22 @@ func protectionFromFlags(c *cli.Context, e *env, fileFlag, envVar string) (keyge
 // recipients, keyrings): a wrong path must not make us read a disk image.
 func readSmallFile(path string) ([]byte, error) {
 	return boundedfile.ReadFile(path, 1<<20)
+}
+
+// withKeystoreFlags gives cmd, and each of its subcommands, the shared
+// secret flags (keystoreFlags) if it has none yet: every command that opens
+// the actkit home may unlock the keystore, and a script passes the same
+// --passphrase-file or --identity to each of them.
+func withKeystoreFlags(cmd *cli.Command) *cli.Command {
+	has := false
+	for _, f := range cmd.Flags {
+		has = has || f.Names()[0] == "passphrase-file"
+	}
+	if !has && (cmd.Action != nil || len(cmd.Subcommands) == 0) {
+		cmd.Flags = append(cmd.Flags, keystoreFlags()...)
+	}
+	for _, sub := range cmd.Subcommands {
+		withKeystoreFlags(sub)
+	}
+	return cmd
 }

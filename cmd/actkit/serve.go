@@ -13,6 +13,7 @@ import (
 
 	"github.com/actkit/actkit/activation"
 	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/internal/boundedfile"
 	"github.com/actkit/actkit/keygen"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
@@ -48,12 +49,15 @@ Examples:
 			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
 			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
+			&cli.StringFlag{Name: "vendor-name", Usage: "the vendor's name on the web pages (default \"Licensing\")"},
+			&cli.StringFlag{Name: "vendor-logo", Usage: "a PNG, JPEG or SVG file (at most 256 KiB) shown beside the vendor's name on the web pages", TakesFile: true},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.NArg() > 0 {
 				return usageError("serve takes flags only")
 			}
+			e.service = true
 			if c.String("identity") == "" && c.String("passphrase-file") == "" && os.Getenv("ACTKIT_PASSPHRASE") == "" {
 				return usageError("serve unlocks the keystore at start: give --identity, --passphrase-file or ACTKIT_PASSPHRASE (a service never prompts)")
 			}
@@ -107,8 +111,14 @@ Examples:
 				Now:            e.now,
 			}
 			if c.Bool("pages") {
+				brand := portal.Brand{Name: c.String("vendor-name")}
+				if path := c.String("vendor-logo"); path != "" {
+					if brand.Logo, err = boundedfile.ReadFile(path, portal.MaxLogoSize); err != nil {
+						return refused(fmt.Errorf("reading --vendor-logo: %w", err), "give a PNG, JPEG or SVG file of at most 256 KiB")
+					}
+				}
 				pages, err := portal.New(portal.Config{Service: svc, Log: log, Secure: c.Bool("secure-cookies") || c.String("tls-cert") != "",
-					Tolerance: tolerance, Now: e.now, TrustedProxies: proxies})
+					Tolerance: tolerance, Now: e.now, TrustedProxies: proxies, Brand: brand})
 				if err != nil {
 					return refused(err)
 				}

@@ -10,7 +10,7 @@ import (
 )
 
 func tokenCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:  "token",
 		Usage: "make, list and revoke API tokens for the admin API",
 		Subcommands: []*cli.Command{
@@ -93,5 +93,5 @@ Example:
 				},
 			},
 		},
-	}
+	})
 }

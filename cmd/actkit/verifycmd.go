@@ -18,7 +18,16 @@ type verifyResult struct {
 	Groups     []int        `json:"groups,omitempty"`
 	Position   int          `json:"position,omitempty"`
 	Suggestion string       `json:"suggestion,omitempty"`
+	Fix        *fixFields   `json:"fix,omitempty"`
 	Terms      *termsFields `json:"terms,omitempty"`
+}
+
+// fixFields locate a suggestion's one changed symbol.
+type fixFields struct {
+	Group  int    `json:"group"`
+	Symbol int    `json:"symbol"`
+	Given  string `json:"given"`
+	Want   string `json:"want"`
 }
 
 type termsFields struct {
@@ -80,6 +89,9 @@ Example:
 					var ve *verify.Error
 					if errors.As(verr, &ve) {
 						res.Groups, res.Position, res.Suggestion = ve.Groups, ve.Pos, ve.Suggestion
+						if ve.Suggestion != "" {
+							res.Fix = &fixFields{Group: ve.Fix.Group, Symbol: ve.Fix.Symbol, Given: string(ve.Fix.Given), Want: string(ve.Fix.Want)}
+						}
 					}
 				} else {
 					res.Terms = termsOf(terms)
@@ -130,6 +142,12 @@ func loadKeyring(path string) (*verify.Keyring, error) {
 }
 
 func typoHint(err error) []string {
+	switch {
+	case errors.Is(err, codec.ErrIsRequestCode):
+		return []string{"a request code is what a product sends to the vendor: issue an activation code from it with 'actkit issue --request CODE'"}
+	case errors.Is(err, codec.ErrIsDeactivationCode):
+		return []string{"a deactivation code frees a seat: give it to 'actkit release --code CODE'"}
+	}
 	if errors.Is(err, codec.ErrTypo) {
 		return []string{"compare the named group with the code you were given, symbol by symbol"}
 	}
@@ -139,12 +157,18 @@ func typoHint(err error) []string {
 	return nil
 }
 
+// fixPlace names where a suggested correction differs from the code as
+// given, to be read out over the phone: "group 4, symbol 10: N, not M".
+func fixPlace(f verify.Fix) string {
+	return fmt.Sprintf("group %d, symbol %d: %c, not %c", f.Group, f.Symbol, f.Want, f.Given)
+}
+
 func verifyHints(err error) []string {
 	var ve *verify.Error
 	errors.As(err, &ve)
 	switch {
 	case ve != nil && ve.Suggestion != "":
-		return []string{"a single symbol was probably mistyped; if the suggestion matches what you were given, use it"}
+		return []string{fixPlace(ve.Fix), "a single symbol was probably mistyped; if the suggestion matches what you were given, use it"}
 	case errors.Is(err, verify.ErrWrongMachine):
 		return []string{"request a code for this machine: 'actkit request ...' prints its request code"}
 	case errors.Is(err, verify.ErrNotYetValid):

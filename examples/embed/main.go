@@ -14,7 +14,7 @@ import (
 // The keyring exported with 'actkit keys export --product umenu'.
 const keyring = `actkit-keyring v1
 product umenu
-key ed25519:b7a2:2nBeEMDjAzFa9Ev2pxwejYrgCRmSLx96SbA24uhdMMTUkwV56i
+key ed25519:b7fd:g2gB9Tirt9KwKzKmrQppYncNEja1akgHDpodTHYS8qrhWSC8E
 `
 
 func main() {

@@ -145,13 +145,15 @@ func run(args []string, stdout, stderr io.Writer) int {
 		fmt.Fprintln(stdout, code)
 		return 0
 	case args[0] == "activate" && len(args) == 2:
-		// A typo's error names its group and carries the one correction
-		// that verifies (verify.Error.Suggestion): the user confirms it.
+		// A typo's error names its group and already carries the one
+		// correction that verifies ("did you mean ...?"); the product adds
+		// where it differs (verify.Error.Fix), to be read out over the
+		// phone, and the user confirms it.
 		st, err := c.ActivateCode(c.LicenceKey, args[1])
 		if err != nil {
 			fmt.Fprintf(stdout, "not activated: %v\n", err)
 			if ve := (*verify.Error)(nil); errors.As(err, &ve) && ve.Suggestion != "" {
-				fmt.Fprintf(stdout, "did you mean %s?\n", ve.Suggestion)
+				fmt.Fprintf(stdout, "group %d, symbol %d: %c, not %c\n", ve.Fix.Group, ve.Fix.Symbol, ve.Fix.Want, ve.Fix.Given)
 			}
 			return 1
 		}

@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -102,6 +103,15 @@ func TestProductLifecycle(t *testing.T) {
 	expect(out, code, 1, "code is for another machine")
 
 	good := sign(req.MachineUID)
+	// One symbol mistyped: the correction is offered once, with its place.
+	typo := []byte(good)
+	typo[3] = map[bool]byte{true: 'b', false: 'a'}[typo[3] == 'a']
+	out, code = product("2026-12-01T09:00:00Z", "activate", string(typo))
+	expect(out, code, 1, "did you mean "+good+"?")
+	if n := strings.Count(out, good); n != 1 {
+		t.Fatalf("the suggestion is shown %d times:\n%s", n, out)
+	}
+	expect(out, code, 1, fmt.Sprintf("group 1, symbol 4: %c, not %c", good[3], typo[3]))
 	out, code = product("2026-12-01T09:00:00Z", "activate", good)
 	expect(out, code, 0, "activated (never expires")
 	out, code = product("2026-12-02T09:00:00Z")

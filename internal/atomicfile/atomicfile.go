@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 )
 
 // File is the part of *os.File that a write uses.
@@ -52,7 +53,21 @@ var ErrExists = errors.New("file already exists")
 // Write replaces path with what write produces. perm applies to the new
 // file (0600 for secrets). On any error the target is untouched and the
 // temporary file removed.
+//
+// Only an absent target or a regular file is replaced. A character device
+// or FIFO (/dev/null, a terminal, a named pipe) and the links that name an
+// open stream (/dev/stdout, /dev/fd/N) are written in place, as a shell's
+// redirection would: renaming over /dev/null would turn it into a regular
+// file for the whole machine. A symbolic link to a regular file is refused
+// (ErrSymlink), as is anything else (ErrNotRegular).
 func Write(fsys FS, path string, perm os.FileMode, write func(io.Writer) error) error {
+	h, err := classify(path)
+	if err != nil {
+		return err
+	}
+	if h == inPlace {
+		return writeInPlace(path, write)
+	}
 	return replace(fsys, path, perm, write, false)
 }
 
@@ -69,9 +84,13 @@ func replace(fsys FS, path string, perm os.FileMode, write func(io.Writer) error
 	if dir == "" {
 		dir = "."
 	}
-	f, err := fsys.CreateTemp(dir, "."+base+".tmp-*")
+	removeStale(dir, base, time.Now())
+	f, err := fsys.CreateTemp(dir, tempPrefix(base)+"*")
 	if err != nil {
 		return fmt.Errorf("creating temporary file: %w", err)
+	}
+	if fd, ok := f.(interface{ Fd() uintptr }); ok {
+		lock(fd.Fd()) // marks the file live for removeStale until it is closed
 	}
 	tmp := f.Name()
 	closed := false

@@ -11,6 +11,7 @@ import (
 	"crypto/rand"
 	"database/sql"
 	"encoding/hex"
+	"fmt"
 	"net/url"
 	"os"
 	"testing"
@@ -58,7 +59,7 @@ func Create(base string) (string, func() error, error) {
 	var b [6]byte
 	rand.Read(b[:])
 	name := "actkit_test_" + hex.EncodeToString(b[:])
-	u, err := url.Parse(base)
+	loc, err := WithDatabase(base, name)
 	if err != nil {
 		return "", nil, err
 	}
@@ -75,8 +76,34 @@ func Create(base string) (string, func() error, error) {
 		_, err := admin.Exec("DROP DATABASE " + name + " WITH (FORCE)")
 		return err
 	}
-	u.Path = "/" + name
-	return u.String(), drop, nil
+	return loc, drop, nil
+}
+
+// WithDatabase returns the server URL base naming database name instead,
+// its user, password and parameters (if any) kept. URLs are built with
+// net/url, never by editing the text: a base with no "?" is as valid as
+// one with parameters.
+func WithDatabase(base, name string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	u.Path, u.RawPath = "/"+name, ""
+	return u.String(), nil
+}
+
+// WithPassword returns base with password set for its user (which must
+// be named), for tests that check a password never leaks.
+func WithPassword(base, password string) (string, error) {
+	u, err := url.Parse(base)
+	if err != nil {
+		return "", err
+	}
+	if u.User == nil || u.User.Username() == "" {
+		return "", fmt.Errorf("%s names no user to give a password", Env)
+	}
+	u.User = url.UserPassword(u.User.Username(), password)
+	return u.String(), nil
 }
 
 // Exec runs statements on the database at loc directly, as someone with

@@ -68,3 +68,17 @@ func splitComma(s string) []string {
 	}
 	return out
 }
+
+// Key is the rate-limit key of a client address: an IPv4 address itself,
+// an IPv6 address's /64. A single IPv6 host is routinely given a whole /64
+// (SLAAC, privacy addresses) and can pick a fresh address for every
+// request from it, so keying on the full address would give one client
+// 2^64 buckets.
+func Key(a netip.Addr) string {
+	a = a.Unmap()
+	if a.Is6() {
+		p, _ := a.WithZone("").Prefix(64)
+		return p.String()
+	}
+	return a.String()
+}

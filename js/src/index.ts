@@ -15,3 +15,4 @@ export { VerifyError, ParseError, REASONS, UPDATE_REASONS, type Reason, type Par
 export { normalizeLicenceKey } from "./licencekey.js";
 export { parseMachineUID, normalizeMachineUID, type MachineUID } from "./uid.js";
 export { parseRequestCode, type RequestCode } from "./request.js";
+export { parseDeactivationCode, type DeactivationCode } from "./deactivation.js";

@@ -3,7 +3,7 @@
  * digits, then 20 Crockford base32 symbols whose last is the GF(32) check
  * symbol of the other 19. "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM".
  */
-import { CROCKFORD, crockfordValue, isSeparator } from "./chars.js";
+import { CROCKFORD, crockfordValue, isSeparator, utf8Length } from "./chars.js";
 import { gf32Check } from "./check.js";
 import { ParseError } from "./errors.js";
 
@@ -22,7 +22,8 @@ const MAX_INPUT = 256;
  */
 export function normalizeLicenceKey(text: string): string {
   const what = "licence key";
-  if (text.length > MAX_INPUT) throw new ParseError("malformed", what, "too long");
+  // The cap counts UTF-8 bytes (format.md section 4), as Go does.
+  if (text.length > MAX_INPUT || utf8Length(text) > MAX_INPUT) throw new ParseError("malformed", what, "too long");
   const out: number[] = [];
   for (let i = 0; i < text.length; i++) {
     let c = text.charCodeAt(i);

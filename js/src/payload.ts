@@ -32,6 +32,7 @@ export function dayString(d: number): string {
 
 export const VERSION = 1;
 const REQUEST_MARKER = 0x52; // 'R': a request code's first byte
+const DEACTIVATION_MARKER = 0x44; // 'D': a deactivation code's first byte
 const MIN_PAYLOAD = 9;
 export const ED25519_SIG = 64;
 export const HMAC_TAG = 16;
@@ -70,14 +71,19 @@ function be(b: Uint8Array, from: number, to: number): bigint {
 }
 
 /**
- * Splits raw code bytes into payload and signature. Rejects a request code,
- * any version but 1 (before anything else is read), and every
- * non-canonical field. Nothing in the result is authenticated yet.
+ * Splits raw code bytes into payload and signature. Rejects a request or
+ * deactivation code (malformed, naming the kind), any version but 1
+ * (before anything else is read), and every non-canonical field. Nothing in the result is authenticated yet.
  */
 export function decodeCode(raw: Uint8Array): Code {
   if (raw.length === 0) throw malformed("empty");
   if (raw[0] === REQUEST_MARKER) {
     throw malformed("this is a request code (for the vendor), not an activation code");
+  }
+  // Before the version: 'D' is no activation-code version, and the user
+  // needs to hear which kind of code this is, not to upgrade.
+  if (raw[0] === DEACTIVATION_MARKER) {
+    throw malformed("this is a deactivation code (for the vendor, to free a seat), not an activation code");
   }
   if (raw[0] !== VERSION) {
     throw new ParseError("unsupported-version", "activation code", `version ${raw[0]}; this build reads version ${VERSION}, a newer version may read it`);

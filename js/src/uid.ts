@@ -3,7 +3,7 @@
  * version symbol, six 15-bit slots of three symbols each, and a GF(32)
  * check symbol. "18J8D-22RR5-50W00-0000C".
  */
-import { CROCKFORD, crockfordValue, isSeparator } from "./chars.js";
+import { CROCKFORD, crockfordValue, isSeparator, utf8Length } from "./chars.js";
 import { gf32Check } from "./check.js";
 import { ParseError } from "./errors.js";
 
@@ -26,7 +26,8 @@ export interface MachineUID {
 /** The 20 symbol values of a machine UID as typed, checked as parseMachineUID checks them. */
 function uidSymbols(text: string): Uint8Array {
   const what = "machine UID";
-  if (text.length > MAX_INPUT) throw new ParseError("malformed", what, "too long to be a machine UID");
+  // The cap counts UTF-8 bytes (format.md section 4), as Go does.
+  if (text.length > MAX_INPUT || utf8Length(text) > MAX_INPUT) throw new ParseError("malformed", what, "too long to be a machine UID");
   const sym = new Uint8Array(SYMBOLS);
   let n = 0;
   for (let i = 0; i < text.length; i++) {

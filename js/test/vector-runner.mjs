@@ -12,6 +12,7 @@ import {
   normalizeLicenceKey,
   normalizeMachineUID,
   parseMachineUID,
+  parseDeactivationCode,
   parseRequestCode,
   ParseError,
   REASONS,
@@ -326,6 +327,13 @@ function makeRunners(keyrings, allowFlags) {
       (r) => ({ product: r.product, licenceKey: r.licenceKey, machineUid: r.machineUID.text, productVersion: r.productVersion }),
       allowFlags,
     ),
+    deactivation_code_parse_v1: parseRunner(
+      "DeactivationCodeParse",
+      ["malformed", "typo", "unsupported-version", "checksum", "invalid-binding"],
+      (input) => parseDeactivationCode(input),
+      (d) => ({ product: d.product, licenceKey: d.licenceKey, machineUid: d.machineUID.text, serial: d.serial, day: d.day }),
+      allowFlags,
+    ),
     machine_uid_parse_v1: parseRunner(
       "MachineUIDParse",
       ["malformed", "typo", "unsupported-version"],
@@ -355,6 +363,7 @@ const fileSchemas = {
   request_code_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
   machine_uid_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
   licence_key_normalize_v1: { ...fileSchema, testGroups: "parseGroups" },
+  deactivation_code_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
 };
 
 /**

@@ -76,6 +76,7 @@ func Run(t *testing.T, b Backend) {
 		{"ProductsAndLicenceChanges", testProductsAndLicenceChanges},
 		{"StandingAndPlan", testStandingAndPlan},
 		{"Sessions", testSessions},
+		{"Overview", testOverview},
 		{"TamperingIsNamed", testTamperingIsNamed},
 		{"StateEditsAreNamed", testStateEditsAreNamed},
 		{"CheckpointCatchesTruncation", testCheckpointCatchesTruncation},

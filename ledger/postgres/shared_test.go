@@ -249,13 +249,17 @@ func TestMigrationsOnceAcrossInstances(t *testing.T) {
 func TestPasswordNeverInErrors(t *testing.T) {
 	base := pgtest.ServerURL(t)
 	const pw = "pw-s3cret-9f2c"
-	withPassword := strings.Replace(base, "postgres@", "postgres:"+pw+"@", 1)
-	if !strings.Contains(withPassword, pw) {
-		t.Fatalf("test URL %s has no user to put a password on", postgres.Redact(base))
+	withPassword, err := pgtest.WithPassword(base, pw)
+	if err != nil {
+		t.Fatal(err)
+	}
+	noSuchDB, err := pgtest.WithDatabase(withPassword, "actkit_no_such_db")
+	if err != nil {
+		t.Fatal(err)
 	}
 	for _, c := range []struct{ name, url string }{
 		{"refused", "postgres://actkit:" + pw + "@127.0.0.1:1/ledger?sslmode=disable&connect_timeout=2"},
-		{"no such database", strings.Replace(withPassword, "/postgres?", "/actkit_no_such_db?", 1)},
+		{"no such database", noSuchDB},
 		{"does not parse", "postgres://actkit:" + pw + "@127.0.0.1:notaport/ledger"},
 		{"password parameter", "postgres://127.0.0.1:1/ledger?sslmode=disable&connect_timeout=2&password=" + pw},
 	} {
