@@ -404,7 +404,11 @@ func Build() []NamedFile {
 	rc := buildRequestCodes()
 	uid := buildMachineUIDs()
 	lic := buildLicenceKeys()
+	dv := buildDelegations()
+	ku := buildUpdates()
 	return append(out,
+		NamedFile{Name: "delegation_verify.json", File: dv, NumberOfTests: dv.NumberOfTests},
+		NamedFile{Name: "keyring_update.json", File: ku, NumberOfTests: ku.NumberOfTests},
 		NamedFile{Name: "keyring_parse.json", File: kr, NumberOfTests: kr.NumberOfTests},
 		NamedFile{Name: "request_code_parse.json", File: rc, NumberOfTests: rc.NumberOfTests},
 		NamedFile{Name: "machine_uid_parse.json", File: uid, NumberOfTests: uid.NumberOfTests},

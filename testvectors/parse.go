@@ -551,6 +551,8 @@ func buildKeyrings() ParseFile[KeyringOutput] {
 	pub.valid("64 entries: one key and 63 revoked IDs", manyText, keyringOut(Product, []codec.Key{k1}, many...))
 	pub.invalid("65 entries: one key and 64 revoked IDs", manyText+"revoked 01ff\n", "malformed")
 	pub.invalid("65 entries: the 65th is a key", manyText+"key "+k2s+"\n", "malformed")
+	pub.invalid("65 entries: the 65th is a key of another product: the count is checked when the line is read, the product after the last line",
+		manyText+"key "+other.String()+"\n", "malformed")
 	pad := hdr + "key " + k1s + "\n#"
 	pub.valid("exactly 64 KiB", pad+strings.Repeat("x", codec.MaxKeyringText-len(pad)), keyringOut(Product, []codec.Key{k1}))
 	pub.invalid("64 KiB and one byte", pad+strings.Repeat("x", codec.MaxKeyringText+1-len(pad)), "malformed")
@@ -560,7 +562,7 @@ func buildKeyrings() ParseFile[KeyringOutput] {
 	pub.invalid("empty", "", "malformed")
 	pub.invalid("only comments and blank lines", "# nothing\n\n  \n", "malformed")
 	pub.invalid("byte-order mark before the header", "\ufeff"+hdr+"key "+k1s+"\n", "malformed")
-	pub.invalid("header v2", "actkit-keyring v2\nproduct umenu\n", "unsupported-version")
+	pub.invalid("header v3", "actkit-keyring v3\nproduct umenu\n", "unsupported-version")
 	pub.invalid("header v1.1", "actkit-keyring v1.1\nproduct umenu\n", "unsupported-version")
 	pub.invalid("header without version", "actkit-keyring\nproduct umenu\n", "malformed")
 	pub.invalid("header in upper case", "ACTKIT-KEYRING v1\nproduct umenu\n", "malformed")
@@ -574,6 +576,11 @@ func buildKeyrings() ParseFile[KeyringOutput] {
 	pub.invalid("product ID starting with a hyphen", "actkit-keyring v1\nproduct -umenu\n", "invalid-binding")
 	pub.invalid("product ID of 65 characters", "actkit-keyring v1\nproduct "+strings.Repeat("p", 65)+"\n", "invalid-binding")
 	pub.invalid("empty product line", "actkit-keyring v1\nproduct\n", "invalid-binding")
+	pub.invalid("product keyword followed only by white space: trimmed to a bare keyword, an empty product ID",
+		"actkit-keyring v1\nproduct \t \n", "invalid-binding")
+	pub.invalid("product and its ID split by a tab: no space, so the whole line is the keyword", "actkit-keyring v1\nproduct\tumenu\n", "malformed")
+	pub.invalid("a second product line whose ID is also invalid: the second line is refused before its value is read", hdr+"product UMENU\n", "malformed")
+	pub.invalid("a key line ending in U+FEFF, which is not white space", hdr+"key "+k1s+"\ufeff\n", "malformed")
 	pub.invalid("unknown entry", hdr+"keys "+k1s+"\n", "malformed")
 	pub.invalid("keyword in upper case", hdr+"KEY "+k1s+"\n", "malformed")
 	pub.invalid("tab after the keyword", hdr+"key\t"+k1s+"\n", "malformed")
@@ -602,11 +609,21 @@ func buildKeyrings() ParseFile[KeyringOutput] {
 	pub.invalid("a key of another product", hdr+"key "+other.String()+"\n", "invalid-key")
 	pub.invalid("key of another product, then a damaged key: the damaged line is reported first",
 		hdr+"key "+other.String()+"\nkey "+string(damaged)+"\n", "checksum")
+	pub.invalid("65 entries: the 65th is a damaged key: the line's own error comes before the count",
+		manyText+"key "+string(damaged)+"\n", "checksum")
 	// IDs.
 	pub.invalid("the same key twice", hdr+"key "+k1s+"\nkey "+k1s+"\n", "malformed")
 	pub.invalid("a key also listed as revoked", hdr+"key "+k1s+"\nrevoked "+k1.ID.String()+"\n", "malformed")
 	pub.invalid("revoked before the key with the same ID", hdr+"revoked "+k1.ID.String()+"\nkey "+k1s+"\n", "malformed")
 	pub.invalid("a revoked ID twice", hdr+"revoked "+gone+"\nrevoked "+gone+"\n", "malformed")
+	pub.invalid("a revoked ID twice, then a key of another product: every key is checked before any revoked ID",
+		hdr+"revoked "+gone+"\nrevoked "+gone+"\nkey "+other.String()+"\n", "invalid-key")
+	pub.invalid("the same key twice, then a key of another product: keys in order, derivation then duplicate for each",
+		hdr+"key "+k1s+"\nkey "+k1s+"\nkey "+other.String()+"\n", "malformed")
+	pub.invalid("a key of another product, then the same key twice",
+		hdr+"key "+other.String()+"\nkey "+k1s+"\nkey "+k1s+"\n", "invalid-key")
+	pub.valid("a revoked ID with another product's tag: revoked IDs are not tied to the product",
+		hdr+"revoked "+fmt.Sprintf("%02x01", codec.ProductTag(OtherProduct))+"\n", keyringOut(Product, nil, fmt.Sprintf("%02x01", codec.ProductTag(OtherProduct))))
 	pub.invalid("revoked ID in upper case", hdr+"revoked B7A2\n", "malformed")
 	pub.invalid("revoked ID of five digits", hdr+"revoked b7a20\n", "malformed")
 	pub.invalid("revoked ID not hex", hdr+"revoked b7g2\n", "malformed")

@@ -37,7 +37,10 @@ type Test struct {
 	// Suggestion is, for a typo, the correction the verifier must offer
 	// ("" when it must offer none).
 	Suggestion string `json:"suggestion,omitempty"`
-	Terms      *Terms `json:"terms,omitempty"`
+	// Certificate is the delegation certificate that came with the code
+	// (delegation vectors only; "" for none).
+	Certificate string `json:"certificate,omitempty"`
+	Terms       *Terms `json:"terms,omitempty"`
 }
 
 // Terms are the expected terms of a valid test.

@@ -101,10 +101,13 @@ var schemaRunners = map[string]func(t *testing.T, name string){
 	"machine_uid_parse_v1":             runMachineUIDs,
 	"licence_key_normalize_v1":         runLicenceKeys,
 	"deactivation_code_parse_v1":       runDeactivationCodes,
+	"actkit_delegation_verify_v1":      runDelegations,
+	"keyring_update_v1":                runUpdates,
 }
 
 func TestParseVectors(t *testing.T) {
-	for _, name := range []string{"keyring_parse.json", "request_code_parse.json", "machine_uid_parse.json", "licence_key_normalize.json", "deactivation_code_parse.json"} {
+	for _, name := range []string{"keyring_parse.json", "request_code_parse.json", "machine_uid_parse.json", "licence_key_normalize.json", "deactivation_code_parse.json",
+		"delegation_verify.json", "keyring_update.json"} {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
 			var head struct {
@@ -321,37 +324,7 @@ func TestVectors(t *testing.T) {
 				}
 				for _, tc := range g.Tests {
 					ran++
-					now, err := time.Parse(time.RFC3339, tc.Now)
-					if err != nil {
-						t.Fatalf("tc %d: now: %v", tc.TcID, err)
-					}
-					terms, err := kr.Verify(tc.Code, verify.Binding{Product: tc.Product, LicenceKey: tc.LicenceKey, MachineUID: tc.MachineUID}, now)
-					switch tc.Result {
-					case "valid":
-						if err != nil {
-							t.Errorf("tc %d (%s): want valid, got %v", tc.TcID, tc.Comment, err)
-							continue
-						}
-						checkTerms(t, tc, terms)
-					case "invalid":
-						want, ok := reasonErr[tc.Reason]
-						if !ok {
-							t.Fatalf("tc %d: unknown reason %q", tc.TcID, tc.Reason)
-						}
-						seenReasons[tc.Reason] = true
-						if !errors.Is(err, want) {
-							t.Errorf("tc %d (%s): want %s, got %v", tc.TcID, tc.Comment, tc.Reason, err)
-						}
-						if verify.ReasonCode(err) != tc.Reason {
-							t.Errorf("tc %d: ReasonCode %q, want %q", tc.TcID, verify.ReasonCode(err), tc.Reason)
-						}
-						var ve *verify.Error
-						if errors.As(err, &ve) && ve.Suggestion != tc.Suggestion {
-							t.Errorf("tc %d (%s): suggestion %q, want %q", tc.TcID, tc.Comment, ve.Suggestion, tc.Suggestion)
-						}
-					default:
-						t.Fatalf("tc %d: unknown result %q", tc.TcID, tc.Result)
-					}
+					runVerifyCase(t, kr, tc, reasonErr, seenReasons)
 				}
 			}
 			if ran != f.NumberOfTests {
@@ -363,6 +336,45 @@ func TestVectors(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// runVerifyCase verifies one code (with its certificate, if the test has
+// one) and checks the result, reason and suggestion; seen collects the
+// reasons covered.
+func runVerifyCase(t *testing.T, kr *verify.Keyring, tc Test, reasons map[string]error, seen map[string]bool) {
+	t.Helper()
+	now, err := time.Parse(time.RFC3339, tc.Now)
+	if err != nil {
+		t.Fatalf("tc %d: now: %v", tc.TcID, err)
+	}
+	b := verify.Binding{Product: tc.Product, LicenceKey: tc.LicenceKey, MachineUID: tc.MachineUID}
+	terms, err := kr.VerifyDelegated(tc.Code, tc.Certificate, b, now)
+	switch tc.Result {
+	case "valid":
+		if err != nil {
+			t.Errorf("tc %d (%s): want valid, got %v", tc.TcID, tc.Comment, err)
+			return
+		}
+		checkTerms(t, tc, terms)
+	case "invalid":
+		want, ok := reasons[tc.Reason]
+		if !ok {
+			t.Fatalf("tc %d: unknown reason %q", tc.TcID, tc.Reason)
+		}
+		seen[tc.Reason] = true
+		if !errors.Is(err, want) {
+			t.Errorf("tc %d (%s): want %s, got %v", tc.TcID, tc.Comment, tc.Reason, err)
+		}
+		if verify.ReasonCode(err) != tc.Reason {
+			t.Errorf("tc %d: ReasonCode %q, want %q", tc.TcID, verify.ReasonCode(err), tc.Reason)
+		}
+		var ve *verify.Error
+		if errors.As(err, &ve) && ve.Suggestion != tc.Suggestion {
+			t.Errorf("tc %d (%s): suggestion %q, want %q", tc.TcID, tc.Comment, ve.Suggestion, tc.Suggestion)
+		}
+	default:
+		t.Fatalf("tc %d: unknown result %q", tc.TcID, tc.Result)
 	}
 }
 

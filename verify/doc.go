@@ -5,7 +5,9 @@
 // the current time and the machine's UID.
 //
 // Build a Keyring once from the keyring text the vendor exported,
-// then call Verify for each code. A Keyring is
+// then call Verify for each code; a code that came with its delegation
+// certificate (an online answer) goes to VerifyDelegated, and a keyring
+// update to Keyring.Update, which returns the new Keyring. A Keyring is
 // immutable and safe for concurrent use.
 //
 // Every failure is an error that wraps one of the sentinel errors below;

@@ -88,3 +88,25 @@ export function decodeBase58(s: string): Uint8Array | null {
   }
   return decodeValues(vals);
 }
+
+/** Encodes bytes as base58 (each leading zero byte a leading "1"). Quadratic; used only for short values (signatures). */
+export function encodeBase58(b: Uint8Array): string {
+  let zeros = 0;
+  while (zeros < b.length && b[zeros] === 0) zeros++;
+  const digits: number[] = [];
+  for (let i = zeros; i < b.length; i++) {
+    let carry = b[i]!;
+    for (let j = 0; j < digits.length; j++) {
+      carry += digits[j]! << 8;
+      digits[j] = carry % 58;
+      carry = Math.floor(carry / 58);
+    }
+    while (carry > 0) {
+      digits.push(carry % 58);
+      carry = Math.floor(carry / 58);
+    }
+  }
+  let s = "1".repeat(zeros);
+  for (let i = digits.length - 1; i >= 0; i--) s += ALPHABET[digits[i]!];
+  return s;
+}

@@ -15,9 +15,15 @@ export type Reason =
   | "wrong-machine"
   | "bad-signature"
   | "not-yet-valid"
-  | "expired";
+  | "expired"
+  | "outside-delegation"
+  | "revoked-delegation"
+  | "invalid-delegation"
+  | "insufficient-signatures"
+  | "rolled-back"
+  | "update-expired";
 
-/** Every reason, in the order verification checks them. */
+/** Every reason of verify and verifyDelegated, in the order verification checks them. */
 export const REASONS: readonly Reason[] = Object.freeze([
   "invalid-binding",
   "wrong-product",
@@ -25,14 +31,20 @@ export const REASONS: readonly Reason[] = Object.freeze([
   "typo",
   "unsupported-version",
   "revoked-key",
+  "revoked-delegation",
+  "invalid-delegation",
   "unknown-key",
   "algorithm-mismatch",
   "wrong-licence",
   "wrong-machine",
   "bad-signature",
+  "outside-delegation",
   "not-yet-valid",
   "expired",
 ] as const);
+
+/** The reasons a keyring update (Keyring.update) or a version 2 keyring is refused with, besides parse failures and "wrong-product". */
+export const UPDATE_REASONS: readonly Reason[] = Object.freeze(["rolled-back", "update-expired", "insufficient-signatures", "invalid-delegation", "revoked-delegation"] as const);
 
 /** Why a text (keyring, key, machine UID, request code) could not be parsed. */
 export type ParseReason =
@@ -134,6 +146,12 @@ const texts: Record<Reason | ParseReason, string> = {
   "bad-signature": "signature does not verify",
   "not-yet-valid": "code is not valid yet: the clock is behind its issue date",
   expired: "code has expired",
+  "outside-delegation": "code is outside its key's delegation",
+  "revoked-delegation": "signed under a revoked delegation",
+  "invalid-delegation": "delegation certificate is not valid for this keyring",
+  "insufficient-signatures": "keyring is not signed by enough roots",
+  "rolled-back": "keyring update is older than the keyring it would replace",
+  "update-expired": "keyring update has expired",
   checksum: "checksum mismatch",
   "invalid-key": "invalid key",
   "hmac-secret-not-allowed": "keyring holds an HMAC secret; use parseKeyringWithHMACSecrets in a closed deployment",

@@ -4,8 +4,10 @@
  * payload but the key ID is trusted before the signature verifies.
  */
 import { licenceTag, machineTag, message, messageInPlace, normalizeBinding, type Binding, type NormalizedBinding } from "./binding.js";
+import { certificateFor, fits, parseCertificate } from "./certificate.js";
 import { ParseError, VerifyError, type Reason } from "./errors.js";
-import { hex4, type Algorithm, type KeyringState, type PinnedKey } from "./keyring.js";
+import { hex4, type Algorithm } from "./key.js";
+import type { KeyringState, PinnedKey } from "./keyring.js";
 import { NO_EXPIRY, dayStart, dayString, decodeCode, type Code, type Payload } from "./payload.js";
 import { parseCodeText, singleSymbolCorrections } from "./text.js";
 
@@ -36,7 +38,7 @@ export function hasFeature(terms: Terms, n: number): boolean {
 }
 
 /** @internal The body of Keyring.verify. */
-export function verifyWith(k: KeyringState, code: string, binding: Binding, now: Date): Promise<Terms> {
+export function verifyWith(k: KeyringState, code: string, binding: Binding, now: Date, certText: string): Promise<Terms> {
   // Not an async function: the common path costs one promise beyond the
   // signature check's. Every throw still becomes a rejection.
   let nb: NormalizedBinding | undefined;
@@ -59,16 +61,22 @@ export function verifyWith(k: KeyringState, code: string, binding: Binding, now:
       buf = parseCodeText(code, head);
     } catch (e) {
       if (!(e instanceof ParseError)) throw e;
-      const refused = refuseText(k, code, nb, nowMs, e);
+      const refused = refuseText(k, code, nb, nowMs, e, certText);
       return nb.notActkit ? refused.catch((e2) => refuseLegacy(nb!, e2)) : refused;
     }
     const r = prepare(k, buf.subarray(head), nb, buf);
-    if (r instanceof VerifyError) throw r;
     const bound = nb;
-    const p = r.key.check(r.code.sig, r.msg).then((ok) => {
-      const t = settle(k, r, bound, nowMs, ok);
-      return t instanceof Promise ? t.then(unwrap) : unwrap(t);
-    });
+    let p: Promise<Terms>;
+    if (r instanceof VerifyError) {
+      // A key the keyring lacks may be one the supplied certificate delegates.
+      if (certText === "") throw r;
+      p = check(k, buf.subarray(head), bound, nowMs, certText, buf).then(unwrap);
+    } else {
+      p = r.key.check(r.code.sig, r.msg).then((ok) => {
+        const t = settle(k, r, bound, nowMs, ok);
+        return t instanceof Promise ? t.then(unwrap) : unwrap(t);
+      });
+    }
     return nb.notActkit ? p.catch((e) => refuseLegacy(nb!, e)) : p;
   } catch (e) {
     return Promise.reject(nb?.notActkit ? legacyRefusal(nb, e) : e);
@@ -96,15 +104,15 @@ function unwrap(r: Terms | VerifyError): Terms {
 }
 
 /** The refusal of a code whose text does not parse, with the suggestion search for a single typo. */
-async function refuseText(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, e: ParseError): Promise<never> {
-  const suggestion = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs) : "";
+async function refuseText(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, e: ParseError, certText: string): Promise<never> {
+  const suggestion = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs, certText) : "";
   throw VerifyError.from(e, e.reason as Reason, suggestion);
 }
 
 /** The one single-symbol correction whose signature verifies, or "" when there is none or more than one. */
-async function suggest(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number): Promise<string> {
+async function suggest(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, certText: string): Promise<string> {
   const cands = singleSymbolCorrections(code);
-  const results = await Promise.all(cands.map((c) => check(k, c.raw, nb, nowMs)));
+  const results = await Promise.all(cands.map((c) => check(k, c.raw, nb, nowMs, certText)));
   const ok = cands.filter((_, i) => {
     const r = results[i]!;
     return !(r instanceof VerifyError) || r.reason === "expired" || r.reason === "not-yet-valid";
@@ -120,19 +128,54 @@ interface Prepared {
   readonly msg: Uint8Array;
 }
 
-/** Checks raw code bytes; returns the terms or the refusal. */
-async function check(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, nowMs: number): Promise<Terms | VerifyError> {
-  const r = prepare(k, raw, nb);
+/** Checks raw code bytes, with the certificate supplied if any; returns the terms or the refusal. */
+async function check(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, nowMs: number, certText: string, buf?: Uint8Array): Promise<Terms | VerifyError> {
+  const r = await prepareWithCert(k, raw, nb, certText, buf);
   if (r instanceof VerifyError) return r;
   return settle(k, r, nb, nowMs, await r.key.check(r.code.sig, r.msg));
 }
 
 /**
+ * prepare, then steps 6 and 7 of docs/format.md section 7 for a code that
+ * came with a certificate: a revoked key the certificate delegates is a
+ * revoked delegation; a key the keyring lacks is looked for in the
+ * certificate, checked against the roots once per certificate text.
+ */
+async function prepareWithCert(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, certText: string, buf?: Uint8Array): Promise<Prepared | VerifyError> {
+  const r = prepare(k, raw, nb, buf);
+  if (!(r instanceof VerifyError) || certText === "") return r;
+  const keyId = r.keyId ?? "";
+  if (r.reason === "revoked-key") {
+    try {
+      const p = certificateFor(await parseCertificate(certText), k.product);
+      if (p !== undefined && hex4(p.keyId) === keyId) {
+        return new VerifyError("revoked-delegation", `delegated key ${keyId} was revoked by the vendor; ask for a new code`, { keyId });
+      }
+    } catch (e) {
+      if (!(e instanceof ParseError)) throw e;
+    }
+    return r;
+  }
+  if (r.reason !== "unknown-key") return r;
+  let key: PinnedKey;
+  try {
+    key = await k.supplied(certText);
+  } catch (e) {
+    if (e instanceof VerifyError) return new VerifyError(e.reason, "", { keyId }, e.message);
+    throw e;
+  }
+  if (key.hex !== keyId) {
+    return new VerifyError("invalid-delegation", `the certificate delegates key ${key.hex}, but the code is signed by ${keyId}`, { keyId });
+  }
+  return prepare(k, raw, nb, buf, key);
+}
+
+/**
  * Steps 4 to 8 of docs/format.md section 7: the payload and the key, before
  * the signature. buf, if given, holds raw after room for the message's head
- * (see messageInPlace).
+ * (see messageInPlace). extra is a delegated key from a supplied certificate.
  */
-function prepare(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, buf?: Uint8Array): Prepared | VerifyError {
+function prepare(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, buf?: Uint8Array, extra?: PinnedKey): Prepared | VerifyError {
   let c: Code;
   try {
     c = decodeCode(raw);
@@ -141,7 +184,7 @@ function prepare(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, buf?: 
     return VerifyError.from(e, e.reason as Reason);
   }
   const id = c.payload.keyId;
-  const key = k.keys.get(id);
+  const key = k.keys.get(id) ?? (extra?.id === id ? extra : undefined);
   if (id >> 8 !== k.productTag) {
     const keyId = hex4(id);
     return new VerifyError("wrong-product", `key ${keyId} does not belong to product "${k.product}"`, { keyId });
@@ -165,11 +208,17 @@ function prepare(k: KeyringState, raw: Uint8Array, nb: NormalizedBinding, buf?: 
   return { code: c, key, msg: buf === undefined ? message(nb, c.payloadBytes) : messageInPlace(nb, buf, n) };
 }
 
-/** Steps 9 to 11, given the signature check's result: the terms or the refusal. */
+/** Steps 9 to 12, given the signature check's result: the terms or the refusal. */
 function settle(k: KeyringState, r: Prepared, nb: NormalizedBinding, nowMs: number, ok: boolean): Terms | VerifyError | Promise<VerifyError> {
   const p = r.code.payload;
   const keyId = r.key.hex;
   if (!ok) return explainBadSignature(p, nb, keyId);
+  if (r.key.cert !== undefined) {
+    // Authenticated now: the delegation's limits are judged by the code's
+    // own issue day and terms, whatever the clock says.
+    const why = fits(r.key.cert, p);
+    if (why !== "") return new VerifyError("outside-delegation", `delegation ${r.key.cert.serial}: ${why}`, { keyId });
+  }
   if (nowMs < dayStart(p.issued) - CLOCK_SKEW_MS) {
     const day = dayString(p.issued);
     return new VerifyError("not-yet-valid", `issued ${day}; check the system clock`, { keyId, day });

@@ -28,8 +28,15 @@ const fileSchema = { algorithm: "string", schema: "string", numberOfTests: "int"
 const groupSchema = { type: "string", keyring: "string", hmacSecrets: "bool", tests: "tests" };
 const testSchema = {
   tcId: "int", comment: "string", code: "string", product: "string", licenceKey: "string", machineUid: "string",
-  now: "string", result: "string", reason: "string", suggestion: "string", terms: "terms",
+  now: "string", result: "string", reason: "string", suggestion: "string", certificate: "string", terms: "terms",
 };
+// keyring_update_v1: testvectors.UpdateFile.
+const updateGroupSchema = { type: "string", keyring: "string", tests: "updateTests" };
+const updateTestSchema = { tcId: "int", comment: "string", update: "string", now: "string", result: "string", reason: "string", output: "output" };
+// The reasons the activation-code files must cover (testvectors.Reasons): REASONS less those of delegations.
+const ACTIVATION_REASONS = REASONS.filter((r) => !r.endsWith("-delegation"));
+const DELEGATION_REASONS = ["outside-delegation", "revoked-delegation", "invalid-delegation", "unknown-key", "revoked-key", "expired", "not-yet-valid"];
+const UPDATE_REASON_LIST = ["malformed", "unsupported-version", "invalid-key", "wrong-product", "rolled-back", "update-expired", "insufficient-signatures", "invalid-delegation"];
 // The parse schemas (keyring_parse_v1, ...): testvectors.ParseFile.
 const parseGroupSchema = { type: "string", hmacSecrets: "bool", tests: "parseTests" };
 const parseTestSchema = { tcId: "int", comment: "string", input: "string", result: "string", reason: "string", flags: "strings", output: "output" };
@@ -51,7 +58,7 @@ function strict(obj, schema, where) {
 }
 
 function zero(kind) {
-  return { string: "", bool: false, int: 0, uint64: 0n, strings: [], notes: {}, groups: [], tests: [], terms: null, parseGroups: [], parseTests: [], output: null }[kind];
+  return { string: "", bool: false, int: 0, uint64: 0n, strings: [], notes: {}, groups: [], tests: [], terms: null, parseGroups: [], parseTests: [], updateGroups: [], updateTests: [], output: null }[kind];
 }
 
 function convert(v, kind, where) {
@@ -77,11 +84,7 @@ function convert(v, kind, where) {
       return v;
     case "groups":
       want(Array.isArray(v));
-      return v.map((g, i) => {
-        const group = strict(g, groupSchema, `${where}[${i}]`);
-        group.tests = convert(g.tests ?? [], "tests", `${where}[${i}].tests`);
-        return group;
-      });
+      return groups(v, groupSchema, "tests", where);
     case "tests":
       want(Array.isArray(v));
       return v.map((t, i) => strict(t, testSchema, `${where}[${i}]`));
@@ -93,12 +96,27 @@ function convert(v, kind, where) {
     case "parseTests":
       want(Array.isArray(v));
       return v.map((t, i) => strict(t, parseTestSchema, `${where}[${i}]`));
+    case "updateGroups":
+      want(Array.isArray(v));
+      return groups(v, updateGroupSchema, "updateTests", where);
+    case "updateTests":
+      want(Array.isArray(v));
+      return v.map((t, i) => strict(t, updateTestSchema, `${where}[${i}]`));
     case "output":
       // Schema-specific; compared whole with deepEqual, integers as BigInt.
       want(typeof v === "object" && !Array.isArray(v));
       return v;
   }
   throw new Error(`unknown kind ${kind}`);
+}
+
+/** Groups of a schema, each with its tests converted as testsKind. */
+function groups(v, schema, testsKind, where) {
+  return v.map((g, i) => {
+    const group = strict(g, schema, `${where}[${i}]`);
+    group.tests = convert(g.tests ?? [], testsKind, `${where}[${i}].tests`);
+    return group;
+  });
 }
 
 // RFC 3339, as Go's time.Parse(time.RFC3339) reads it.
@@ -185,59 +203,115 @@ function plain(v) {
   return v;
 }
 
+/** The runner of a code-verification schema: every code against its group's keyring, with the test's certificate if any. */
+function codeRunner(groupType, wantReasons, { parseKeyring, parseKeyringWithHMACSecrets }) {
+  return async (f, t) => {
+    const failures = [];
+    const seen = new Set();
+    let ran = 0;
+    for (const g of f.testGroups) {
+      assert.equal(g.type, groupType, `unknown group type "${g.type}"`);
+      const kr = await (g.hmacSecrets ? parseKeyringWithHMACSecrets : parseKeyring)(g.keyring);
+      for (const tc of g.tests) {
+        assert.match(tc.now, RFC3339, `tc ${tc.tcId}: now`);
+        assert.ok(["valid", "invalid"].includes(tc.result), `tc ${tc.tcId}: unknown result "${tc.result}"`);
+        if (tc.result === "invalid") {
+          assert.ok(REASONS.includes(tc.reason), `tc ${tc.tcId}: unknown reason "${tc.reason}"`);
+          seen.add(tc.reason);
+        }
+      }
+      ran += g.tests.length;
+      await pool(g.tests, 16, async (tc) => {
+        const fail = (msg) => failures.push([tc.tcId, `tc ${tc.tcId} (${tc.comment}): ${msg}`]);
+        const binding = { product: tc.product, licenceKey: tc.licenceKey, machineUID: tc.machineUid };
+        let terms;
+        try {
+          terms = await (tc.certificate === "" ? kr.verify(tc.code, binding, new Date(tc.now)) : kr.verifyDelegated(tc.code, tc.certificate, binding, new Date(tc.now)));
+        } catch (e) {
+          if (!(e instanceof VerifyError)) return fail(`threw ${e}`);
+          if (tc.result === "valid") return fail(`want valid, got ${e.reason}: ${e.message}`);
+          if (e.reason !== tc.reason) return fail(`want ${tc.reason}, got ${e.reason}: ${e.message}`);
+          if ((e.suggestion ?? "") !== tc.suggestion) fail(`suggestion "${e.suggestion ?? ""}", want "${tc.suggestion}"`);
+          return;
+        }
+        if (tc.result === "invalid") return fail(`want ${tc.reason}, got valid`);
+        const w = tc.terms;
+        if (w === null) return fail("valid test without terms");
+        const got = { keyId: terms.keyId, serial: terms.serial, issued: terms.issued, expires: terms.expires ?? "never", seats: terms.seats, features: terms.features };
+        try {
+          assert.deepEqual(got, { ...w });
+        } catch (e) {
+          fail(e.message);
+        }
+      });
+    }
+    failures.sort((a, b) => a[0] - b[0]);
+    const missing = wantReasons.filter((r) => !seen.has(r));
+    t.diagnostic(`${ran} cases, ${ran - failures.length} passed, ${failures.length} failed`);
+    assert.deepEqual(failures.slice(0, 20).map((f) => f[1]), [], `${failures.length} of ${ran} cases failed`);
+    assert.equal(ran, f.numberOfTests, `ran ${ran} tests, file says ${f.numberOfTests}`);
+    assert.deepEqual(missing, [], "reasons no test covers");
+  };
+}
+
 /**
  * The runners, per schema. keyrings holds the two keyring parsers to use;
  * allowFlags says whether a test's flags may excuse a difference from the
  * Go reference's result.
  */
-function makeRunners({ parseKeyring, parseKeyringWithHMACSecrets }, allowFlags) {
+function makeRunners(keyrings, allowFlags) {
+  const { parseKeyring, parseKeyringWithHMACSecrets } = keyrings;
   return {
-    async actkit_activation_code_verify_v1(f, t) {
+    actkit_activation_code_verify_v1: codeRunner("ActivationCodeVerify", ACTIVATION_REASONS, keyrings),
+    actkit_delegation_verify_v1: codeRunner("DelegationVerify", DELEGATION_REASONS, keyrings),
+    async keyring_update_v1(f, t) {
       const failures = [];
       const seen = new Set();
       let ran = 0;
       for (const g of f.testGroups) {
-        assert.equal(g.type, "ActivationCodeVerify", `unknown group type "${g.type}"`);
-        const kr = await (g.hmacSecrets ? parseKeyringWithHMACSecrets : parseKeyring)(g.keyring);
+        assert.equal(g.type, "KeyringUpdate", `unknown group type "${g.type}"`);
+        const held = await parseKeyring(g.keyring);
         for (const tc of g.tests) {
+          ran++;
           assert.match(tc.now, RFC3339, `tc ${tc.tcId}: now`);
+          const fail = (msg) => failures.push(`tc ${tc.tcId} (${tc.comment}): ${msg}`);
+          let next;
+          try {
+            next = await held.update(tc.update, new Date(tc.now));
+          } catch (e) {
+            if (!(e instanceof VerifyError) && !(e instanceof ParseError)) throw e;
+            if (tc.result === "valid") fail(`want valid, got ${e.reason}: ${e.message}`);
+            else if (e.reason !== tc.reason) fail(`want ${tc.reason}, got ${e.reason}: ${e.message}`);
+            if (tc.result === "invalid") seen.add(tc.reason);
+            continue;
+          }
           assert.ok(["valid", "invalid"].includes(tc.result), `tc ${tc.tcId}: unknown result "${tc.result}"`);
           if (tc.result === "invalid") {
-            assert.ok(REASONS.includes(tc.reason), `tc ${tc.tcId}: unknown reason "${tc.reason}"`);
             seen.add(tc.reason);
+            fail(`want ${tc.reason}, got valid`);
+            continue;
+          }
+          assert.ok(tc.output, `tc ${tc.tcId}: valid test without output`);
+          // The stored text loads again to the same keyring.
+          const again = await parseKeyring(next.text);
+          for (const kr of [next, again]) {
+            const got = {
+              product: kr.product, version: BigInt(kr.version), threshold: BigInt(kr.threshold), roots: [...kr.roots],
+              keys: kr.keys.map((k) => ({ id: k.id, algorithm: k.algorithm })), delegations: [...kr.delegations], revoked: [...kr.revoked],
+            };
+            try {
+              assert.deepEqual(got, plain(tc.output));
+            } catch (e) {
+              fail(e.message);
+            }
           }
         }
-        ran += g.tests.length;
-        await pool(g.tests, 16, async (tc) => {
-          const fail = (msg) => failures.push([tc.tcId, `tc ${tc.tcId} (${tc.comment}): ${msg}`]);
-          const binding = { product: tc.product, licenceKey: tc.licenceKey, machineUID: tc.machineUid };
-          let terms;
-          try {
-            terms = await kr.verify(tc.code, binding, new Date(tc.now));
-          } catch (e) {
-            if (!(e instanceof VerifyError)) return fail(`threw ${e}`);
-            if (tc.result === "valid") return fail(`want valid, got ${e.reason}: ${e.message}`);
-            if (e.reason !== tc.reason) return fail(`want ${tc.reason}, got ${e.reason}: ${e.message}`);
-            if ((e.suggestion ?? "") !== tc.suggestion) fail(`suggestion "${e.suggestion ?? ""}", want "${tc.suggestion}"`);
-            return;
-          }
-          if (tc.result === "invalid") return fail(`want ${tc.reason}, got valid`);
-          const w = tc.terms;
-          if (w === null) return fail("valid test without terms");
-          const got = { keyId: terms.keyId, serial: terms.serial, issued: terms.issued, expires: terms.expires ?? "never", seats: terms.seats, features: terms.features };
-          try {
-            assert.deepEqual(got, { ...w });
-          } catch (e) {
-            fail(e.message);
-          }
-        });
       }
-      failures.sort((a, b) => a[0] - b[0]);
-      const missing = REASONS.filter((r) => !seen.has(r));
+      for (const r of seen) assert.ok(UPDATE_REASON_LIST.includes(r), `unknown reason "${r}"`);
       t.diagnostic(`${ran} cases, ${ran - failures.length} passed, ${failures.length} failed`);
-      assert.deepEqual(failures.slice(0, 20).map((f) => f[1]), [], `${failures.length} of ${ran} cases failed`);
+      assert.deepEqual(failures.slice(0, 20), [], `${failures.length} of ${ran} cases failed`);
       assert.equal(ran, f.numberOfTests, `ran ${ran} tests, file says ${f.numberOfTests}`);
-      assert.deepEqual(missing, [], "reasons no test covers");
+      assert.deepEqual(UPDATE_REASON_LIST.filter((r) => !seen.has(r)), [], "reasons no test covers");
     },
     keyring_parse_v1: parseRunner(
       "KeyringParse",
@@ -283,6 +357,8 @@ function makeRunners({ parseKeyring, parseKeyringWithHMACSecrets }, allowFlags) 
 
 const fileSchemas = {
   actkit_activation_code_verify_v1: fileSchema,
+  actkit_delegation_verify_v1: fileSchema,
+  keyring_update_v1: { ...fileSchema, testGroups: "updateGroups" },
   keyring_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
   request_code_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
   machine_uid_parse_v1: { ...fileSchema, testGroups: "parseGroups" },
