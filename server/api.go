@@ -291,11 +291,11 @@ func (s *Server) machine(ctx context.Context, key, id string) (string, error) {
 		}
 		return rc.MachineUID.String(), nil
 	}
-	li, err := s.svc.Licence(ctx, key)
+	product, err := s.svc.LicenceProduct(ctx, key)
 	if err != nil {
 		return "", err
 	}
-	u, err := licensing.FingerprintUID(li.Product, id)
+	u, err := licensing.FingerprintUID(product, id)
 	if err != nil {
 		return "", err
 	}
@@ -445,6 +445,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	}
 	var uid string
 	var serial uint64
+	var inUse int
 	var err error
 	switch {
 	case req.DeactivationCode != "" && req.MachineID != "":
@@ -457,7 +458,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 		// the release budget, and only for the caller's licence.
 		var d signer.Deactivated
 		d, err = s.svc.DeactivateCode(r.Context(), key, req.DeactivationCode)
-		uid = d.Machine
+		uid, inUse = d.Machine, d.InUse
 		if err == nil {
 			serial = d.Serial
 		}
@@ -466,19 +467,14 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, s.problemFor(r, err))
 			return
 		}
-		serial, err = s.svc.Deactivate(r.Context(), key, uid)
+		serial, inUse, err = s.svc.DeactivateSeats(r.Context(), key, uid)
 	}
 	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	li, lerr := s.svc.Licence(r.Context(), key)
-	if lerr != nil {
-		writeProblem(w, r, s.problemFor(r, lerr))
-		return
-	}
 	// Deactivating twice is not an error: the second says nothing was held.
-	writeJSON(w, http.StatusOK, Deactivation{Deactivated: err == nil, MachineUID: uid, Serial: serial, ActiveCount: li.InUse})
+	writeJSON(w, http.StatusOK, Deactivation{Deactivated: err == nil, MachineUID: uid, Serial: serial, ActiveCount: inUse})
 }
 
 // LicenceInfo is the answer of GET /api/licence.

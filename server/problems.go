@@ -110,6 +110,9 @@ type Problem struct {
 	// Machines lists the machines holding the seats (SEAT_LIMIT_EXCEEDED):
 	// the user sees which one to deactivate.
 	Machines []Machine `json:"machines,omitempty"`
+	// ActiveCount is the seats in use (SEAT_LIMIT_EXCEEDED): Machines
+	// lists only the newest holders (licensing.MaxShownHolders).
+	ActiveCount int `json:"activeCount,omitempty"`
 	// Group is the group of a typo, when it can be named.
 	RequestID string `json:"requestId,omitempty"`
 }
@@ -129,6 +132,7 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 			for _, h := range ref.Holders {
 				pr.Machines = append(pr.Machines, machineOf(h))
 			}
+			pr.ActiveCount = ref.InUse
 		}
 		return pr
 	}

@@ -28,6 +28,8 @@ type Service struct {
 	store ledger.Store
 	keys  Keys
 	now   func() time.Time
+	// products remembers licences' products (LicenceProduct).
+	products productsOf
 }
 
 // Options tune a Service.

@@ -102,8 +102,28 @@ func (r reader) Licences(product string) ([]licensing.Licence, error) {
 	return out, nil
 }
 
+// holderColumns are what a holder shows, read by scanHolders.
+const holderColumns = "machine, serial, seats, created, name, last_seen, expires"
+
 func (r reader) Holders(key string) ([]licensing.Holder, error) {
-	rows, err := r.q.QueryContext(r.ctx, "SELECT machine, serial, seats, created, name, last_seen, expires FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial", key)
+	return r.holders("SELECT "+holderColumns+" FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial", key)
+}
+
+// RecentHolders reads the newest live activations through the index on
+// (licence, serial) of the live ones: limit rows, whatever the licence
+// holds.
+func (r reader) RecentHolders(key string, limit int) ([]licensing.Holder, error) {
+	return r.holders("SELECT "+holderColumns+" FROM activations WHERE licence = ? AND released IS NULL ORDER BY serial DESC LIMIT ?", key, limit)
+}
+
+// LapsedLeases reads through the index on (licence, expires) of the live
+// activations that expire: only the lapsed ones are visited.
+func (r reader) LapsedLeases(key string, before codec.Day, limit int) ([]licensing.Holder, error) {
+	return r.holders("SELECT "+holderColumns+" FROM activations WHERE licence = ? AND released IS NULL AND expires IS NOT NULL AND expires < ? ORDER BY expires, serial LIMIT ?", key, int64(before), limit)
+}
+
+func (r reader) holders(query string, args ...any) ([]licensing.Holder, error) {
+	rows, err := r.q.QueryContext(r.ctx, query, args...)
 	if err != nil {
 		return nil, err
 	}

@@ -38,6 +38,11 @@ func planOf(product, id string, names []string, body sql.NullString, recorded bo
 	return licensing.Plan{}, false, nil
 }
 
+// planColumns read, beside a licence's terms (l: licences), what planOf
+// makes its plan of.
+const planColumns = `(SELECT body FROM plans WHERE product = l.product AND id = l.plan),
+		EXISTS (SELECT 1 FROM plans WHERE product = l.product)`
+
 func (r reader) Plan(product, id string) (licensing.Plan, bool, error) {
 	var feats string
 	var body sql.NullString

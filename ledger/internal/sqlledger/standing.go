@@ -14,9 +14,7 @@ func (r reader) Standing(key, machine string) (ledger.Standing, error) {
 	var a liveRow
 	var body sql.NullString
 	var recorded bool
-	err := r.q.QueryRowContext(r.ctx, `SELECT `+termsColumns+`, `+liveColumns+`,
-		(SELECT body FROM plans WHERE product = l.product AND id = l.plan),
-		EXISTS (SELECT 1 FROM plans WHERE product = l.product)
+	err := r.q.QueryRowContext(r.ctx, `SELECT `+termsColumns+`, `+liveColumns+`, `+planColumns+`
 		FROM licences l JOIN products p ON p.id = l.product
 		LEFT JOIN activations a ON a.licence = l.key AND a.machine = ? AND a.released IS NULL
 		WHERE l.key = ?`, machine, key).Scan(append(append(t.dest(), a.dest()...), &body, &recorded)...)
