@@ -172,7 +172,8 @@ type Seat struct {
 	// Drift, when asked for, are the licence's live activations for
 	// other machine UIDs that share a present per-machine component
 	// (network adapter, OS machine ID, system UUID, product value) with
-	// the machine, at most MaxDriftCandidates, oldest first: the only
+	// the machine, at most MaxDriftCandidates (any of them, if more
+	// match), oldest first: the only
 	// ones a tolerance (licensing.Tolerance) may take for it.
 	Drift []licensing.Activation
 }

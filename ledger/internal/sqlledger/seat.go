@@ -4,8 +4,10 @@
 package sqlledger
 
 import (
+	"cmp"
 	"database/sql"
 	"errors"
+	"slices"
 	"strings"
 
 	"github.com/actkit/actkit/codec"
@@ -74,7 +76,7 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 	args := []any{chain, key, machine}
 	if cond, dargs := driftTerms(machine); drift && cond != "" {
 		q += ` UNION ALL SELECT * FROM (SELECT 1 AS kind, a.machine, ` + liveColumns + ` FROM activations a
-			WHERE a.licence = ? AND a.released IS NULL AND a.machine <> ? AND (` + cond + `) ORDER BY a.serial LIMIT ?) c`
+			WHERE a.licence = ? AND a.released IS NULL AND a.machine <> ? AND (` + cond + `) LIMIT ?) c`
 		args = append(append(append(args, key, machine), dargs...), ledger.MaxDriftCandidates)
 	}
 	q += `) x ON 1 = 1`
@@ -113,6 +115,10 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 	if !st.Activated {
 		st.Activation = licensing.Activation{Licence: key, Machine: machine}
 	}
+	// Oldest first, sorted here: an ORDER BY serial in the statement
+	// invites the planner to walk the licence's live activations by
+	// serial, filtering, instead of the component indexes.
+	slices.SortFunc(st.Drift, func(a, b licensing.Activation) int { return cmp.Compare(a.Serial, b.Serial) })
 	if _, ok := t.heads[chain]; !ok {
 		// Read after the licence's lock, which every append to its chain
 		// holds (Append): the head cannot move before this transaction
