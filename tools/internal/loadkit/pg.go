@@ -76,10 +76,29 @@ type Anchor struct {
 	// Dir holds the committed scripts (tools/ledgerload, from the module
 	// root).
 	Dir string
+	// Script is the pgbench script's file in Dir; "" is anchor.sql.
+	Script string
 }
 
 // ScriptPath is the pgbench script, SchemaPath its scratch tables.
-func (a Anchor) ScriptPath() string { return filepath.Join(a.Dir, "anchor.sql") }
+func (a Anchor) ScriptPath() string {
+	if a.Script != "" {
+		return filepath.Join(a.Dir, a.Script)
+	}
+	return filepath.Join(a.Dir, "anchor.sql")
+}
+
+// Reset frees the scratch licences' seats (the activations stay), so that
+// runs after runs never meet the seat limit.
+func (a Anchor) Reset(ctx context.Context) error {
+	db, err := sql.Open("pgx", a.URL)
+	if err != nil {
+		return err
+	}
+	defer db.Close()
+	_, err = db.ExecContext(ctx, "UPDATE anchor_licences SET in_use = 0")
+	return err
+}
 
 // SchemaPath is the anchor's scratch tables and their seed.
 func (a Anchor) SchemaPath() string { return filepath.Join(a.Dir, "anchor-schema.sql") }
