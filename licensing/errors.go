@@ -43,7 +43,7 @@ type Refusal struct {
 	// Seats, InUse and Holders describe the seats (ErrSeatLimit): the
 	// licence's number of seats, how many are in use, and the newest
 	// machines holding them (at most MaxShownHolders: a site licence's
-	// refusal costs what a small one's does).
+	// refusal costs what a small one's does), by serial.
 	Seats   int
 	InUse   int
 	Holders []Holder

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -75,21 +76,18 @@ type recorded struct {
 // that transaction is durable, so no code exists without its record. A
 // machine that already holds a seat on the licence gets its code again
 // (the same serial, the same code, if the terms are unchanged) without
-// taking another seat; a retry after a lost answer is exactly that.
+// taking another seat; a retry after a lost answer is exactly that. A
+// context that ends before the activation was taken into a transaction
+// records nothing.
 func (s *Service) Issue(ctx context.Context, req licensing.IssueRequest) (Issued, error) {
 	t, err := licensing.Resolve(req)
 	if err != nil {
 		return Issued{}, err
 	}
-	var r recorded
-	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		r, err = s.issueTx(tx, t)
-		return err
-	})
-	if err != nil {
-		return Issued{}, err
-	}
-	return s.sign(r)
+	// Activations of one licence that arrive together share a
+	// transaction (combine.go): on a site licence they would otherwise
+	// queue on its row one commit at a time.
+	return s.issueCombined(ctx, t)
 }
 
 // issueTx applies the issuing rules inside tx. Its cost does not grow
@@ -148,6 +146,8 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 		if ref.Holders, err = tx.RecentHolders(t.Licence, licensing.MaxShownHolders); err != nil {
 			return recorded{}, err
 		}
+		slices.Reverse(ref.Holders) // by serial, as a whole list would be
+
 		ref.InUse = li.InUse
 		return recorded{}, ref
 	}

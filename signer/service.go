@@ -30,6 +30,9 @@ type Service struct {
 	now   func() time.Time
 	// products remembers licences' products (LicenceProduct).
 	products productsOf
+	// combine gathers concurrent activations of one licence into one
+	// transaction (combine.go).
+	combine combiner
 }
 
 // Options tune a Service.
