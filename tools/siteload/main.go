@@ -276,16 +276,22 @@ func verdicts(out *loadkit.Output, backend string, got map[string]loadkit.Stats)
 		return // no 64-client run
 	}
 	name := map[string]string{"postgres": "PostgreSQL", "sqlite": "SQLite"}[backend]
+	if a.Ops == 0 {
+		out.Verdict(loadkit.Verdict{Tool: "siteload", Goal: name + " goals against the anchor at 64 clients",
+			Value: "not judged: the anchor completed no transaction", Met: false})
+	}
 	for _, lic := range []string{"fresh", "large"} {
 		s := got["activate-"+lic]
 		q := s.Rate() / a.Rate()
-		out.Verdict(loadkit.Verdict{Tool: "siteload", Goal: fmt.Sprintf("%s activations, %s licence, 64 clients, ≥ %.1fx the anchor", name, lic, loadkit.SiteVsAnchor),
-			Value: fmt.Sprintf("%.0f/s vs %.0f/s (%.2fx)", s.Rate(), a.Rate(), q), Met: q >= loadkit.SiteVsAnchor})
+		if a.Ops > 0 {
+			out.Verdict(loadkit.Verdict{Tool: "siteload", Goal: fmt.Sprintf("%s activations, %s licence, 64 clients, ≥ %.1fx the anchor", name, lic, loadkit.SiteVsAnchor),
+				Value: fmt.Sprintf("%.0f/s vs %.0f/s (%.2fx)", s.Rate(), a.Rate(), q), Met: q >= loadkit.SiteVsAnchor})
+		}
 		if backend == "postgres" {
 			out.Verdict(loadkit.Verdict{Tool: "siteload", Goal: fmt.Sprintf("%s activations, %s licence, 64 clients, p99 ≤ %v", name, lic, loadkit.MaxP99),
 				Value: fmt.Sprintf("%.1f ms (anchor %.1f ms)", loadkit.Ms(s.P99), loadkit.Ms(a.P99)), Met: s.P99 <= loadkit.MaxP99})
 		}
-		if v, ok := got["validate-"+lic]; ok && backend == "postgres" {
+		if v, ok := got["validate-"+lic]; ok && a.Ops > 0 {
 			q := v.Rate() / a.Rate()
 			out.Verdict(loadkit.Verdict{Tool: "siteload", Goal: fmt.Sprintf("%s validations, %s licence, ≥ %.0fx the anchor's activations", name, lic, loadkit.SiteValidationsVsAnchor),
 				Value: fmt.Sprintf("%.0f/s vs %.0f/s (%.2fx)", v.Rate(), a.Rate(), q), Met: q >= loadkit.SiteValidationsVsAnchor})
@@ -302,6 +308,9 @@ func verdicts(out *loadkit.Output, backend string, got map[string]loadkit.Stats)
 func mean(a, b loadkit.Stats) loadkit.Stats {
 	rate := (a.Rate() + b.Rate()) / 2
 	ops := a.Ops + b.Ops
+	if ops == 0 || rate == 0 {
+		return loadkit.Stats{Elapsed: a.Elapsed + b.Elapsed}
+	}
 	return loadkit.Stats{Ops: ops, Elapsed: time.Duration(float64(ops) / rate * 1e9),
 		P50: (a.P50 + b.P50) / 2, P99: max(a.P99, b.P99), Mean: (a.Mean + b.Mean) / 2}
 }
