@@ -8,7 +8,7 @@ import (
 	"database/sql"
 	"errors"
 	"slices"
-	"strings"
+	"strconv"
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/ledger"
@@ -31,24 +31,21 @@ var driftSlots = []struct {
 	{codec.SlotCustom, 20, 3, "substr(machine, 20, 3)"},
 }
 
-// driftTerms returns the SQL condition that finds activations sharing a
-// present per-machine component with machine, and its arguments; "" when
-// machine is not a UID of this layout or has no such component.
-func driftTerms(machine string) (string, []any) {
+// driftTerms returns the present per-machine components of machine as
+// (index expression, value) pairs; none when machine is not a UID of this
+// layout or has no such component.
+func driftTerms(machine string) (exprs []string, values []any) {
 	u, err := codec.ParseMachineUID(machine)
 	if err != nil || u.String() != machine {
-		return "", nil
+		return nil, nil
 	}
-	var or []string
-	var args []any
 	for _, s := range driftSlots {
-		if !u.Present(s.c) {
-			continue
+		if u.Present(s.c) {
+			exprs = append(exprs, s.indexSQL)
+			values = append(values, machine[s.from-1:s.from-1+s.n])
 		}
-		or = append(or, s.indexSQL+" = ?")
-		args = append(args, machine[s.from-1:s.from-1+s.n])
 	}
-	return strings.Join(or, " OR "), args
+	return exprs, values
 }
 
 // Seat locks the licence's row and reads its terms and plan (statement
@@ -74,10 +71,16 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 		LEFT JOIN (SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1) h ON 1 = 1
 		LEFT JOIN (SELECT 0 AS kind, a.machine, ` + liveColumns + ` FROM activations a WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`
 	args := []any{chain, key, machine}
-	if cond, dargs := driftTerms(machine); drift && cond != "" {
-		q += ` UNION ALL SELECT * FROM (SELECT 1 AS kind, a.machine, ` + liveColumns + ` FROM activations a
-			WHERE a.licence = ? AND a.released IS NULL AND a.machine <> ? AND (` + cond + `) LIMIT ?) c`
-		args = append(append(append(args, key, machine), dargs...), ledger.MaxDriftCandidates)
+	if exprs, values := driftTerms(machine); drift {
+		// One SELECT per component, each a lookup in that component's
+		// index: an OR of them makes SQLite walk the licence's live
+		// activations instead. A machine sharing two components comes
+		// twice; Seat keeps it once.
+		for i, e := range exprs {
+			q += ` UNION ALL SELECT * FROM (SELECT 1 AS kind, a.machine, ` + liveColumns + ` FROM activations a
+				WHERE a.licence = ? AND ` + e + ` = ? AND a.released IS NULL AND a.machine <> ? LIMIT ?) c` + strconv.Itoa(i)
+			args = append(args, key, values[i], machine, ledger.MaxDriftCandidates)
+		}
 	}
 	q += `) x ON 1 = 1`
 	rows, err := t.QueryContext(t.ctx, q, args...)
@@ -105,7 +108,7 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 		case !ok:
 		case kind.Int64 == 0:
 			st.Activation, st.Activated = act, true
-		default:
+		case !slices.ContainsFunc(st.Drift, func(d licensing.Activation) bool { return d.Serial == act.Serial }):
 			st.Drift = append(st.Drift, act)
 		}
 	}
@@ -119,6 +122,7 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 	// invites the planner to walk the licence's live activations by
 	// serial, filtering, instead of the component indexes.
 	slices.SortFunc(st.Drift, func(a, b licensing.Activation) int { return cmp.Compare(a.Serial, b.Serial) })
+	st.Drift = st.Drift[:min(len(st.Drift), ledger.MaxDriftCandidates)]
 	if _, ok := t.heads[chain]; !ok {
 		// Read after the licence's lock, which every append to its chain
 		// holds (Append): the head cannot move before this transaction

@@ -28,16 +28,16 @@ func TestDriftSlotsFollowTheUIDLayout(t *testing.T) {
 			}
 		}
 	}
-	cond, args := driftTerms(base.String())
-	if len(args) != 4 || cond == "" {
-		t.Errorf("a UID with all four per-machine components: %q %v", cond, args)
+	exprs, args := driftTerms(base.String())
+	if len(args) != 4 || len(exprs) != 4 {
+		t.Errorf("a UID with all four per-machine components: %q %v", exprs, args)
 	}
 	u := base
 	u.Slots[codec.SlotOSID], u.Slots[codec.SlotSystemUUID], u.Slots[codec.SlotCustom] = 0, 0, 0
 	if _, args := driftTerms(u.String()); len(args) != 1 {
 		t.Errorf("a UID with only its network adapter: %d terms", len(args))
 	}
-	if cond, _ := driftTerms("not a UID"); cond != "" {
-		t.Errorf("a fingerprint-like text got drift terms %q", cond)
+	if exprs, _ := driftTerms("not a UID"); exprs != nil {
+		t.Errorf("a fingerprint-like text got drift terms %q", exprs)
 	}
 }
