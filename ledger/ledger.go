@@ -63,8 +63,17 @@ type Reader interface {
 	// Licences lists the licences of one product (all for ""), in order of
 	// creation, with their holders.
 	Licences(product string) ([]licensing.Licence, error)
-	// Holders lists the machines holding seats of a licence, by serial.
+	// Holders lists the machines holding seats of a licence, by serial:
+	// every one of them, for the pages and reports that list them.
 	Holders(key string) ([]licensing.Holder, error)
+	// RecentHolders lists the newest limit machines holding seats of a
+	// licence, newest first: what a refusal for want of a seat shows,
+	// at a cost that does not grow with the licence.
+	RecentHolders(key string, limit int) ([]licensing.Holder, error)
+	// LapsedLeases lists up to limit live activations of a licence whose
+	// code expired before day, soonest expired first, through an index:
+	// the leases an activation on a full licence may reclaim.
+	LapsedLeases(key string, before codec.Day, limit int) ([]licensing.Holder, error)
 	// LiveActivation returns the machine's live activation on a licence.
 	LiveActivation(key, machine string) (licensing.Activation, bool, error)
 	// Audit returns up to limit audit entries after seq since, oldest
@@ -152,6 +161,32 @@ type Standing struct {
 	Activated  bool
 }
 
+// Seat is a licence as one machine's activation or release finds it:
+// the answer of Tx.Seat.
+type Seat struct {
+	// Licence is the licence's terms and seats in use, without holders.
+	Licence licensing.Licence
+	// Plan is the licence's plan, when HasPlan.
+	Plan    licensing.Plan
+	HasPlan bool
+	// Activation is the machine's live activation, when Activated.
+	Activation licensing.Activation
+	Activated  bool
+	// Drift, when asked for, are the licence's live activations for
+	// other machine UIDs that share a present per-machine component
+	// (network adapter, OS machine ID, system UUID, product value) with
+	// the machine, at most MaxDriftCandidates (any of them, if more
+	// match), oldest first: the only
+	// ones a tolerance (licensing.Tolerance) may take for it.
+	Drift []licensing.Activation
+}
+
+// MaxDriftCandidates bounds Seat.Drift. Each per-machine component is a
+// 15-bit hash, so on a licence of 60,000 machines about two others share
+// any one value; more than this many means components that are not
+// per-machine at all (a cloned image), which drift must not match.
+const MaxDriftCandidates = 32
+
 // EndedActivation is an activation that no longer holds a seat: its terms,
 // when it ended (Released, as stored: Stamp of the time given to
 // EndActivation) and why (the reason given to EndActivation: "released"
@@ -177,6 +212,17 @@ type Tx interface {
 	// holders) and locks it against other writers until the transaction
 	// ends. Seats taken or freed in this transaction are counted.
 	LicenceForUpdate(key string) (licensing.Licence, error)
+	// Seat is what issuing or releasing decides on for one machine, read
+	// at a cost that does not grow with the licence's machines: it locks
+	// the licence's row as LicenceForUpdate does and reads its terms and
+	// plan, the machine's live activation and, with drift, the live
+	// activations that share a per-machine component with it (Seat.Drift);
+	// it also takes the head of the licence's audit chain, so that the
+	// Append that follows reads and locks nothing. Two statements on a
+	// shared database (the lock, then the rest, which must see what the
+	// writer before committed), or one read when the licence's row is
+	// already locked in this transaction.
+	Seat(key, machine string, drift bool) (Seat, error)
 	InsertProduct(p licensing.Product) error
 	InsertLicence(l licensing.Licence) error
 	// UpdateLicence stores a licence's changeable terms: seats, expiry,

@@ -46,14 +46,20 @@ type Refusal struct {
 	Product string
 	// Detail says what was wrong, for people, without naming any command.
 	Detail string
-	// Seats and Holders describe the seats (ErrSeatLimit): the licence's
-	// number of seats and the machines holding them.
+	// Seats, InUse and Holders describe the seats (ErrSeatLimit): the
+	// licence's number of seats, how many are in use, and the newest
+	// machines holding them (at most MaxShownHolders: a site licence's
+	// refusal costs what a small one's does), by serial.
 	Seats   int
+	InUse   int
 	Holders []Holder
 	// Err is an underlying parse error (a typo in a licence key, a bad
 	// machine UID), if any.
 	Err error
 }
+
+// MaxShownHolders bounds the machines a refusal for want of a seat lists.
+const MaxShownHolders = 50
 
 func (r *Refusal) Error() string {
 	var b strings.Builder
@@ -67,10 +73,16 @@ func (r *Refusal) Error() string {
 	}
 	if r.Reason == ErrSeatLimit && len(r.Holders) > 0 {
 		names := make([]string, len(r.Holders))
+		listed := 0
 		for i, h := range r.Holders {
+			listed += h.Seats
 			names[i] = fmt.Sprintf("%s (serial %d, since %s)", h.Machine, h.Serial, h.Since.Format(time.DateOnly))
 		}
-		fmt.Fprintf(&b, ": all %d are held by %s", r.Seats, strings.Join(names, ", "))
+		if r.InUse > listed {
+			fmt.Fprintf(&b, ": all %d are held, the newest %d by %s", r.Seats, len(r.Holders), strings.Join(names, ", "))
+		} else {
+			fmt.Fprintf(&b, ": all %d are held by %s", r.Seats, strings.Join(names, ", "))
+		}
 	}
 	return b.String()
 }

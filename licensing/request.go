@@ -52,14 +52,12 @@ type IssueRequest struct {
 
 // Tolerance says whether a machine UID seen now is the machine an
 // activation was issued for, and what changed ("network adapter
-// changed").
+// changed"). It is asked only about the licence's live activations that
+// share a present per-machine component (codec.Component.PerMachine)
+// with the machine, found through the ledger's indexes whatever the
+// licence's size: a tolerance that would accept a UID sharing none (no
+// policy of package activation does) is never asked about it.
 type Tolerance func(issued, now codec.MachineUID) (same bool, changed string)
-
-// MaxDriftScan bounds the live activations a tolerant issue compares with
-// the requesting machine: a licence with more machines than that (a site
-// licence) takes a new seat instead, so that an activation never costs a
-// read that grows with a large licence's machines.
-const MaxDriftScan = 256
 
 // MaxMachineName bounds a machine name.
 const MaxMachineName = 64

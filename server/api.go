@@ -323,14 +323,14 @@ func (s *Server) resolveMachine(ctx context.Context, key, id string) (string, co
 		}
 		return "", none, &licensing.Refusal{Reason: licensing.ErrInvalidMachine, Detail: detail, Err: perr}
 	}
-	li, err := s.svc.Licence(ctx, key)
+	product, err := s.svc.LicenceProduct(ctx, key)
 	if err != nil {
 		return "", none, err
 	}
-	if u, err = licensing.FingerprintUID(li.Product, id); err != nil {
+	if u, err = licensing.FingerprintUID(product, id); err != nil {
 		return "", none, err
 	}
-	former, err := licensing.LegacyFingerprintUID(li.Product, id)
+	former, err := licensing.LegacyFingerprintUID(product, id)
 	return u.String(), former, err
 }
 
@@ -482,6 +482,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 	}
 	var uid string
 	var serial uint64
+	var inUse int
 	var err error
 	switch {
 	case req.DeactivationCode != "" && req.MachineID != "":
@@ -494,7 +495,7 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 		// the release budget, and only for the caller's licence.
 		var d signer.Deactivated
 		d, err = s.svc.DeactivateCode(r.Context(), key, req.DeactivationCode)
-		uid = d.Machine
+		uid, inUse = d.Machine, d.InUse
 		if err == nil {
 			serial = d.Serial
 		}
@@ -504,10 +505,10 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 			writeProblem(w, r, s.problemFor(r, err))
 			return
 		}
-		serial, err = s.svc.Deactivate(r.Context(), key, uid)
+		serial, inUse, err = s.svc.DeactivateSeats(r.Context(), key, uid)
 		if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
 			// A seat still under the fingerprint's 15-bit UID.
-			if serial, err = s.svc.Deactivate(r.Context(), key, former.String()); err == nil {
+			if serial, inUse, err = s.svc.DeactivateSeats(r.Context(), key, former.String()); err == nil {
 				uid = former.String()
 			}
 		}
@@ -516,13 +517,8 @@ func (s *Server) deactivate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	li, lerr := s.svc.Licence(r.Context(), key)
-	if lerr != nil {
-		writeProblem(w, r, s.problemFor(r, lerr))
-		return
-	}
 	// Deactivating twice is not an error: the second says nothing was held.
-	writeJSON(w, http.StatusOK, Deactivation{Deactivated: err == nil, MachineUID: uid, Serial: serial, ActiveCount: li.InUse})
+	writeJSON(w, http.StatusOK, Deactivation{Deactivated: err == nil, MachineUID: uid, Serial: serial, ActiveCount: inUse})
 }
 
 // LicenceInfo is the answer of GET /api/licence.

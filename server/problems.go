@@ -122,6 +122,9 @@ type Problem struct {
 	// Licences names the licences a machine holds seats on
 	// (MACHINE_ON_SEVERAL_LICENCES), masked ("UMENU-…-H3NPM").
 	Licences []string `json:"licences,omitempty"`
+	// ActiveCount is the seats in use (SEAT_LIMIT_EXCEEDED): Machines
+	// lists only the newest holders (licensing.MaxShownHolders).
+	ActiveCount int `json:"activeCount,omitempty"`
 	// Group is the group of a typo, when it can be named.
 	RequestID string `json:"requestId,omitempty"`
 }
@@ -141,6 +144,7 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 			for _, h := range ref.Holders {
 				pr.Machines = append(pr.Machines, machineOf(h))
 			}
+			pr.ActiveCount = ref.InUse
 		}
 		return pr
 	}

@@ -19,6 +19,8 @@ type Deactivated struct {
 	Serial uint64
 	// Day is the day the product says it gave the code up.
 	Day codec.Day
+	// InUse is the licence's seats in use once the call ended.
+	InUse int
 }
 
 // ReleaseCode frees the seat that a deactivation code gives up: the
@@ -57,18 +59,15 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 		return d, &licensing.Refusal{Reason: licensing.ErrInvalidDeactivation, Detail: "the deactivation code is for another licence key"}
 	}
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		li, err := tx.LicenceForUpdate(dc.LicenceKey)
+		seat, err := tx.Seat(dc.LicenceKey, d.Machine, false)
 		if err != nil {
 			return err
 		}
-		d.Licence = li.Display
+		li, cur, found := seat.Licence, seat.Activation, seat.Activated
+		d.Licence, d.InUse = li.Display, li.InUse
 		if li.Product != dc.Product {
 			return &licensing.Refusal{Reason: licensing.ErrWrongProduct, Licence: li.Display, Product: li.Product,
 				Detail: "the deactivation code is for product " + dc.Product}
-		}
-		cur, found, err := tx.LiveActivation(dc.LicenceKey, d.Machine)
-		if err != nil {
-			return err
 		}
 		// The serial is what ties the code to one activation: a code made
 		// before the machine activated again must not free the new seat.
@@ -80,7 +79,7 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: detail}
 		}
 		if budgeted {
-			if err := s.withinReleaseBudget(tx, li); err != nil {
+			if err := s.withinReleaseBudget(tx, seat); err != nil {
 				return err
 			}
 		}
@@ -88,7 +87,9 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 		if !budgeted {
 			why = vendorReleased
 		}
-		_, err = s.releaseTx(tx, dc.LicenceKey, d.Machine, why)
+		if _, err = s.releaseSeat(tx, seat, why); err == nil {
+			d.InUse -= cur.Seats
+		}
 		return err
 	})
 	return d, err
@@ -96,10 +97,10 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 
 // withinReleaseBudget refuses a customer's release past the licence
 // plan's budget for the release window (the rule Deactivate applies).
-func (s *Service) withinReleaseBudget(tx ledger.Tx, li licensing.Licence) error {
-	pl, hasPlan, err := plan(tx, li)
-	if err != nil || !hasPlan || pl.ReleaseBudget <= 0 {
-		return err
+func (s *Service) withinReleaseBudget(tx ledger.Tx, seat ledger.Seat) error {
+	li, pl := seat.Licence, seat.Plan
+	if !seat.HasPlan || pl.ReleaseBudget <= 0 {
+		return nil
 	}
 	n, err := tx.Releases(li.Key, s.now().Add(-licensing.ReleaseWindow))
 	if err != nil {

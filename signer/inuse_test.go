@@ -53,14 +53,22 @@ func TestInUseMatchesLedger(t *testing.T) {
 		}
 		check(what, is)
 	}
+	// Machine 2 has a product value; machine 3 is machine 2 with another
+	// network adapter: the drift candidate shares a per-machine component.
+	m2, err := codec.ParseMachineUID(ledgertest.UID(2))
+	if err != nil {
+		t.Fatal(err)
+	}
+	m2.Slots[codec.SlotCustom] = 77
+	m3 := m2
+	m3.Slots[codec.SlotNetwork]++
 	issue("new 1", licensing.IssueRequest{Machine: ledgertest.UID(1)})
-	issue("new 2", licensing.IssueRequest{Machine: ledgertest.UID(2)})
-	issue("reissue 2", licensing.IssueRequest{Machine: ledgertest.UID(2)})
-	// drift: machine 3 is machine 2 drifted
-	issue("drift 2->3", licensing.IssueRequest{Machine: ledgertest.UID(3), Tolerance: func(was, now codec.MachineUID) (bool, string) {
-		return was.String() == ledgertest.UID(2), "disk"
+	issue("new 2", licensing.IssueRequest{Machine: m2.String()})
+	issue("reissue 2", licensing.IssueRequest{Machine: m2.String()})
+	issue("drift 2->3", licensing.IssueRequest{Machine: m3.String(), Tolerance: func(was, now codec.MachineUID) (bool, string) {
+		return was == m2, "network adapter"
 	}})
-	is, _, err := svc.Transfer(ctx, li.Display, ledgertest.UID(3), ledgertest.UID(4))
+	is, _, err := svc.Transfer(ctx, li.Display, m3.String(), ledgertest.UID(4))
 	if err != nil {
 		t.Fatal(err)
 	}

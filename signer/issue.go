@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -75,7 +76,9 @@ type recorded struct {
 // that transaction is durable, so no code exists without its record. A
 // machine that already holds a seat on the licence gets its code again
 // (the same serial, the same code, if the terms are unchanged) without
-// taking another seat; a retry after a lost answer is exactly that.
+// taking another seat; a retry after a lost answer is exactly that. A
+// context that ends before the activation was taken into a transaction
+// records nothing.
 func (s *Service) Issue(ctx context.Context, req licensing.IssueRequest) (Issued, error) {
 	is, err := s.issue(ctx, req)
 	s.refusals.note(s.now(), err)
@@ -87,34 +90,31 @@ func (s *Service) issue(ctx context.Context, req licensing.IssueRequest) (Issued
 	if err != nil {
 		return Issued{}, err
 	}
-	var r recorded
-	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		r, err = s.issueTx(tx, t)
-		return err
-	})
-	if err != nil {
-		return Issued{}, err
-	}
-	return s.sign(r)
+	// Activations of one licence that arrive together share a
+	// transaction (combine.go): on a site licence they would otherwise
+	// queue on its row one commit at a time.
+	return s.issueCombined(ctx, t)
 }
 
-// issueTx applies the issuing rules inside tx.
+// issueTx applies the issuing rules inside tx. Its cost does not grow
+// with the machines the licence holds: one locked read (Seat) tells it
+// everything a new machine, a re-issue or a drifted machine needs, the
+// insert's trigger counts the seat, and the audit entry follows the head
+// Seat read; only a refusal for want of a seat lists machines, the
+// newest few.
 func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
-	li, err := tx.LicenceForUpdate(t.Licence)
+	seat, err := tx.Seat(t.Licence, t.Machine.String(), t.Tolerance != nil)
 	if err != nil {
 		return recorded{}, err
 	}
-	cur, found, err := tx.LiveActivation(t.Licence, t.Machine.String())
-	if err != nil {
-		return recorded{}, err
-	}
+	li, cur, found := seat.Licence, seat.Activation, seat.Activated
 	// One time for everything this transaction records: the rows and the
 	// audit entries that describe them agree to the nanosecond.
 	now := s.now()
 	var drifted *licensing.Activation
 	var changed string
 	if !found && (t.Tolerance != nil || t.Former != (codec.MachineUID{})) {
-		if drifted, changed, err = driftedFrom(tx, li, t); err != nil {
+		if drifted, changed, err = driftedFrom(tx, seat.Drift, t); err != nil {
 			return recorded{}, err
 		}
 		if drifted != nil {
@@ -128,10 +128,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 			}
 		}
 	}
-	pl, hasPlan, err := plan(tx, li)
-	if err != nil {
-		return recorded{}, err
-	}
+	pl, hasPlan := seat.Plan, seat.HasPlan
 	if hasPlan && pl.LeaseDays > 0 {
 		if t.LeaseDays == 0 {
 			t.LeaseDays = pl.LeaseDays
@@ -153,9 +150,14 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if errors.Is(err, licensing.ErrSeatLimit) {
 		var ref *licensing.Refusal
 		errors.As(err, &ref)
-		if ref.Holders, err = tx.Holders(t.Licence); err != nil {
+		// The newest machines and the count, not the whole list: a
+		// licence of 60,000 seats refuses at the cost of one that has 50.
+		if ref.Holders, err = tx.RecentHolders(t.Licence, licensing.MaxShownHolders); err != nil {
 			return recorded{}, err
 		}
+		slices.Reverse(ref.Holders) // by serial, as a whole list would be
+
+		ref.InUse = li.InUse
 		return recorded{}, ref
 	}
 	if err != nil {
@@ -260,22 +262,24 @@ func (s *Service) Release(ctx context.Context, licence, machine string) (uint64,
 }
 
 func (s *Service) releaseTx(tx ledger.Tx, norm, machine, why string) (uint64, error) {
-	li, err := tx.LicenceForUpdate(norm)
+	seat, err := tx.Seat(norm, machine, false)
 	if err != nil {
 		return 0, err
 	}
-	cur, found, err := tx.LiveActivation(norm, machine)
-	if err != nil {
-		return 0, err
-	}
-	if !found {
-		return 0, &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + machine}
+	return s.releaseSeat(tx, seat, why)
+}
+
+// releaseSeat ends the machine's activation that seat found.
+func (s *Service) releaseSeat(tx ledger.Tx, seat ledger.Seat, why string) (uint64, error) {
+	li, cur := seat.Licence, seat.Activation
+	if !seat.Activated {
+		return 0, &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + cur.Machine}
 	}
 	now := s.now()
 	if err := tx.EndActivation(cur, now, why); err != nil {
 		return 0, err
 	}
-	return cur.Serial, audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeRelease, li.Display, ledger.CodeEvent{Serial: cur.Serial, Machine: machine, Why: why})
+	return cur.Serial, audit(tx, now, ledger.LicenceChain(li.Key), ledger.ActionCodeRelease, li.Display, ledger.CodeEvent{Serial: cur.Serial, Machine: cur.Machine, Why: why})
 }
 
 // Transfer moves a seat from one machine to another in one transaction:
@@ -297,13 +301,10 @@ func (s *Service) Transfer(ctx context.Context, licence, from, to string) (Issue
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
 		// A machine that already holds a seat cannot receive another:
 		// releasing first would free a seat and move nothing.
-		if _, holds, err := tx.LiveActivation(t.Licence, t.Machine.String()); err != nil {
+		if seat, err := tx.Seat(t.Licence, t.Machine.String(), false); err != nil {
 			return err
-		} else if holds {
-			li, err := tx.LicenceForUpdate(t.Licence)
-			if err != nil {
-				return err
-			}
+		} else if seat.Activated {
+			li := seat.Licence
 			return &licensing.Refusal{Reason: licensing.ErrActivated, Licence: li.Display, Product: li.Product, Detail: "machine " + t.Machine.String()}
 		}
 		if released, err = s.releaseTx(tx, t.Licence, f.String(), "transferred"); err != nil {
@@ -371,20 +372,22 @@ func (s *Service) current(ctx context.Context, licence, machine string) (Issued,
 	return is, st, err
 }
 
-// reclaimLapsed ends the live activations of a leased licence whose code
-// expired before today, and returns the licence with its seats counted
-// again.
+// reclaimBatch bounds the lapsed leases one activation reclaims: enough
+// for the seat it needs many times over, at a bounded cost; the next
+// activation on a full licence reclaims the next ones.
+const reclaimBatch = 16
+
+// reclaimLapsed ends up to reclaimBatch live activations of a leased
+// licence whose code expired before today, soonest expired first (found
+// through an index, not by reading every machine), and returns the
+// licence with its seats counted again.
 func (s *Service) reclaimLapsed(tx ledger.Tx, li licensing.Licence) (licensing.Licence, error) {
 	now := s.now()
-	today := codec.DayOf(now)
-	hs, err := tx.Holders(li.Key)
+	hs, err := tx.LapsedLeases(li.Key, codec.DayOf(now), reclaimBatch)
 	if err != nil {
 		return li, err
 	}
 	for _, h := range hs {
-		if h.Expires == codec.NoExpiry || h.Expires >= today {
-			continue
-		}
 		a := licensing.Activation{Serial: h.Serial, Licence: li.Key, Product: li.Product, Machine: h.Machine, Seats: h.Seats}
 		if err := tx.EndActivation(a, now, "lease expired"); err != nil {
 			return li, err
@@ -402,44 +405,42 @@ func (s *Service) reclaimLapsed(tx ledger.Tx, li licensing.Licence) (licensing.L
 // budget, so that deactivate/activate churn cannot mint codes for more
 // machines than the seats. The vendor's Release has no budget.
 func (s *Service) Deactivate(ctx context.Context, licence, machine string) (uint64, error) {
+	serial, _, err := s.DeactivateSeats(ctx, licence, machine)
+	return serial, err
+}
+
+// DeactivateSeats is Deactivate that also returns the licence's seats in
+// use once the transaction ended (after the release, or as they were if
+// nothing was released), for an answer that needs no second read.
+func (s *Service) DeactivateSeats(ctx context.Context, licence, machine string) (serial uint64, inUse int, err error) {
 	norm, err := licensing.ParseLicenceKey(licence)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	m, err := licensing.ParseMachineUID(machine)
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
-	var serial uint64
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		li, err := tx.LicenceForUpdate(norm)
+		seat, err := tx.Seat(norm, m.String(), false)
 		if err != nil {
 			return err
 		}
-		pl, hasPlan, err := plan(tx, li)
-		if err != nil {
-			return err
-		}
-		if hasPlan && pl.ReleaseBudget > 0 {
-			_, live, err := tx.LiveActivation(norm, m.String())
-			if err != nil {
+		inUse = seat.Licence.InUse
+		if seat.Activated {
+			if err := s.withinReleaseBudget(tx, seat); err != nil {
 				return err
 			}
-			if live {
-				n, err := tx.Releases(norm, s.now().Add(-licensing.ReleaseWindow))
-				if err != nil {
-					return err
-				}
-				if n >= pl.ReleaseBudget {
-					return &licensing.Refusal{Reason: licensing.ErrReleaseBudget, Licence: li.Display, Product: li.Product,
-						Detail: fmt.Sprintf("%d of %d used", n, pl.ReleaseBudget)}
-				}
-			}
 		}
-		serial, err = s.releaseTx(tx, norm, m.String(), "released")
+		if serial, err = s.releaseSeat(tx, seat, "released"); err == nil {
+			inUse -= seat.Activation.Seats
+		}
 		return err
 	})
-	return serial, err
+	if err != nil && !errors.Is(err, licensing.ErrNotActivated) {
+		inUse = 0
+	}
+	return serial, inUse, err
 }
 
 // ReleaseBudget reports a licence's deactivations in the last 30 days and
@@ -518,33 +519,28 @@ func (s *Service) Validate(ctx context.Context, licence, machine string) (Valida
 	return v, err
 }
 
-// driftedFrom finds the live activation of the licence that the
-// requesting machine held under its former UID, or else that the
-// request's tolerance accepts as the requesting machine, if any, among at
-// most licensing.MaxDriftScan machines.
-func driftedFrom(tx ledger.Tx, li licensing.Licence, t licensing.Target) (*licensing.Activation, string, error) {
+// driftedFrom finds the live activation that the requesting machine held
+// under its former UID (one indexed lookup, whatever the licence's size),
+// or else, among the candidates Seat read (the live activations sharing a
+// per-machine component with the requesting machine), the one the
+// request's tolerance accepts as that machine.
+func driftedFrom(tx ledger.Tx, candidates []licensing.Activation, t licensing.Target) (*licensing.Activation, string, error) {
 	if t.Former != (codec.MachineUID{}) {
-		// The UID the machine was recorded under before: one indexed
-		// lookup, whatever the licence's size.
 		a, ok, err := tx.LiveActivation(t.Licence, t.Former.String())
 		if err != nil || ok {
 			return &a, "machine UID widened from 15 to 90 bits of its fingerprint", err
 		}
 	}
-	if t.Tolerance == nil || li.InUse == 0 || li.InUse > licensing.MaxDriftScan {
+	if t.Tolerance == nil {
 		return nil, "", nil
 	}
-	live, err := tx.LiveActivations(t.Licence)
-	if err != nil {
-		return nil, "", err
-	}
-	for i := range live {
-		was, err := codec.ParseMachineUID(live[i].Machine)
+	for i := range candidates {
+		was, err := codec.ParseMachineUID(candidates[i].Machine)
 		if err != nil {
 			continue
 		}
 		if same, changed := t.Tolerance(was, t.Machine); same {
-			return &live[i], changed, nil
+			return &candidates[i], changed, nil
 		}
 	}
 	return nil, "", nil

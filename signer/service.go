@@ -32,6 +32,11 @@ type Service struct {
 	refusals *refusalCounter
 	// replica, if set, answers reads that decide nothing (WithReplica).
 	replica *replica
+	// products remembers licences' products (LicenceProduct).
+	products *productsOf
+	// combine gathers concurrent activations of one licence into one
+	// transaction (combine.go).
+	combine *combiner
 }
 
 // Options tune a Service.
@@ -46,7 +51,9 @@ func New(store ledger.Store, keys Keys, opts Options) *Service {
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
-	s := &Service{store: store, keys: keys, now: func() time.Time { return opts.Now().UTC() }}
+	// products and combine are pointers: the copies WithStore and
+	// WithReplica make share them (and their locks) with s.
+	s := &Service{store: store, keys: keys, now: func() time.Time { return opts.Now().UTC() }, products: &productsOf{}, combine: &combiner{}}
 	s.refusals = newRefusalCounter(s.now())
 	return s
 }

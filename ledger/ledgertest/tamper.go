@@ -55,6 +55,7 @@ func testStateEditsAreNamed(t *testing.T, b Backend) {
 		name, sql, want string
 	}{
 		{"more seats", "UPDATE licences SET seats = 10", "seats is 10 in the table, the audit trail says 3"},
+		{"seat counter lowered", "UPDATE licences SET in_use = 2", "the seats in use is 2 in the table, the audit trail says 3"},
 		{"customer", "UPDATE licences SET customer = 'Someone else'", "customer is Someone else in the table"},
 		{"status", "UPDATE licences SET status = 'suspended'", "status is suspended in the table"},
 		{"deleted activation", "DELETE FROM activations WHERE machine = '%s'", "holds a seat in the audit trail but not in the table"},

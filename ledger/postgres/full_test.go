@@ -85,7 +85,9 @@ func fullDisk(loc string) (ledger.Store, error) {
 	); err != nil {
 		return nil, err
 	}
-	// Fill the disk but for a few pages.
+	// Fill the disk but for a few pages: enough for the first issue,
+	// whose insert gives each of the activations table's eight indexes
+	// its first page.
 	var st syscall.Statfs_t
 	if err := syscall.Statfs(dir, &st); err != nil {
 		return nil, err
@@ -96,7 +98,7 @@ func fullDisk(loc string) (ledger.Store, error) {
 		return nil, err
 	}
 	defer filler.Close()
-	if _, err := filler.Write(make([]byte, max(free-48<<10, 0))); err != nil {
+	if _, err := filler.Write(make([]byte, max(free-160<<10, 0))); err != nil {
 		return nil, err
 	}
 	return postgres.Open(context.Background(), loc, postgres.Options{})

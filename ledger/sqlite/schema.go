@@ -179,4 +179,19 @@ ALTER TABLE tokens_new RENAME TO tokens;
 ALTER TABLE products ADD COLUMN legacy_keys TEXT NOT NULL DEFAULT '';
 ALTER TABLE products ADD COLUMN legacy_lookalikes INTEGER NOT NULL DEFAULT 0;
 `,
+	`
+-- Indexes that keep an activation's cost constant in the machines its
+-- licence holds (sqlledger: Seat, RecentHolders, LapsedLeases): the
+-- newest live activations, the live ones that expire, and the live ones
+-- by each per-machine component of their UID (the drift candidates; the
+-- expressions are where a component sits in the UID's canonical text).
+-- The seat counter needs no backfill: licences.in_use has been kept by
+-- triggers since the first schema.
+CREATE INDEX activations_live_serial ON activations(licence, serial) WHERE released IS NULL;
+CREATE INDEX activations_lease ON activations(licence, expires) WHERE released IS NULL AND expires IS NOT NULL;
+CREATE INDEX activations_drift_network ON activations(licence, substr(machine, 2, 3)) WHERE released IS NULL;
+CREATE INDEX activations_drift_osid ON activations(licence, substr(machine, 13, 3)) WHERE released IS NULL;
+CREATE INDEX activations_drift_uuid ON activations(licence, substr(machine, 16, 4)) WHERE released IS NULL;
+CREATE INDEX activations_drift_custom ON activations(licence, substr(machine, 20, 3)) WHERE released IS NULL;
+`,
 }

@@ -23,19 +23,16 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"crypto/rand"
 	"flag"
 	"fmt"
-	"io"
 	"net/http"
 	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"runtime"
 	"runtime/pprof"
-	"strings"
 	"sync/atomic"
 	"time"
 
@@ -101,33 +98,6 @@ type countingStore struct {
 func (s *countingStore) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 	s.writes.Add(1)
 	return s.Store.Update(ctx, fn)
-}
-
-// post sends one API request and fails on anything but 200 (and, with
-// want, a body without it).
-func post(c *http.Client, url, key, body, want string) error {
-	req, err := http.NewRequest("POST", url, strings.NewReader(body))
-	if err != nil {
-		return err
-	}
-	req.Header.Set("Authorization", "Bearer "+key)
-	req.Header.Set("Content-Type", "application/json")
-	resp, err := c.Do(req)
-	if err != nil {
-		return err
-	}
-	defer resp.Body.Close()
-	b, err := io.ReadAll(resp.Body)
-	if err != nil {
-		return err
-	}
-	if resp.StatusCode != 200 {
-		return fmt.Errorf("status %d: %s", resp.StatusCode, b)
-	}
-	if want != "" && !bytes.Contains(b, []byte(want)) {
-		return fmt.Errorf("answer without %s: %s", want, b)
-	}
-	return nil
 }
 
 func client(clients int) *http.Client {
@@ -219,7 +189,7 @@ func run(c config, out *loadkit.Output) error {
 		hc := client(clients)
 		s, err := loadkit.Run(n, clients, c.max, func(cl, i int) error {
 			lic[i] = keys[loadkit.Spread(cl, clients, i, len(keys))]
-			return post(hc, srv.URL+"/api/licence/activate", lic[i], `{"machineId":"`+loadkit.UID(base+i)+`"}`, `"reissued":false`)
+			return loadkit.Post(hc, srv.URL+"/api/licence/activate", lic[i], `{"machineId":"`+loadkit.UID(base+i)+`"}`, `"reissued":false`)
 		})
 		for i, l := range lic {
 			if l != "" {
@@ -257,7 +227,7 @@ func run(c config, out *loadkit.Output) error {
 	before := store.writes.Load()
 	val, err := loadkit.Run(c.validations, 64, c.max, func(_, i int) error {
 		m := ms[i%len(ms)]
-		return post(hc, srv.URL+"/api/licence/validate", machines[m], `{"machineId":"`+loadkit.UID(m)+`"}`, `"valid":true`)
+		return loadkit.Post(hc, srv.URL+"/api/licence/validate", machines[m], `{"machineId":"`+loadkit.UID(m)+`"}`, `"valid":true`)
 	})
 	if err != nil {
 		return err

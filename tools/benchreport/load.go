@@ -397,7 +397,7 @@ var bounds = map[string]string{
   transaction swings between about 35 and 170 ms from run to run on this VM.
 `,
 	"pg-issue-rate": `- **PostgreSQL issuing against pgbench**: the server and the Go process
-  share the 2 cores; the client side of one issue (8 round trips through
+  share the 2 cores; the client side of one issue (6 round trips through
   ` + "`database/sql`" + ` and pgx, a third of it in read/write system calls, and the
   Ed25519 signature) costs about 0.3 ms of CPU that pgbench's C client
   does not spend.
@@ -408,14 +408,13 @@ var bounds = map[string]string{
   needs most of both cores for its rate of this transaction, so 1,500/s
   would leave the Go side about 40% of the machine; it takes more (its CPU
   profile: half inside the ledger calls; a quarter of all of it read and
-  write system calls, of the 8 round trips and of HTTP; 6% signing). The EXPLAIN ANALYZE plans
-  are index lookups (primary keys, the live-activation and chain indexes);
-  no statement scans. What would help, in ledger/internal/sqlledger:
-  fewer round trips per issue (8 now) — skip the chain's advisory lock
-  when the chain is the licence's own and the transaction already holds
-  its row ` + "`FOR UPDATE`" + ` (every append to an existing licence's chain is made
-  under that lock), and read the machine's live activation in the same statement as
-  the locked licence row. On a machine where the database has its own
+  write system calls, of the round trips and of HTTP; 6% signing). The
+  EXPLAIN ANALYZE plans are index lookups; no statement scans. An issue
+  is one transaction of six statements (BEGIN, the locked licence row,
+  one read of the machine's activation, the drift candidates and the
+  chain's head, the insert, the audit entry, COMMIT: see the site-licence
+  section), where anchor.sql has eight: what is left is the Go side's
+  CPU, not round trips. On a machine where the database has its own
   cores the goal is a matter of the server's rate.
 `,
 	"api-pg-validate": `- **API validations on PostgreSQL** read once: one statement

@@ -5,6 +5,8 @@ import (
 	"database/sql"
 	"encoding/json"
 	"errors"
+	"fmt"
+	"strings"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -24,6 +26,9 @@ type tx struct {
 	// licences caches the terms read in this transaction; the seat count
 	// is kept current as seats are taken and freed.
 	licences map[string]*licensing.Licence
+	// locked are the licences whose rows this transaction locked: their
+	// chains' heads cannot move under it.
+	locked map[string]struct{}
 	// bound holds the statements already bound to this transaction.
 	bound map[string]*sql.Stmt
 }
@@ -31,7 +36,7 @@ type tx struct {
 var _ ledger.Tx = (*tx)(nil)
 
 func newTx(ctx context.Context, d *DB, sqlTx *sql.Tx) *tx {
-	t := &tx{d: d, tx: sqlTx, licences: map[string]*licensing.Licence{}, bound: map[string]*sql.Stmt{}, heads: map[string]*ledger.Entry{}}
+	t := &tx{d: d, tx: sqlTx, licences: map[string]*licensing.Licence{}, locked: map[string]struct{}{}, bound: map[string]*sql.Stmt{}, heads: map[string]*ledger.Entry{}}
 	t.reader = reader{ctx: ctx, q: t, unbounded: d.d.Unbounded}
 	return t
 }
@@ -101,7 +106,7 @@ func (t *tx) LicenceForUpdate(key string) (licensing.Licence, error) {
 	if err != nil {
 		return li, err
 	}
-	t.licences[key] = &li
+	t.licences[key], t.locked[key] = &li, struct{}{}
 	return li, nil
 }
 
@@ -190,9 +195,19 @@ func (t *tx) constraintRefusal(err error) error {
 	return err
 }
 
+// ErrNotLive is returned by EndActivation for an activation that was not
+// live: the caller decided on a state that no longer holds.
+var ErrNotLive = errors.New("the activation no longer holds a seat")
+
 func (t *tx) EndActivation(a licensing.Activation, at time.Time, why string) error {
-	if _, err := t.exec("UPDATE activations SET released = ?, release_why = ? WHERE serial = ? AND released IS NULL", ledger.Stamp(at), why, a.Serial); err != nil {
+	res, err := t.exec("UPDATE activations SET released = ?, release_why = ? WHERE serial = ? AND released IS NULL", ledger.Stamp(at), why, a.Serial)
+	if err != nil {
 		return err
+	}
+	if n, err := res.RowsAffected(); err != nil {
+		return err
+	} else if n != 1 {
+		return fmt.Errorf("ending activation %d: %w", a.Serial, ErrNotLive)
 	}
 	if li := t.licences[a.Licence]; li != nil {
 		li.InUse -= a.Seats
@@ -203,10 +218,8 @@ func (t *tx) EndActivation(a licensing.Activation, at time.Time, why string) err
 func (t *tx) Append(at time.Time, chain, action, subject string, detail []byte) error {
 	head, ok := t.heads[chain]
 	if !ok {
-		if t.d.d.LockChain != "" {
-			if _, err := t.exec(t.d.d.LockChain, chain); err != nil {
-				return err
-			}
+		if err := t.lockChain(chain); err != nil {
+			return err
 		}
 		h := ledger.Entry{Chain: chain}
 		err := t.QueryRowContext(t.ctx, "SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1", chain).Scan(&h.Seq, &h.Hash)
@@ -224,6 +237,36 @@ func (t *tx) Append(at time.Time, chain, action, subject string, detail []byte) 
 	}
 	t.heads[chain] = &e
 	return nil
+}
+
+// lockChain holds a chain's head until the transaction ends, before
+// Append reads it. A licence's chain is held by the licence's row lock,
+// which its activations and releases take anyway (Seat,
+// LicenceForUpdate), so appending to it costs no lock of its own; other
+// chains take the dialect's LockChain. Where the transaction holds the
+// database's write lock (no ForUpdate), there is nothing to take.
+func (t *tx) lockChain(chain string) error {
+	if key, ok := strings.CutPrefix(chain, ledger.LicenceChain("")); ok && t.d.d.ForUpdate != "" {
+		if _, locked := t.locked[key]; locked {
+			return nil
+		}
+		var one int
+		err := t.QueryRowContext(t.ctx, "SELECT 1 FROM licences l WHERE l.key = ? "+t.d.d.ForUpdate, key).Scan(&one)
+		switch {
+		case err == nil:
+			t.locked[key] = struct{}{}
+			return nil
+		case !errors.Is(err, sql.ErrNoRows):
+			return err
+		}
+		// No such licence (a chain written by hand, a copy): the chain's
+		// own lock below.
+	}
+	if t.d.d.LockChain == "" {
+		return nil
+	}
+	_, err := t.exec(t.d.d.LockChain, chain)
+	return err
 }
 
 func (t *tx) SaveCheckpoint(root []byte, heads ledger.Heads) error {

@@ -119,6 +119,22 @@ func UID(n int) string {
 	return u.String()
 }
 
+// SiteUID is a distinct machine UID for machine n of a site licence
+// (n < 65,535), with three per-machine components (network adapter, OS
+// machine ID, product value) such that any two machines differ in at
+// least two: no two are one machine whose UID drifted under
+// activation.DefaultPolicy (one change allowed), as UID's machines, which
+// share their network slot every 32,000, would be.
+func SiteUID(n int) string {
+	u := codec.MachineUID{Version: codec.UIDVersion}
+	u.Slots[codec.SlotNetwork] = uint16(n%32000 + 1)
+	u.Slots[codec.SlotOSID] = uint16(n/32000 + 1)
+	u.Slots[codec.SlotCustom] = uint16(n%32749 + 1)
+	u.Slots[codec.SlotCPU] = 7
+	u.Slots[codec.SlotVersion] = 42
+	return u.String()
+}
+
 // Record is one line of a tool's machine-readable output (-json): one
 // measured figure, or its anchor, with the goal it is judged against.
 type Record struct {
