@@ -160,7 +160,7 @@ func (c *Client) activate(ctx context.Context, licenceKey string) (Status, error
 	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm
 	}
-	ans, err := c.Server.Activate(ctx, Request{LicenceKey: licenceKey, MachineUID: c.Machine, MachineName: c.MachineName})
+	ans, err := c.Server.Activate(ctx, c.request(o, licenceKey, c.Machine))
 	if err != nil {
 		return o.status(c.Machine), err
 	}
@@ -222,7 +222,7 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	if err != nil {
 		return o.status(c.Machine), err
 	}
-	ans, err := c.Server.Validate(ctx, Request{LicenceKey: s.LicenceKey, MachineUID: issued, MachineName: c.MachineName})
+	ans, err := c.Server.Validate(ctx, c.request(o, s.LicenceKey, issued))
 	var se *ServerError
 	switch {
 	case err == nil:
@@ -243,6 +243,15 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 		return lostStatus(se.Code, s.LicenceKey, err), nil
 	}
 	return o.status(c.Machine), err
+}
+
+// request is what the Client sends about machine: with the product's
+// version and the keys its keyring pins, so that the server signs only
+// with a key this product accepts (a release shipped before a rotation
+// keeps working online).
+func (c *Client) request(o *opened, licenceKey string, machine codec.MachineUID) Request {
+	return Request{LicenceKey: licenceKey, MachineUID: machine, MachineName: c.MachineName,
+		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs()}
 }
 
 // Deactivate gives up this machine's code: the product stops using it at
@@ -288,7 +297,7 @@ func (c *Client) Deactivate(ctx context.Context) (Status, error) {
 	if c.Server == nil {
 		return st, nil
 	}
-	d, err := c.Server.Deactivate(ctx, Request{LicenceKey: s.LicenceKey, MachineUID: issued, MachineName: c.MachineName})
+	d, err := c.Server.Deactivate(ctx, c.request(o, s.LicenceKey, issued))
 	if err != nil {
 		return st, err
 	}

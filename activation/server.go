@@ -33,6 +33,12 @@ type Request struct {
 	LicenceKey  string
 	MachineUID  codec.MachineUID
 	MachineName string
+	// ProductVersion and TrustedKeys say which keys this product accepts
+	// (its version, whose release line the vendor may have recorded, and
+	// the IDs its keyring pins), so that the server signs only with one
+	// of them, or refuses before any seat is taken.
+	ProductVersion string
+	TrustedKeys    []codec.KeyID
 }
 
 // Answer is the licence server's answer to an activation or a

@@ -176,3 +176,16 @@ func (ks *Keyset) Export(product string, includeSecrets bool) (*codec.Keyring, e
 // NewKeyset returns an in-memory keyset of the given keys, for signing
 // without a keystore file (tests, tools that load keys another way).
 func NewKeyset(keys ...*SigningKey) *Keyset { return &Keyset{keys: keys} }
+
+// KeyIDs lists the product's keys, oldest first, revoked ones included:
+// which keys a keyring exported at some time can hold follows from this
+// order, since an export writes every key that is not revoked.
+func (ks *Keyset) KeyIDs(product string) []codec.KeyID {
+	var out []codec.KeyID
+	for _, k := range ks.keys {
+		if k.Product == product {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}

@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,12 @@ type IssueRequest struct {
 	// Key, if set, is the key ID to sign with, overriding the choice by
 	// release line.
 	Key string
+	// Trusted, if not empty, are the key IDs the requesting product's
+	// keyring holds, as the product itself says (an online request): the
+	// code is signed with one of them or refused before any seat is
+	// taken. It outranks the release line, which only says what the
+	// vendor recorded of a release.
+	Trusted []codec.KeyID
 	// Name is the machine's name, as the product reports it (for people).
 	Name string
 	// Tolerance, if set, lets a machine whose UID drifted keep its seat:
@@ -48,6 +55,13 @@ type Tolerance func(issued, now codec.MachineUID) (same bool, changed string)
 // read that grows with a large licence's machines.
 const MaxDriftScan = 256
 
+// MaxRelease bounds a release line, as recorded releases are.
+const MaxRelease = 32
+
+// MaxTrustedKeys bounds the key IDs a request may say it trusts: a
+// keyring holds a handful, and the list is searched for every key.
+const MaxTrustedKeys = 64
+
 // MaxMachineName bounds a machine name.
 const MaxMachineName = 64
 
@@ -66,6 +80,9 @@ type Target struct {
 	Release string
 	// Key is the key to sign with, if the request names one.
 	Key *codec.KeyID
+	// Trusted are the key IDs the product says its keyring holds (see
+	// IssueRequest); nil if it did not say.
+	Trusted []codec.KeyID
 	// Name is the machine's name, cleaned of control characters.
 	Name string
 	// Tolerance is the request's (see IssueRequest).
@@ -86,6 +103,15 @@ func ReleaseLine(version string) string {
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
 	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance}
+	if len(req.Release) > MaxRelease {
+		return t, refuse(ErrInvalid, "a release line is a version like 4.2")
+	}
+	if len(req.Trusted) > MaxTrustedKeys {
+		return t, refuse(ErrInvalid, "a product trusts at most 64 keys")
+	}
+	if len(req.Trusted) > 0 {
+		t.Trusted = slices.Clone(req.Trusted)
+	}
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

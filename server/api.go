@@ -65,6 +65,31 @@ type ActivateRequest struct {
 	// licensing.FingerprintUID.
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
+	Trust
+}
+
+// Trust is what a product says about the keys it accepts, so that the
+// server signs only with a key that product's keyring holds, or refuses
+// (NO_TRUSTED_KEY) before any seat is taken. Products built before these
+// fields send neither: their codes are signed as for a release nothing is
+// recorded of (docs/api.md, "Which key signs").
+type Trust struct {
+	// ProductVersion is the product's version ("4.2.17"): its release
+	// line picks the key the vendor recorded for it (keys export
+	// --release), as a request code's version does.
+	ProductVersion string `json:"productVersion,omitempty"`
+	// TrustedKeys are the key IDs the product's keyring holds (not
+	// revoked); they outrank the release line.
+	TrustedKeys []codec.KeyID `json:"trustedKeys,omitempty"`
+}
+
+// issueRequest fills in what the product said it trusts.
+func (t Trust) issueRequest(ir licensing.IssueRequest) licensing.IssueRequest {
+	if ir.Release == "" && t.ProductVersion != "" {
+		ir.Release = licensing.ReleaseLine(t.ProductVersion)
+	}
+	ir.Trusted = t.TrustedKeys
+	return ir
 }
 
 // Machine is a machine holding a seat.
@@ -337,7 +362,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 	if s.limited(w, r, key) {
 		return
 	}
-	ir := licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}
+	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance})
 	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
 		// The request code's product and version take part: another
 		// product's code is refused, and the key is chosen for the
@@ -398,7 +423,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
-	v, err := s.svc.Validate(r.Context(), key, uid)
+	v, err := s.svc.Validate(r.Context(), key, uid, req.TrustedKeys)
 	is := v.Issued
 	var ref *licensing.Refusal
 	if errors.As(err, &ref) && ref.Reason != licensing.ErrLicenceTypo && ref.Reason != licensing.ErrInvalidMachine {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -468,36 +469,43 @@ type Validation struct {
 // Validate answers a product's scheduled validation. It reads, and writes
 // only when it must: a lease with less than half of it left is renewed
 // (a new code), a machine whose lease lapsed re-takes a seat if one is
-// free, and the machine's last-seen time is marked at most once a day.
-func (s *Service) Validate(ctx context.Context, licence, machine string) (Validation, error) {
+// free, a code signed with a key the product does not trust (trusted: the
+// key IDs it says its keyring holds; nil if it did not say) or that can no
+// longer be signed is re-issued with one it does, keeping its seat, and
+// the machine's last-seen time is marked at most once a day.
+func (s *Service) Validate(ctx context.Context, licence, machine string, trusted []codec.KeyID) (Validation, error) {
 	is, st, err := s.current(ctx, licence, machine)
 	li := st.Licence
 	v := Validation{Licence: li, Plan: st.Plan, HasPlan: st.HasPlan}
 	leased := v.HasPlan && v.Plan.LeaseDays > 0
+	again := func() (Validation, error) {
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine, Trusted: trusted})
+		v.Wrote = err == nil
+		return v, err
+	}
 	switch {
 	case errors.Is(err, licensing.ErrNotActivated) && leased:
 		// A lapsed lease: take a seat again if one is free.
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	case errors.Is(err, ErrKeyGone):
 		// The machine's code was signed with a key the vendor no longer
 		// has (rotated out, revoked): re-issue with one that can sign, as
 		// activating again would, so that the product gets a code its
 		// keyring still trusts instead of an error.
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	case err != nil:
 		return v, err
+	case len(trusted) > 0 && !slices.Contains(trusted, is.KeyID):
+		// The product no longer trusts the key its code was signed with
+		// (its new keyring revoked it): the same terms under a key it
+		// does trust, on the same seat, rather than a code it refuses.
+		return again()
 	}
 	v.Issued = is
 	now := s.now()
 	today := codec.DayOf(now)
 	if leased && is.Expires != codec.NoExpiry && is.Expires != li.Expires && int(is.Expires)-int(today) < v.Plan.LeaseDays/2 {
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	}
 	if now.Sub(is.LastSeen) > 24*time.Hour {
 		v.Wrote = true

@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/activation"
+	"github.com/actkit/actkit/codec"
 )
 
 // Defaults for Options.
@@ -112,6 +113,10 @@ func sleep(ctx context.Context, d time.Duration) error {
 type request struct {
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
+	// ProductVersion and TrustedKeys let the server sign with a key this
+	// product's keyring holds (docs/api.md, "Which key signs").
+	ProductVersion string        `json:"productVersion,omitempty"`
+	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -179,7 +184,8 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
-	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName})
+	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -153,6 +153,9 @@ Examples:
 				return writeJSON(e.stdout, fieldsOf(k))
 			}
 			fmt.Fprintln(e.stdout, k.ID)
+			if product != licensing.CheckpointKeys {
+				fmt.Fprintf(e.stderr, "actkit: releases already shipped keep getting codes from the keys their keyrings hold; export the next release's keyring with 'actkit keys export --product %s --release LINE'\n", product)
+			}
 			if alg == codec.HMACSHA256 {
 				fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
 			}
@@ -289,14 +292,16 @@ func keysExportCommand(e *env) *cli.Command {
 with HMAC keys it refuses unless --include-secret is given: anyone holding
 that keyring can mint codes.
 
-With --release the ledger records that this release line (a minor
-version, 4.2) embeds these keys: after a key rotation, codes for requests
-from that release are signed with the newest key it trusts, so releases
-already shipped keep activating.
+Give --release for every keyring that ships: the ledger records that this
+release line (a minor version, 4.2) embeds these keys, and after a key
+rotation codes for that release are signed with the newest key it holds,
+so releases already shipped keep activating. A release nothing was
+recorded for gets codes signed with the product's oldest key, which every
+exported keyring holds.
 
 Examples:
-   actkit keys export --product umenu -o umenu.keyring
-   actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring`,
+   actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring
+   actkit keys export --product umenu -o umenu.keyring`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
 			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},

@@ -104,20 +104,13 @@ func closedAddress(t *testing.T) string {
 	return "http://" + addr
 }
 
-// TestOnlineEndToEnd runs the product against a real 'actkit serve' on
-// 127.0.0.1: the first run activates online; with the server stopped the
-// product runs on its offline grace and stops after it; the server back,
-// it recovers; a changed machine is told which part changed and cannot
-// take a second seat; deactivation frees the seat and a second machine
-// activates; offline, deactivation shows a deactivation code that frees
-// the seat through the API; the vendor revokes the licence and the
-// product stops at its next validation; and with no network at all the
-// request-code flow still works.
-func TestOnlineEndToEnd(t *testing.T) {
+// newVendor builds the real actkit into dir and makes a home of its own
+// there, with a keystore encrypted to a fresh age identity.
+func newVendor(t *testing.T, dir string) *vendor {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds actkit and runs a server")
 	}
-	dir := t.TempDir()
 	bin := filepath.Join(dir, "actkit")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/actkit").CombinedOutput(); err != nil {
 		t.Fatalf("go build actkit: %v\n%s", err, out)
@@ -132,6 +125,21 @@ func TestOnlineEndToEnd(t *testing.T) {
 	}
 	v := &vendor{t: t, bin: bin, home: filepath.Join(dir, "home"), identity: idFile}
 	v.run("keys", "init", "--recipient", id.Recipient().String())
+	return v
+}
+
+// TestOnlineEndToEnd runs the product against a real 'actkit serve' on
+// 127.0.0.1: the first run activates online; with the server stopped the
+// product runs on its offline grace and stops after it; the server back,
+// it recovers; a changed machine is told which part changed and cannot
+// take a second seat; deactivation frees the seat and a second machine
+// activates; offline, deactivation shows a deactivation code that frees
+// the seat through the API; the vendor revokes the licence and the
+// product stops at its next validation; and with no network at all the
+// request-code flow still works.
+func TestOnlineEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	v := newVendor(t, dir)
 	v.run("keys", "new", "--product", "umenu")
 	v.run("product", "add", "umenu")
 	lic := v.run("licence", "new", "--product", "umenu", "--seats", "1")
