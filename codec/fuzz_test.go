@@ -118,7 +118,8 @@ func FuzzDecodeBinary(f *testing.F) {
 // the same keyring.
 func FuzzParseKeyring(f *testing.F) {
 	_, keyrings := vectorInputs(f)
-	for _, k := range keyrings {
+	signed, _ := testKeyringV2(f)
+	for _, k := range append(keyrings, signed.String()) {
 		f.Add(k)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
@@ -133,15 +134,26 @@ func FuzzParseKeyring(f *testing.F) {
 	})
 }
 
-// FuzzParseKey: an accepted key prints back to the same text.
-func FuzzParseKey(f *testing.F) {
+// entryValues returns the values of every keyword line of the vector
+// keyrings and of a signed keyring made here.
+func entryValues(f *testing.F, keyword string) []string {
 	_, keyrings := vectorInputs(f)
-	for _, k := range keyrings {
+	kr, _ := testKeyringV2(f)
+	var out []string
+	for _, k := range append(keyrings, kr.String()) {
 		for _, line := range strings.Split(k, "\n") {
-			if rest, ok := strings.CutPrefix(line, "key "); ok {
-				f.Add(rest)
+			if rest, ok := strings.CutPrefix(line, keyword+" "); ok {
+				out = append(out, rest)
 			}
 		}
+	}
+	return out
+}
+
+// FuzzParseKey: an accepted key prints back to the same text.
+func FuzzParseKey(f *testing.F) {
+	for _, v := range entryValues(f, "key") {
+		f.Add(v)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		k, err := ParseKey(s)
@@ -267,6 +279,27 @@ func FuzzParseKeyID(f *testing.F) {
 		}
 		if id.String() != strings.ToLower(s) {
 			t.Fatalf("%q parses to %s", s, id)
+		}
+	})
+}
+
+// FuzzParseCertificate: an accepted certificate re-encodes to exactly the
+// text it was parsed from (surrounding white space aside), so no
+// certificate has two spellings.
+func FuzzParseCertificate(f *testing.F) {
+	c, _ := testCert(f)
+	f.Add(c.String())
+	f.Add(binaryVersion(c.String(), 2))
+	for _, v := range entryValues(f, "delegation") {
+		f.Add(v)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		c, err := ParseCertificate(s)
+		if failed(t, err) {
+			return
+		}
+		if c.String() != strings.Trim(s, " \t\r\n") {
+			t.Fatalf("not canonical: %q prints as %q", s, c.String())
 		}
 	})
 }

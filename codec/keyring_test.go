@@ -62,7 +62,7 @@ func TestKeyringRoundTripAndRejects(t *testing.T) {
 	}{
 		"empty":           {"", ErrMalformed},
 		"no header":       {"product umenu\n", ErrMalformed},
-		"future version":  {"actkit-keyring v2\nproduct umenu\n", ErrUnsupportedVersion},
+		"future version":  {"actkit-keyring v3\nproduct umenu\n", ErrUnsupportedVersion},
 		"no product":      {"actkit-keyring v1\n", ErrMalformed},
 		"two products":    {"actkit-keyring v1\nproduct umenu\nproduct umenu\n", ErrMalformed},
 		"bad product":     {"actkit-keyring v1\nproduct UMENU\n", ErrInvalidBinding},

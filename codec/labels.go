@@ -7,8 +7,13 @@ package codec
 // checksum is not a keyring checksum. The labels are part of the format and
 // never change within a version; a new kind of object gets a new label.
 const (
-	LabelActivationCode   = "actkit/v1/activation-code"
-	LabelKeyring          = "actkit/v1/keyring"
+	LabelActivationCode = "actkit/v1/activation-code"
+	// LabelKeyring separates the root signatures of version 2 keyrings
+	// (signed keyring updates) from everything else a root signs.
+	LabelKeyring = "actkit/v1/keyring"
+	// LabelDelegation separates a root's signature on a delegation
+	// certificate from its signatures on keyrings and codes.
+	LabelDelegation       = "actkit/v1/delegation"
 	LabelLedgerCheckpoint = "actkit/v1/ledger-checkpoint"
 	LabelRequestCode      = "actkit/v1/request-code"
 	// LabelDeactivationCode separates the checksum of deactivation codes

@@ -516,7 +516,7 @@ func buildKeyrings() ParseFile[KeyringOutput] {
 	pub.invalid("empty", "", "malformed")
 	pub.invalid("only comments and blank lines", "# nothing\n\n  \n", "malformed")
 	pub.invalid("byte-order mark before the header", "\ufeff"+hdr+"key "+k1s+"\n", "malformed")
-	pub.invalid("header v2", "actkit-keyring v2\nproduct umenu\n", "unsupported-version")
+	pub.invalid("header v3", "actkit-keyring v3\nproduct umenu\n", "unsupported-version")
 	pub.invalid("header v1.1", "actkit-keyring v1.1\nproduct umenu\n", "unsupported-version")
 	pub.invalid("header without version", "actkit-keyring\nproduct umenu\n", "malformed")
 	pub.invalid("header in upper case", "ACTKIT-KEYRING v1\nproduct umenu\n", "malformed")

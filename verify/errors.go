@@ -45,6 +45,31 @@ var (
 	ErrNotYetValid = errors.New("code is not valid yet: the clock is behind its issue date")
 	// ErrExpired: the code's last valid day has passed.
 	ErrExpired = errors.New("code has expired")
+
+	// ErrOutsideDelegation: the code was signed by a delegated key but
+	// falls outside its certificate: issued outside the window, perpetual
+	// or longer than allowed, or over the seats, features or serial range.
+	// A vendor's server cannot sign such a code honestly.
+	ErrOutsideDelegation = errors.New("code is outside its key's delegation")
+	// ErrRevokedDelegation: the code's delegated key, or the root that
+	// delegated it, was revoked by a keyring update.
+	ErrRevokedDelegation = errors.New("signed under a revoked delegation")
+	// ErrInvalidDelegation: the certificate held for the code's key is not
+	// one this keyring accepts: unreadable, for another key or product,
+	// not issued by one of its roots, or its signature does not verify.
+	ErrInvalidDelegation = errors.New("delegation certificate is not valid for this keyring")
+
+	// Reasons a keyring update (Keyring.Update) or a version 2 keyring
+	// is refused.
+
+	// ErrInsufficientSignatures: fewer valid signatures than the threshold
+	// of the roots that must sign (the current roots for an update, and
+	// the keyring's own roots).
+	ErrInsufficientSignatures = errors.New("keyring is not signed by enough roots")
+	// ErrRolledBack: the update's version is not newer than the keyring's.
+	ErrRolledBack = errors.New("keyring update is older than the keyring it would replace")
+	// ErrUpdateExpired: the update's expiry day has passed.
+	ErrUpdateExpired = errors.New("keyring update has expired")
 )
 
 // Error is the detail of a refusal. Reason is one of the sentinels above.
@@ -77,7 +102,12 @@ func (e *Error) Error() string {
 		}
 		return s
 	}
-	s := "activation code: " + e.Reason.Error()
+	what := "activation code: "
+	switch e.Reason {
+	case ErrInsufficientSignatures, ErrRolledBack, ErrUpdateExpired:
+		what = "keyring: "
+	}
+	s := what + e.Reason.Error()
 	if e.Detail != "" {
 		s += ": " + e.Detail
 	}
@@ -127,6 +157,12 @@ var reasonCodes = []struct {
 	{ErrBadSignature, "bad-signature"},
 	{ErrNotYetValid, "not-yet-valid"},
 	{ErrExpired, "expired"},
+	{ErrOutsideDelegation, "outside-delegation"},
+	{ErrRevokedDelegation, "revoked-delegation"},
+	{ErrInvalidDelegation, "invalid-delegation"},
+	{ErrInsufficientSignatures, "insufficient-signatures"},
+	{ErrRolledBack, "rolled-back"},
+	{ErrUpdateExpired, "update-expired"},
 }
 
 // ReasonCode returns the stable name of the reason of an error returned by

@@ -49,6 +49,10 @@ func (t Terms) HasFeature(n int) bool {
 // A code with a single mistyped symbol is refused with ErrTypo; when
 // exactly one correction verifies, Error.Suggestion holds it.
 func (k *Keyring) Verify(code string, b Binding, now time.Time) (Terms, error) {
+	return k.verifyWith(code, "", b, now)
+}
+
+func (k *Keyring) verifyWith(code, certText string, b Binding, now time.Time) (Terms, error) {
 	nb, err := b.Normalize()
 	if err != nil {
 		return Terms{}, fromCodec(err)
@@ -56,22 +60,22 @@ func (k *Keyring) Verify(code string, b Binding, now time.Time) (Terms, error) {
 	if b.Product != k.product {
 		return Terms{}, refuse(ErrWrongProduct, "the keyring is for product %q, not %q", k.product, b.Product)
 	}
-	t, verr := k.verify(code, &nb, now)
+	t, verr := k.verify(code, certText, &nb, now)
 	if verr == nil {
 		return t, nil
 	}
 	if verr.Reason == ErrTypo && len(verr.Groups) == 1 {
-		verr.Suggestion = k.suggest(code, &nb, now)
+		verr.Suggestion = k.suggest(code, certText, &nb, now)
 	}
 	return Terms{}, verr
 }
 
 // suggest returns the one single-symbol correction whose signature
 // verifies, or "" when there is none or more than one.
-func (k *Keyring) suggest(code string, nb *codec.NormalizedBinding, now time.Time) string {
+func (k *Keyring) suggest(code, certText string, nb *codec.NormalizedBinding, now time.Time) string {
 	found := ""
 	for _, c := range codec.SingleSymbolCorrections(code) {
-		_, err := k.verify(c.Text, nb, now)
+		_, err := k.verify(c.Text, certText, nb, now)
 		if err == nil || err.Reason == ErrExpired || err.Reason == ErrNotYetValid {
 			if found != "" {
 				return ""
@@ -82,7 +86,7 @@ func (k *Keyring) suggest(code string, nb *codec.NormalizedBinding, now time.Tim
 	return found
 }
 
-func (k *Keyring) verify(code string, nb *codec.NormalizedBinding, now time.Time) (Terms, *Error) {
+func (k *Keyring) verify(code, certText string, nb *codec.NormalizedBinding, now time.Time) (Terms, *Error) {
 	raw, err := codec.ParseText(code)
 	if err != nil {
 		return Terms{}, fromCodec(err)
@@ -97,10 +101,30 @@ func (k *Keyring) verify(code string, nb *codec.NormalizedBinding, now time.Time
 			Detail: fmt.Sprintf("key %s does not belong to product %q", p.KeyID, k.product)}
 	}
 	if k.isRevoked(p.KeyID) {
+		if certText != "" {
+			if cert, err := codec.ParseCertificate(certText); err == nil {
+				if cp, ok := cert.For(k.product); ok && cp.KeyID == p.KeyID {
+					return Terms{}, &Error{Reason: ErrRevokedDelegation, KeyID: p.KeyID,
+						Detail: fmt.Sprintf("delegated key %s was revoked by the vendor; ask for a new code", p.KeyID)}
+				}
+			}
+		}
 		return Terms{}, &Error{Reason: ErrRevokedKey, KeyID: p.KeyID,
 			Detail: fmt.Sprintf("key %s was revoked by the vendor; ask for a new code", p.KeyID)}
 	}
 	key, ok := k.lookup(p.KeyID)
+	if !ok && certText != "" {
+		var verr *Error
+		if key, verr = k.suppliedKey(certText); verr != nil {
+			verr.KeyID = p.KeyID
+			return Terms{}, verr
+		}
+		if key.id != p.KeyID {
+			return Terms{}, &Error{Reason: ErrInvalidDelegation, KeyID: p.KeyID,
+				Detail: fmt.Sprintf("the certificate delegates key %s, but the code is signed by %s", key.id, p.KeyID)}
+		}
+		ok = true
+	}
 	if !ok {
 		return Terms{}, &Error{Reason: ErrUnknownKey, KeyID: p.KeyID,
 			Detail: fmt.Sprintf("key %s is not in this product's keyring; the product may need an update", p.KeyID)}
@@ -127,6 +151,14 @@ func (k *Keyring) verify(code string, nb *codec.NormalizedBinding, now time.Time
 		}
 		return Terms{}, &Error{Reason: ErrBadSignature, KeyID: p.KeyID,
 			Detail: "the code was altered or forged"}
+	}
+	if key.cert != nil {
+		// Authenticated now: the delegation's limits are judged by the
+		// code's own issue day and terms, whatever the clock says.
+		if why := key.cert.Fits(p); why != "" {
+			return Terms{}, &Error{Reason: ErrOutsideDelegation, KeyID: p.KeyID,
+				Detail: fmt.Sprintf("delegation %d: %s", key.cert.Serial, why)}
+		}
 	}
 	if now.Before(p.Issued.Start().Add(-ClockSkew)) {
 		return Terms{}, &Error{Reason: ErrNotYetValid, KeyID: p.KeyID, Day: p.Issued,
