@@ -164,7 +164,7 @@ func (c *Client) activate(ctx context.Context, licenceKey string) (Status, error
 	if err != nil {
 		return o.status(c.Machine), err
 	}
-	st, err := o.cfg.accept(o.s, o.eff, o.early, licenceKey, ans.Code, c.Machine, o.now, c.schedule(ans))
+	st, err := o.cfg.accept(o.s, o.eff, o.early, licenceKey, ans.Code, ans.Certificate, c.Machine, o.now, c.schedule(ans))
 	if err != nil {
 		return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
 	}
@@ -226,7 +226,7 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	var se *ServerError
 	switch {
 	case err == nil:
-		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, issued, o.now, c.schedule(ans)); err != nil {
+		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, ans.Certificate, issued, o.now, c.schedule(ans)); err != nil {
 			return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
 		}
 		st := o.status(c.Machine)
@@ -236,7 +236,7 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 		// The server says the licence is no longer valid here: the code
 		// is not used again. The licence key and machine stay, so that a
 		// suspended or expired licence can be validated again.
-		s.Code, s.Online, s.Lost = "", nil, se.Code
+		s.Code, s.Certificate, s.Online, s.Lost = "", "", nil, se.Code
 		if err := o.save(issued); err != nil {
 			return Status{State: lostStates[se.Code], ServerCode: se.Code, Reason: err}, err
 		}
@@ -251,7 +251,7 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 // keeps working online).
 func (c *Client) request(o *opened, licenceKey string, machine codec.MachineUID) Request {
 	return Request{LicenceKey: licenceKey, MachineUID: machine, MachineName: c.MachineName,
-		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs()}
+		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true}
 }
 
 // Deactivate gives up this machine's code: the product stops using it at
@@ -289,7 +289,7 @@ func (c *Client) Deactivate(ctx context.Context) (Status, error) {
 	}
 	// The code is given up before the server is asked: whatever happens
 	// next, this product does not use it again.
-	s.Code, s.Online, s.Released, s.Deactivation = "", nil, code.Serial, text
+	s.Code, s.Certificate, s.Online, s.Released, s.Deactivation = "", "", nil, code.Serial, text
 	if err := o.save(issued); err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}

@@ -39,6 +39,9 @@ type Request struct {
 	// of them, or refuses before any seat is taken.
 	ProductVersion string
 	TrustedKeys    []codec.KeyID
+	// Certificates says this Client verifies and stores a delegation
+	// certificate that comes with a code (Answer.Certificate).
+	Certificates bool
 }
 
 // Answer is the licence server's answer to an activation or a
@@ -47,8 +50,13 @@ type Request struct {
 // but the schedule.
 type Answer struct {
 	// Code is the activation code.
-	Code   string
-	Serial uint64
+	Code string
+	// Certificate is the delegation certificate of the key that signed
+	// Code, "" for a root's code: the Client verifies the code with it
+	// (the certificate's own root signature and limits included) and
+	// stores the two together.
+	Certificate string
+	Serial      uint64
 	// ActiveCount and MaxActivations are the licence's seats in use and
 	// seats.
 	ActiveCount, MaxActivations int

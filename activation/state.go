@@ -31,7 +31,10 @@ type stateFile struct {
 	LatestSeen time.Time `json:"latestSeen"`
 	LicenceKey string    `json:"licenceKey,omitempty"`
 	Code       string    `json:"code,omitempty"`
-	MachineUID string    `json:"machineUid,omitempty"`
+	// Certificate is the delegation certificate that came with an online
+	// code signed by a delegated key: the code verifies with it.
+	Certificate string `json:"certificate,omitempty"`
+	MachineUID  string `json:"machineUid,omitempty"`
 	// IssuedSeen is the latest issue day of a code this product stored:
 	// only a code issued later is fresh evidence of today's date.
 	IssuedSeen codec.Day `json:"issuedSeen,omitempty"`

@@ -18,6 +18,8 @@ import (
 // each change its own freshly loaded Keyset.
 type Keyset struct {
 	keys []*SigningKey
+	// delegated are the keys made for delegation (delegation.go).
+	delegated []*DelegatedKey
 	// recipients are the age recipients a recipient-protected keystore is
 	// re-encrypted to on every write (public values).
 	recipients []string
@@ -79,12 +81,16 @@ func (ks *Keyset) ActiveSigner(product string) (codec.Signer, error) {
 	return k, nil
 }
 
-// Signer returns the key with the given ID as a codec.Signer: active or
-// retired (a retired key still signs for releases that trust no newer
-// one), never revoked.
+// Signer returns the key with the given ID as a codec.Signer: a root,
+// active or retired (a retired key still signs for releases that trust no
+// newer one), never revoked; or a delegated key with a certificate for
+// that ID.
 func (ks *Keyset) Signer(id codec.KeyID) (codec.Signer, error) {
 	k, err := ks.Key(id)
 	if err != nil {
+		if d, ok := ks.delegatedByID(id); ok {
+			return *d, nil // a delegated key re-signs its codes too
+		}
 		return nil, err
 	}
 	if k.Status == Revoked {

@@ -27,12 +27,9 @@ type IssueRequest struct {
 	// Key, if set, is the key ID to sign with, overriding the choice by
 	// release line.
 	Key string
-	// Trusted, if not empty, are the key IDs the requesting product's
-	// keyring holds, as the product itself says (an online request): the
-	// code is signed with one of them or refused before any seat is
-	// taken. It outranks the release line, which only says what the
-	// vendor recorded of a release.
-	Trusted []codec.KeyID
+	// Trust is what the asking product says it accepts, and the channel
+	// it asks through.
+	Trust Trust
 	// Name is the machine's name, as the product reports it (for people).
 	Name string
 	// Tolerance, if set, lets a machine whose UID drifted keep its seat:
@@ -42,6 +39,24 @@ type IssueRequest struct {
 	// the same transaction. It returns whether the two UIDs are one
 	// machine, and what changed, for people.
 	Tolerance Tolerance
+}
+
+// Trust is what a product asking for a code accepts, as it says itself
+// (an online request), and the channel it asks through.
+type Trust struct {
+	// Keys, if not empty, are the key IDs the product's keyring holds:
+	// the code is signed with one of them (or with a delegated key one of
+	// them certified, when Certificates) or refused before any seat is
+	// taken. They outrank the release line, which only says what the
+	// vendor recorded of a release.
+	Keys []codec.KeyID
+	// Certificates: the product verifies a delegation certificate that
+	// comes with the code (activation.Client stores the two together).
+	Certificates bool
+	// Purpose is the channel asking: codec.PurposeOnline for the licence
+	// API, codec.PurposePortal for the pages; 0 for the vendor's own
+	// commands. Only a channel signs with delegated keys.
+	Purpose codec.Purpose
 }
 
 // Tolerance says whether a machine UID seen now is the machine an
@@ -80,9 +95,8 @@ type Target struct {
 	Release string
 	// Key is the key to sign with, if the request names one.
 	Key *codec.KeyID
-	// Trusted are the key IDs the product says its keyring holds (see
-	// IssueRequest); nil if it did not say.
-	Trusted []codec.KeyID
+	// Trust is the request's (see IssueRequest).
+	Trust Trust
 	// Name is the machine's name, cleaned of control characters.
 	Name string
 	// Tolerance is the request's (see IssueRequest).
@@ -106,12 +120,11 @@ func Resolve(req IssueRequest) (Target, error) {
 	if len(req.Release) > MaxRelease {
 		return t, refuse(ErrInvalid, "a release line is a version like 4.2")
 	}
-	if len(req.Trusted) > MaxTrustedKeys {
+	if len(req.Trust.Keys) > MaxTrustedKeys {
 		return t, refuse(ErrInvalid, "a product trusts at most 64 keys")
 	}
-	if len(req.Trusted) > 0 {
-		t.Trusted = slices.Clone(req.Trusted)
-	}
+	t.Trust = req.Trust
+	t.Trust.Keys = slices.Clone(req.Trust.Keys)
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

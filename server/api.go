@@ -81,6 +81,17 @@ type Trust struct {
 	// TrustedKeys are the key IDs the product's keyring holds (not
 	// revoked); they outrank the release line.
 	TrustedKeys []codec.KeyID `json:"trustedKeys,omitempty"`
+	// Certificates says the product verifies a delegation certificate
+	// that comes with the code (the answer's "certificate") and stores
+	// the two together: a code signed by a key its keyring's root
+	// delegated is then acceptable.
+	Certificates bool `json:"certificates,omitempty"`
+}
+
+// licensing is what the product said, as the rules take it: the licence
+// API is the online channel.
+func (t Trust) licensing() licensing.Trust {
+	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline}
 }
 
 // issueRequest fills in what the product said it trusts.
@@ -88,7 +99,7 @@ func (t Trust) issueRequest(ir licensing.IssueRequest) licensing.IssueRequest {
 	if ir.Release == "" && t.ProductVersion != "" {
 		ir.Release = licensing.ReleaseLine(t.ProductVersion)
 	}
-	ir.Trusted = t.TrustedKeys
+	ir.Trust = t.licensing()
 	return ir
 }
 
@@ -128,6 +139,10 @@ type Activation struct {
 	ReplacedMachineUID string    `json:"replacedMachineUid,omitempty"`
 	ValidateAfter      time.Time `json:"validateAfter"`
 	OfflineUntil       time.Time `json:"offlineGraceUntil"`
+	// Certificate is the delegation certificate of the key that signed
+	// the code (docs/format.md section 13), absent for a root's code: the
+	// product verifies the code with it and stores the two together.
+	Certificate string `json:"certificate,omitempty"`
 }
 
 // Validation is the answer of validate: always 200 for a well-formed
@@ -400,7 +415,15 @@ func (s *Server) answer(machineID string, is signer.Issued) *Activation {
 		ActiveCount: is.InUse, MaxActivations: is.LicenceSeats, Code: is.Code, Serial: is.Serial, KeyID: is.KeyID,
 		Product: is.Product, Features: is.Features, Expires: is.Expires, LicenceExpires: is.LicenceExpires, Plan: is.Plan,
 		Reissued: is.Reissued, MachineChanged: is.MachineChanged, ReplacedMachineUID: is.DriftedFrom,
-		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}
+		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace), Certificate: certText(is.Certificate)}
+}
+
+// certText is a certificate's text, "" for none.
+func certText(c *codec.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
@@ -423,7 +446,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
-	v, err := s.svc.Validate(r.Context(), key, uid, req.TrustedKeys)
+	v, err := s.svc.Validate(r.Context(), key, uid, req.licensing())
 	is := v.Issued
 	var ref *licensing.Refusal
 	if errors.As(err, &ref) && ref.Reason != licensing.ErrLicenceTypo && ref.Reason != licensing.ErrInvalidMachine {

@@ -58,7 +58,10 @@ var reasonProblems = map[error]struct {
 	// A release whose keyring holds no key that can sign is not helped by
 	// asking again: a final answer (409), not a 503 a client retries, and
 	// never one that takes a licence away.
-	licensing.ErrNoTrustedKey:        {http.StatusConflict, CodeNoTrustedKey},
+	licensing.ErrNoTrustedKey: {http.StatusConflict, CodeNoTrustedKey},
+	// The server's delegated key cannot sign these terms (features, the
+	// serial range): as final, and as harmless, as no trusted key.
+	licensing.ErrOutsideDelegation:   {http.StatusConflict, CodeNoTrustedKey},
 	licensing.ErrSeatLimit:           {http.StatusConflict, CodeSeatLimit},
 	licensing.ErrNotActivated:        {http.StatusNotFound, CodeNotActivated},
 	licensing.ErrActivated:           {http.StatusConflict, CodeActivated},

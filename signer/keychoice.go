@@ -30,10 +30,58 @@ import (
 // Rule 4 means that a rotation changes nothing for a product that says
 // nothing: the new key signs for the releases that are known to carry
 // it.
-func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, error) {
+//
+// A channel (t.Trust.Purpose: the licence API, the portal) signs with a
+// delegated key instead, when the product accepts it, and returns its
+// certificate; the rules above then apply only to roots the server was
+// started with on purpose.
+func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, *codec.Certificate, error) {
 	if s.keys == nil {
-		return codec.KeyID{}, errNoKeys
+		return codec.KeyID{}, nil, errNoKeys
 	}
+	if t.Trust.Purpose == 0 || t.Key != nil {
+		id, err := s.rootKey(r, product, t)
+		return id, nil, err
+	}
+	// A channel (the licence API, the portal) signs with a delegated key
+	// whose certificate covers the product, the channel and today, if the
+	// product accepts it: its keyring lists the delegated key (an
+	// embedded delegation), or it lists the issuing root and verifies the
+	// certificate that comes with the code.
+	sg, cert, derr := s.keys.Delegation(product, t.Trust.Purpose, codec.DayOf(s.now()))
+	if derr == nil {
+		trusted := t.Trust.Keys
+		if len(trusted) == 0 && t.Release != "" {
+			ids, _, err := r.ReleaseKeys(product, t.Release)
+			if err != nil {
+				return codec.KeyID{}, nil, err
+			}
+			trusted = ids
+		}
+		p, _ := cert.For(product)
+		if slices.Contains(trusted, p.KeyID) || (t.Trust.Certificates && slices.Contains(trusted, p.Issuer)) {
+			return sg.KeyID(), cert, nil
+		}
+		derr = &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
+			Detail: fmt.Sprintf("this server signs with delegated key %s (certified by root %s), and nothing says this release accepts it: update the product, or activate offline", p.KeyID, p.Issuer)}
+	} else {
+		derr = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Product: product, Err: derr,
+			Detail: "no delegation covers product " + product + " today: bring a renewed one from the workstation ('actkit keys delegate', then 'actkit keys install')"}
+	}
+	// A server started with roots on purpose (serve --allow-root-keys)
+	// still serves the products that accept no delegation; with no
+	// delegation at all, the roots' own answer is the one to give.
+	if len(s.keys.KeyIDs(product)) > 0 {
+		id, err := s.rootKey(r, product, t)
+		if err == nil || cert == nil {
+			return id, nil, err
+		}
+	}
+	return codec.KeyID{}, nil, derr
+}
+
+// rootKey applies rules 1 to 4 to the product's root keys.
+func (s *Service) rootKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, error) {
 	if t.Key != nil {
 		if t.Key[0] != codec.ProductTag(product) {
 			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrInvalid, Product: product, Detail: "key " + t.Key.String() + " belongs to another product"}
@@ -43,12 +91,12 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 		}
 		return *t.Key, nil
 	}
-	if len(t.Trusted) > 0 {
-		if id, ok := s.newestTrusted(product, t.Trusted); ok {
+	if len(t.Trust.Keys) > 0 {
+		if id, ok := s.newestTrusted(product, t.Trust.Keys); ok {
 			return id, nil
 		}
 		return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
-			Detail: fmt.Sprintf("the product's keyring trusts keys %v, none of which this signer can sign with", t.Trusted)}
+			Detail: fmt.Sprintf("the product's keyring trusts keys %v, none of which this signer can sign with", t.Trust.Keys)}
 	}
 	if t.Release != "" {
 		ids, found, err := r.ReleaseKeys(product, t.Release)
@@ -106,4 +154,39 @@ func (s *Service) everyKeyringKey(product, release string) (codec.KeyID, error) 
 				"record the release's keyring with 'actkit keys export --product %s --release LINE'", which, ids[0], product, product)}
 	}
 	return ids[0], nil
+}
+
+// withinDelegation fits a code's terms to the delegation of the key that
+// will sign it, before any seat is taken: its expiry is capped to the
+// longest code the certificate allows (a delegated key never signs a
+// perpetual code; the product's scheduled validation renews it, as a
+// lease), and a licence granting features the certificate does not is
+// refused. Seats are one per code, within any certificate.
+func withinDelegation(li licensing.Licence, t licensing.Target, c *codec.Certificate) (licensing.Target, error) {
+	if li.Bits&^c.Features != 0 {
+		return t, &licensing.Refusal{Reason: licensing.ErrOutsideDelegation, Product: li.Product,
+			Detail: "the licence grants features this server's delegation does not: issue its codes on the workstation"}
+	}
+	if c.MaxCodeDays == 0 {
+		return t, &licensing.Refusal{Reason: licensing.ErrOutsideDelegation, Product: li.Product,
+			Detail: "this server's delegation allows no code to outlive its issue day"}
+	}
+	if t.LeaseDays == 0 || t.LeaseDays > int(c.MaxCodeDays) {
+		t.LeaseDays = int(c.MaxCodeDays)
+	}
+	return t, nil
+}
+
+// accepts reports whether a product that said what it trusts accepts the
+// code is: its keyring lists the code's key, or the root that certified
+// it when the product verifies certificates.
+func (s *Service) accepts(trust licensing.Trust, is Issued) bool {
+	if slices.Contains(trust.Keys, is.KeyID) {
+		return true
+	}
+	if is.Certificate == nil || !trust.Certificates {
+		return false
+	}
+	p, ok := is.Certificate.For(is.Product)
+	return ok && slices.Contains(trust.Keys, p.Issuer)
 }

@@ -23,6 +23,12 @@ type Keys interface {
 	// first, revoked ones included: which keys a keyring exported at
 	// some time can hold follows from this order (keychoice.go).
 	KeyIDs(product string) []codec.KeyID
+	// Delegation returns the delegated key that may sign for product
+	// through the channel purpose on day, and its certificate.
+	Delegation(product string, purpose codec.Purpose, day codec.Day) (codec.Signer, *codec.Certificate, error)
+	// Certificate returns the certificate of a delegated key ID, so that
+	// a code signed again carries it.
+	Certificate(id codec.KeyID) (*codec.Certificate, bool)
 }
 
 // Service is the licensing service over one ledger.

@@ -117,6 +117,7 @@ type request struct {
 	// product's keyring holds (docs/api.md, "Which key signs").
 	ProductVersion string        `json:"productVersion,omitempty"`
 	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
+	Certificates   bool          `json:"certificates,omitempty"`
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -132,6 +133,7 @@ type answer struct {
 	ValidateAfter  time.Time `json:"validateAfter"`
 	OfflineUntil   time.Time `json:"offlineGraceUntil"`
 	Deactivated    bool      `json:"deactivated"`
+	Certificate    string    `json:"certificate"`
 }
 
 // Activate takes (or finds) the machine's seat.
@@ -172,7 +174,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 	if a.ActivationCode == "" {
 		return activation.Answer{}, &activation.ServerError{Err: activation.ErrRefused, Status: http.StatusOK, Message: "the answer carries no activation code"}
 	}
-	out := activation.Answer{Code: a.ActivationCode, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
+	out := activation.Answer{Code: a.ActivationCode, Certificate: a.Certificate, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
 	if !a.ValidateAfter.IsZero() {
 		out.ValidateEvery = a.ValidateAfter.Sub(date)
 	}
@@ -185,7 +187,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
 	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
-		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys})
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

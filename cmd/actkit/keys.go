@@ -48,6 +48,9 @@ func keysCommand(e *env) *cli.Command {
 			keysTrustCommand(e),
 			keysReconcileCommand(e),
 			keysExportCommand(e),
+			keysRequestCommand(e),
+			keysDelegateCommand(e),
+			keysInstallCommand(e),
 			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
 			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
 			keysPasswdCommand(e, protFlags),
@@ -279,6 +282,19 @@ func keysListCommand(e *env) *cli.Command {
 			for _, k := range out {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Product, k.Algorithm, k.Status, k.Created.Format(time.DateOnly))
 			}
+			// Delegated keys: the root that certified each, and its window.
+			for _, d := range ks.Delegated() {
+				if len(d.Certificates) == 0 {
+					fmt.Fprintf(tw, "-\t-\ted25519\tdelegation requested\t%s\n", d.Created.Format(time.DateOnly))
+				}
+				for _, cert := range d.Certificates {
+					for _, p := range cert.Products {
+						if pr := c.String("product"); pr == "" || pr == p.Product {
+							fmt.Fprintf(tw, "%s\t%s\ted25519\tdelegated by %s, issue days %s..%s\t%s\n", p.KeyID, p.Product, p.Issuer, cert.NotBefore, cert.NotAfter, d.Created.Format(time.DateOnly))
+						}
+					}
+				}
+			}
 			return tw.Flush()
 		},
 	}
@@ -428,7 +444,7 @@ Examples:
 			if err := s.ChangeProtection(c.Context, p); err != nil {
 				return keystoreError(err)
 			}
-			if h, err := openHome(c, e); err == nil {
+			if h, err := openHome(c, e); err == nil && len(cur.Keys()) > 0 {
 				if err := h.RecordKeys(c.Context, cur.Generation()+1, cur.RevokedIDs()); err != nil {
 					return ledgerError(err)
 				}

@@ -48,6 +48,8 @@ Examples:
 			&cli.IntFlag{Name: "burst", Value: server.DefaultBurst, Usage: "requests allowed at once above the rate"},
 			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
+			&cli.BoolFlag{Name: "allow-root-keys", Usage: "run although this home's keystore holds roots (product keys that can sign anything): only where the server is the workstation"},
+			&cli.IntFlag{Name: "delegation-warning", Value: 7, Usage: "warn this many days before a delegation's last issue day"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -83,6 +85,14 @@ Examples:
 			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
+			}
+			// A stolen server home must be a bounded incident: a root in it
+			// signs anything, for ever. Delegated keys only, unless the
+			// vendor says so.
+			if ks.HasRoots(licensing.CheckpointKeys) && !c.Bool("allow-root-keys") {
+				return refused(errors.New("this home's keystore holds root keys, which can sign any code for ever: a licence server signs with delegated keys"),
+					"on the server: 'actkit keys request-delegation', on the workstation 'actkit keys delegate', then 'actkit keys install' here, with a keystore that holds no root (README, Key lifecycle)",
+					"if this server is the workstation, start it with --allow-root-keys")
 			}
 			svc, err := openService(c, e, ks)
 			if err != nil {
@@ -124,12 +134,27 @@ Examples:
 			// NO_SIGNING_KEY: say so now rather than at the first customer.
 			if products, err := svc.Products(c.Context); err == nil {
 				for _, p := range products {
-					if _, err := ks.ActiveSigner(p.ID); err != nil {
-						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until 'actkit keys new --product %s' and a restart\n", p.ID, p.ID)
+					_, _, derr := ks.Delegation(p.ID, codec.PurposeOnline, codec.DayOf(e.now()))
+					if _, err := ks.ActiveSigner(p.ID); err != nil && derr != nil {
+						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until a delegation is installed ('actkit keys install'), or 'actkit keys new --product %s' where the server is the workstation, and a restart\n", p.ID, p.ID)
 					}
 				}
 			}
+			warnDelegations(e, log, ks, c.Int("delegation-warning"))
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			go func() {
+				// A long-running server warns again every day.
+				t := time.NewTicker(24 * time.Hour)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						warnDelegations(e, log, ks, c.Int("delegation-warning"))
+					}
+				}
+			}()
 			defer stop()
 			done := make(chan error, 1)
 			go func() { done <- hs.Serve() }()
@@ -146,6 +171,29 @@ Examples:
 			}
 			return <-done
 		},
+	}
+}
+
+// warnDelegations logs every installed delegation whose last issue day
+// is within days of today, or past: renewal means bringing a new
+// certificate from the workstation, which takes a person.
+func warnDelegations(e *env, log *slog.Logger, ks *keygen.Keyset, days int) {
+	today := codec.DayOf(e.now())
+	for _, d := range ks.Delegated() {
+		for _, cert := range d.Certificates {
+			left := int(cert.NotAfter) - int(today)
+			if left > days {
+				continue
+			}
+			p := cert.Products[0]
+			if left < 0 {
+				log.Warn("delegation ended: codes are no longer signed with this key; bring a renewed one from the workstation",
+					"product", p.Product, "key", p.KeyID.String(), "ended", cert.NotAfter.String())
+				continue
+			}
+			log.Warn("delegation ends soon: renew it ('actkit keys request-delegation', 'actkit keys delegate', 'actkit keys install')",
+				"product", p.Product, "key", p.KeyID.String(), "lastIssueDay", cert.NotAfter.String(), "daysLeft", left)
+		}
 	}
 }
 

@@ -24,11 +24,16 @@ type vendor struct {
 	t         *testing.T
 	bin, home string
 	identity  string
+	// serveFlags are added to 'actkit serve' (--allow-root-keys for a
+	// home that is the workstation too).
+	serveFlags []string
+	// env is added to every command's environment (ACTKIT_LEDGER).
+	env []string
 }
 
 func (v *vendor) cmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(v.bin, args...)
-	cmd.Env = append(os.Environ(), "ACTKIT_HOME="+v.home, "ACTKIT_IDENTITY="+v.identity)
+	cmd.Env = append(append(os.Environ(), "ACTKIT_HOME="+v.home, "ACTKIT_IDENTITY="+v.identity), v.env...)
 	return cmd
 }
 
@@ -47,7 +52,7 @@ func (v *vendor) run(args ...string) string {
 // function that stops it (SIGTERM, as an operator would).
 func (v *vendor) serve(listen string) (string, func()) {
 	v.t.Helper()
-	cmd := v.cmd("serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000")
+	cmd := v.cmd(append([]string{"serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000"}, v.serveFlags...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		v.t.Fatal(err)
@@ -123,7 +128,7 @@ func newVendor(t *testing.T, dir string) *vendor {
 	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	v := &vendor{t: t, bin: bin, home: filepath.Join(dir, "home"), identity: idFile}
+	v := &vendor{t: t, bin: bin, home: filepath.Join(dir, "home"), identity: idFile, serveFlags: []string{"--allow-root-keys"}}
 	v.run("keys", "init", "--recipient", id.Recipient().String())
 	return v
 }

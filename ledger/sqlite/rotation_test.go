@@ -98,7 +98,7 @@ func TestRotationKeepsOldReleasesWorking(t *testing.T) {
 	check(is, curKR, k1.ID)
 	// The product says what its keyring holds (an online request): that
 	// outranks the recorded line.
-	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(5, "4.3.1"), Trusted: []codec.KeyID{k1.ID}})
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(5, "4.3.1"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID}}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +129,7 @@ func TestRotationKeepsOldReleasesWorking(t *testing.T) {
 	if !errors.Is(err, licensing.ErrNoTrustedKey) || !strings.Contains(err.Error(), "keys export --product umenu --release") {
 		t.Fatalf("an unrecorded line after the revocation of the oldest key: %v", err)
 	}
-	_, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(7, "5.1.0"), Trusted: []codec.KeyID{k1.ID}})
+	_, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(7, "5.1.0"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID}}})
 	if !errors.Is(err, licensing.ErrNoTrustedKey) {
 		t.Fatalf("a product trusting only a revoked key: %v", err)
 	}
@@ -137,7 +137,7 @@ func TestRotationKeepsOldReleasesWorking(t *testing.T) {
 		t.Fatalf("refusals took a seat: %d in use, was %d (%v)", after.InUse, before.InUse, err)
 	}
 	// The product that says it holds the new key gets it.
-	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(8, "5.1.0"), Trusted: []codec.KeyID{k1.ID, k2.ID}})
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(8, "5.1.0"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID, k2.ID}}})
 	if err != nil {
 		t.Fatal(err)
 	}
