@@ -79,6 +79,14 @@ func (c *Config) open(now time.Time, current codec.MachineUID) (*stateFile, time
 	case s == nil:
 		s = &stateFile{FirstRun: now, LatestSeen: now}
 	}
+	if s.Keyring != "" && s.KeyringAt != nil {
+		// The installed update, checked again against the keyring the
+		// product was built with (its roots' signatures, no rollback):
+		// the state file is only as trustworthy as its MAC.
+		if kr, err := c.Keyring.Update(s.Keyring, *s.KeyringAt); err == nil {
+			c.Keyring = kr
+		}
+	}
 	if now.Before(s.LatestSeen.Add(-c.ClockTolerance)) {
 		st := &Status{State: ClockTampering, LicenceKey: s.LicenceKey,
 			Reason: fmt.Errorf("it reads %s, but this product already ran at %s", now.UTC().Format(time.RFC3339), s.LatestSeen.Format(time.RFC3339))}

@@ -164,6 +164,7 @@ func (c *Client) activate(ctx context.Context, licenceKey string) (Status, error
 	if err != nil {
 		return o.status(c.Machine), err
 	}
+	o.install(ans.Keyring)
 	st, err := o.cfg.accept(o.s, o.eff, o.early, licenceKey, ans.Code, ans.Certificate, c.Machine, o.now, c.schedule(ans))
 	if err != nil {
 		return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
@@ -226,6 +227,7 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	var se *ServerError
 	switch {
 	case err == nil:
+		o.install(ans.Keyring)
 		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, ans.Certificate, issued, o.now, c.schedule(ans)); err != nil {
 			return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
 		}
@@ -245,13 +247,30 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	return o.status(c.Machine), err
 }
 
+// install takes a keyring update from an answer: checked against the
+// keyring in use (its roots' signatures, a version above it, not
+// expired), it replaces it for this call and is stored with the state
+// the call saves. One that fails any check is ignored: the keyring held
+// stays, and the code is checked with it.
+func (o *opened) install(update string) {
+	if update == "" {
+		return
+	}
+	kr, err := o.cfg.Keyring.Update(update, o.now)
+	if err != nil || kr.Version() <= o.cfg.Keyring.Version() {
+		return
+	}
+	at := o.now
+	o.cfg.Keyring, o.s.Keyring, o.s.KeyringAt = kr, kr.Text(), &at
+}
+
 // request is what the Client sends about machine: with the product's
 // version and the keys its keyring pins, so that the server signs only
 // with a key this product accepts (a release shipped before a rotation
 // keeps working online).
 func (c *Client) request(o *opened, licenceKey string, machine codec.MachineUID) Request {
 	return Request{LicenceKey: licenceKey, MachineUID: machine, MachineName: c.MachineName,
-		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true}
+		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true, KeyringVersion: o.cfg.Keyring.Version()}
 }
 
 // Deactivate gives up this machine's code: the product stops using it at

@@ -42,6 +42,8 @@ type Request struct {
 	// Certificates says this Client verifies and stores a delegation
 	// certificate that comes with a code (Answer.Certificate).
 	Certificates bool
+	// KeyringVersion is the version of the keyring in use (0: version 1).
+	KeyringVersion uint32
 }
 
 // Answer is the licence server's answer to an activation or a
@@ -56,7 +58,11 @@ type Answer struct {
 	// (the certificate's own root signature and limits included) and
 	// stores the two together.
 	Certificate string
-	Serial      uint64
+	// Keyring is a root-signed keyring update the server sent (its
+	// revocations, new roots), "" for none: the Client installs it only
+	// if the keyring it holds accepts it.
+	Keyring string
+	Serial  uint64
 	// ActiveCount and MaxActivations are the licence's seats in use and
 	// seats.
 	ActiveCount, MaxActivations int

@@ -244,3 +244,55 @@ func (ks *Keyset) Delegate(pub ed25519.PublicKey, l Limits) ([]*codec.Certificat
 	}
 	return out, nil
 }
+
+// SignedKeyring returns the product's keyring as a version 2 keyring
+// update (docs/format.md sections 6.1 and 14): its Ed25519 keys that are
+// not revoked as roots, threshold 1, its revoked keys and the delegated
+// key IDs in revokeDelegated as revoked, version and expiry as given,
+// signed by every one of its roots, so that a product holding any older
+// keyring of them accepts it. Products reject an update whose version is
+// not above the one they hold: the vendor numbers them.
+func (ks *Keyset) SignedKeyring(product string, version uint32, expires codec.Day, revokeDelegated []codec.KeyID) (*codec.Keyring, error) {
+	kr := &codec.Keyring{Product: product, Version: version, Expires: expires, Threshold: 1}
+	var signers []codec.Signer
+	for _, k := range ks.keys {
+		if k.Product != product {
+			continue
+		}
+		switch {
+		case k.Status == Revoked:
+			kr.Revoked = append(kr.Revoked, k.ID)
+		case k.Alg == codec.Ed25519:
+			kr.Roots = append(kr.Roots, k.VerificationKey())
+			signers = append(signers, k)
+		}
+	}
+	if len(kr.Roots) == 0 {
+		return nil, &KeystoreError{Err: ErrNoKey, Detail: "no Ed25519 root for product " + product}
+	}
+	for _, id := range revokeDelegated {
+		if slices.Contains(kr.Revoked, id) {
+			continue
+		}
+		if slices.ContainsFunc(kr.Roots, func(k codec.Key) bool { return k.ID == id }) {
+			return nil, &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("%s is a root of %s: revoke it with 'actkit keys revoke'", id, product)}
+		}
+		kr.Revoked = append(kr.Revoked, id)
+	}
+	if err := codec.SignKeyring(kr, signers...); err != nil {
+		return nil, err
+	}
+	return kr, nil
+}
+
+// RevokeDelegated stops the delegated keys with these IDs from signing
+// in this keyset (in memory: a server applying a keyring update that
+// revokes them). Codes they signed are then signed again under another
+// key at the product's next validation (signer.Service.Validate).
+func (ks *Keyset) RevokeDelegated(ids []codec.KeyID) {
+	for _, d := range ks.delegated {
+		d.Certificates = slices.DeleteFunc(d.Certificates, func(c *codec.Certificate) bool {
+			return slices.ContainsFunc(c.Products, func(p codec.CertificateProduct) bool { return slices.Contains(ids, p.KeyID) })
+		})
+	}
+}

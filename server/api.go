@@ -86,6 +86,10 @@ type Trust struct {
 	// the two together: a code signed by a key its keyring's root
 	// delegated is then acceptable.
 	Certificates bool `json:"certificates,omitempty"`
+	// KeyringVersion is the version of the keyring the product holds (0:
+	// a version 1 keyring); an answer carries the server's keyring update
+	// when it is newer.
+	KeyringVersion uint32 `json:"keyringVersion,omitempty"`
 }
 
 // licensing is what the product said, as the rules take it: the licence
@@ -143,6 +147,11 @@ type Activation struct {
 	// the code (docs/format.md section 13), absent for a root's code: the
 	// product verifies the code with it and stores the two together.
 	Certificate string `json:"certificate,omitempty"`
+	// Keyring is the root-signed keyring update the server holds for the
+	// product, when it is newer than the one the product said it holds:
+	// the product checks it against its own roots (no rollback) and
+	// installs it.
+	Keyring string `json:"keyring,omitempty"`
 }
 
 // Validation is the answer of validate: always 200 for a well-formed
@@ -396,13 +405,13 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is))
+	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.KeyringVersion))
 }
 
 // answer builds the activation answer from an issued code: the record
 // carries the licence's seats and its plan's schedule, so the answer costs
 // no read at all.
-func (s *Server) answer(machineID string, is signer.Issued) *Activation {
+func (s *Server) answer(machineID string, is signer.Issued, held uint32) *Activation {
 	now := s.cfg.Now().UTC()
 	every, grace := s.cfg.ValidateEvery, s.cfg.OfflineGrace
 	if is.ValidateHours > 0 {
@@ -415,7 +424,16 @@ func (s *Server) answer(machineID string, is signer.Issued) *Activation {
 		ActiveCount: is.InUse, MaxActivations: is.LicenceSeats, Code: is.Code, Serial: is.Serial, KeyID: is.KeyID,
 		Product: is.Product, Features: is.Features, Expires: is.Expires, LicenceExpires: is.LicenceExpires, Plan: is.Plan,
 		Reissued: is.Reissued, MachineChanged: is.MachineChanged, ReplacedMachineUID: is.DriftedFrom,
-		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace), Certificate: certText(is.Certificate)}
+		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace), Certificate: certText(is.Certificate), Keyring: s.update(is.Product, held)}
+}
+
+// update is the product's keyring update, if the product holds an older
+// keyring than it.
+func (s *Server) update(product string, held uint32) string {
+	if u := s.cfg.Updates[product]; u != nil && u.Version > held {
+		return u.String()
+	}
+	return ""
 }
 
 // certText is a certificate's text, "" for none.
@@ -458,7 +476,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is)})
+	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.KeyringVersion)})
 }
 
 // DeactivateRequest is the body of deactivate: the machine, as for
@@ -572,6 +590,9 @@ func machineOf(h licensing.Holder) Machine {
 // keyring, for products that update their pinned keys on rotation.
 type KeysDocument struct {
 	Keyrings map[string]string `json:"keyrings"`
+	// Updates are the root-signed keyring updates, by product: what a
+	// product installs after checking them against the roots it holds.
+	Updates map[string]string `json:"updates,omitempty"`
 }
 
 func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
@@ -585,6 +606,12 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
 		for _, kr := range krs {
 			doc.Keyrings[kr.Product] = kr.String()
 		}
+	}
+	for p, u := range s.cfg.Updates {
+		if doc.Updates == nil {
+			doc.Updates = map[string]string{}
+		}
+		doc.Updates[p] = u.String()
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Content-Type", "application/json")

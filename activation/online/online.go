@@ -118,6 +118,7 @@ type request struct {
 	ProductVersion string        `json:"productVersion,omitempty"`
 	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
 	Certificates   bool          `json:"certificates,omitempty"`
+	KeyringVersion uint32        `json:"keyringVersion,omitempty"`
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -134,6 +135,7 @@ type answer struct {
 	OfflineUntil   time.Time `json:"offlineGraceUntil"`
 	Deactivated    bool      `json:"deactivated"`
 	Certificate    string    `json:"certificate"`
+	Keyring        string    `json:"keyring"`
 }
 
 // Activate takes (or finds) the machine's seat.
@@ -174,7 +176,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 	if a.ActivationCode == "" {
 		return activation.Answer{}, &activation.ServerError{Err: activation.ErrRefused, Status: http.StatusOK, Message: "the answer carries no activation code"}
 	}
-	out := activation.Answer{Code: a.ActivationCode, Certificate: a.Certificate, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
+	out := activation.Answer{Code: a.ActivationCode, Certificate: a.Certificate, Keyring: a.Keyring, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
 	if !a.ValidateAfter.IsZero() {
 		out.ValidateEvery = a.ValidateAfter.Sub(date)
 	}
@@ -187,7 +189,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
 	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
-		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates})
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: r.KeyringVersion})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

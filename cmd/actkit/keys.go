@@ -323,6 +323,9 @@ Examples:
 			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout"},
 			&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
+			&cli.UintFlag{Name: "signed-version", Usage: "write a root-signed keyring update (version 2 keyring) with this version, above every one shipped before"},
+			&cli.StringFlag{Name: "expires", Usage: "with --signed-version: the last day the update may be installed (default a year from today)"},
+			&cli.StringSliceFlag{Name: "revoke-delegation", Usage: "with --signed-version: a delegated key ID to revoke (a stolen server's); repeatable"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.String("product") == "" {
@@ -331,6 +334,9 @@ Examples:
 			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
+			}
+			if c.IsSet("signed-version") {
+				return exportSigned(c, e, ks)
 			}
 			kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
 			if errors.Is(err, keygen.ErrHMACExport) {
@@ -370,15 +376,49 @@ Examples:
 	}
 }
 
+// exportSigned writes a root-signed keyring update, for --signed-version.
+func exportSigned(c *cli.Context, e *env, ks *keygen.Keyset) error {
+	v := c.Uint("signed-version")
+	if v < 1 || uint64(v) > codec.MaxKeyringVersion {
+		return usageError("--signed-version: give 1 to %d", uint64(codec.MaxKeyringVersion))
+	}
+	expires := codec.DayOf(e.now()) + 365
+	if s := c.String("expires"); s != "" {
+		d, err := codec.ParseDay(s)
+		if err != nil {
+			return usageError("--expires: %v", err)
+		}
+		expires = d
+	}
+	var revoke []codec.KeyID
+	for _, s := range c.StringSlice("revoke-delegation") {
+		id, err := codec.ParseKeyID(s)
+		if err != nil {
+			return usageError("--revoke-delegation: %v", err)
+		}
+		revoke = append(revoke, id)
+	}
+	kr, err := ks.SignedKeyring(c.String("product"), uint32(v), expires, revoke)
+	if err != nil {
+		return keystoreError(err)
+	}
+	text := fmt.Sprintf("# actkit keyring update for %s, version %d, exported %s\n", kr.Product, kr.Version, e.now().UTC().Format(time.DateOnly)) + kr.String()
+	if err := writeTransfer(c, e, text, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "signed by %d roots; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", len(kr.Signatures))
+	return recordRelease(c, e, kr)
+}
+
 // recordRelease records the keys a release line embeds, for --release.
 func recordRelease(c *cli.Context, e *env, kr *codec.Keyring) error {
 	line := c.String("release")
 	if line == "" {
 		return nil
 	}
-	ids := make([]codec.KeyID, len(kr.Keys))
-	for i, k := range kr.Keys {
-		ids[i] = k.ID
+	var ids []codec.KeyID
+	for _, k := range append(append([]codec.Key{}, kr.Roots...), kr.Keys...) {
+		ids = append(ids, k.ID)
 	}
 	svc, err := openService(c, e, nil)
 	if err != nil {

@@ -18,6 +18,7 @@ import (
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/portal"
 	"github.com/actkit/actkit/server"
+	"github.com/actkit/actkit/verify"
 	"github.com/urfave/cli/v2"
 )
 
@@ -49,6 +50,7 @@ Examples:
 			&cli.BoolFlag{Name: "pages", Value: true, Usage: "serve the web pages too: manual activation, My licence, the vendor dashboard (--pages=false: the API alone)"},
 			&cli.BoolFlag{Name: "secure-cookies", Usage: "mark session cookies Secure although this process serves plain HTTP (TLS ends at a reverse proxy)"},
 			&cli.BoolFlag{Name: "allow-root-keys", Usage: "run although this home's keystore holds roots (product keys that can sign anything): only where the server is the workstation"},
+			&cli.StringSliceFlag{Name: "keyring-update", Usage: "a root-signed keyring update ('actkit keys export --signed-version'): served, carried in answers, and its revoked delegated keys sign nothing here; repeatable (one per product)"},
 			&cli.IntFlag{Name: "delegation-warning", Value: 7, Usage: "warn this many days before a delegation's last issue day"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
@@ -94,6 +96,31 @@ Examples:
 					"on the server: 'actkit keys request-delegation', on the workstation 'actkit keys delegate', then 'actkit keys install' here, with a keystore that holds no root (README, Key lifecycle)",
 					"if this server is the workstation, start it with --allow-root-keys")
 			}
+			updates := map[string]*codec.Keyring{}
+			for _, f := range c.StringSlice("keyring-update") {
+				text, err := readTransfer(f)
+				if err != nil {
+					return err
+				}
+				kr, err := codec.ParseKeyring(text)
+				if err == nil && kr.Version == 0 {
+					err = errors.New("a version 1 keyring is not an update: export it with --signed-version")
+				}
+				if err == nil {
+					_, err = verify.ParseKeyring(text) // its own roots must sign it
+				}
+				if err != nil {
+					return refused(fmt.Errorf("%s: %w", f, err))
+				}
+				if old := updates[kr.Product]; old != nil {
+					return usageError("--keyring-update: two updates for %s", kr.Product)
+				}
+				updates[kr.Product] = kr
+				// A revoked delegated key (a stolen server's) signs nothing
+				// here; its honest codes are signed again, under a key
+				// that is valid, at their next validation.
+				ks.RevokeDelegated(kr.Revoked)
+			}
 			svc, err := openService(c, e, ks)
 			if err != nil {
 				return err
@@ -102,6 +129,7 @@ Examples:
 			cfg := server.Config{
 				Service:  svc,
 				Keyrings: func(context.Context) ([]*codec.Keyring, error) { return publicKeyrings(ks), nil },
+				Updates:  updates,
 				Ready: func(ctx context.Context) error {
 					// The database answers and its schema is this build's.
 					if r, ok := svc.Store().(interface{ Ready(context.Context) error }); ok {

@@ -192,6 +192,47 @@ func TestDelegatedServer(t *testing.T) {
 			t.Errorf("stolen key, another product (certificate %q): accepted", ct)
 		}
 	}
+
+	// The vendor revokes the stolen delegation: a fresh key for the
+	// server, and a root-signed keyring update revoking the old one. The
+	// honest machine's code, signed by the revoked key, is signed again
+	// under the new one at its next validation, on its seat, and the
+	// product installs the update: the stolen key's codes stop verifying.
+	stop()
+	srv.run("keys", "request-delegation", "-o", reqFile)
+	ws.run("keys", "delegate", "--request", reqFile, "--product", "umenu", "--days", "30", "--max-code-days", "14",
+		"--seats", "1", "--features", "export", "-o", certFile)
+	srv.run("keys", "install", certFile)
+	updFile := filepath.Join(dir, "umenu-update.keyring")
+	ws.run("keys", "export", "--product", "umenu", "--signed-version", "1", "--revoke-delegation", key.KeyID().String(), "-o", updFile)
+	srv.serveFlags = []string{"--keyring-update", updFile}
+	url, stop = srv.serve("127.0.0.1:0")
+	defer stop()
+	out, code = product("m1", lic, "validate")
+	if code != 0 || !strings.Contains(out, "activated (valid through") {
+		t.Fatalf("validation after the revocation: exit %d %s", code, out)
+	}
+	var after struct{ Code, Certificate, Keyring string }
+	data, _ = os.ReadFile(filepath.Join(dir, "m1.json"))
+	json.Unmarshal(data, &after)
+	if after.Certificate == "" || after.Certificate == st.Certificate || after.Code == st.Code || !strings.HasPrefix(after.Keyring, "actkit-keyring v2") {
+		t.Fatalf("the validation did not re-issue under the new delegation and install the update: %s", data)
+	}
+	if n := ws.seats(lic); n != 1 {
+		t.Fatalf("%d seats in use after the re-issue, want 1", n)
+	}
+	updated, err := kr.Update(readFile(t, updFile), base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stolenCode, _ := codec.Sign(key, codec.Binding{Product: "umenu", LicenceKey: lic, MachineUID: uid}, honest)
+	if _, err := updated.VerifyDelegated(stolenCode, certText, verify.Binding{Product: "umenu", LicenceKey: lic, MachineUID: uid}, base); !errors.Is(err, verify.ErrRevokedDelegation) {
+		t.Fatalf("the revoked key's code after the update: %v", err)
+	}
+	// The same update again changes nothing.
+	if _, err := updated.Update(readFile(t, updFile), base); err != nil {
+		t.Fatalf("the same update again: %v", err)
+	}
 }
 
 func readFile(t *testing.T, path string) string {
