@@ -138,13 +138,16 @@ func (ks *Keyset) InstallCertificate(c *codec.Certificate) (*DelegatedKey, error
 }
 
 // Delegation returns the delegated signer for product whose certificate
-// allows purpose on day: of several, the one whose window ends last.
-func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Day) (codec.Signer, *codec.Certificate, error) {
+// allows purpose on day and, if accept is not nil, whose entry accept
+// takes (the asking product trusts its issuer): of several, the one whose
+// window ends last. After a root rotation a server holds certificates of
+// the old root and of the new, and each product gets the one it trusts.
+func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Day, accept func(codec.CertificateProduct) bool) (codec.Signer, *codec.Certificate, error) {
 	var best *delegatedSigner
 	for _, d := range ks.delegated {
 		for _, c := range d.Certificates {
 			p, ok := c.For(product)
-			if !ok || c.Purpose&purpose != purpose || day < c.NotBefore || day > c.NotAfter {
+			if !ok || c.Purpose&purpose != purpose || day < c.NotBefore || day > c.NotAfter || (accept != nil && !accept(p)) {
 				continue
 			}
 			if best == nil || c.NotAfter > best.cert.NotAfter {
@@ -159,13 +162,14 @@ func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Da
 }
 
 // delegatedByID finds the delegated signer with key ID id, and the
-// certificate of that ID whose window ends last.
-func (ks *Keyset) delegatedByID(id codec.KeyID) (*delegatedSigner, bool) {
+// certificate of that ID whose entry accept takes (nil: any) and whose
+// window ends last.
+func (ks *Keyset) delegatedByID(id codec.KeyID, accept func(codec.CertificateProduct) bool) (*delegatedSigner, bool) {
 	var best *delegatedSigner
 	for _, d := range ks.delegated {
 		for _, c := range d.Certificates {
 			for _, p := range c.Products {
-				if p.KeyID == id && (best == nil || c.NotAfter > best.cert.NotAfter) {
+				if p.KeyID == id && (accept == nil || accept(p)) && (best == nil || c.NotAfter > best.cert.NotAfter) {
 					best = &delegatedSigner{d: d, id: id, cert: c}
 				}
 			}
@@ -174,10 +178,12 @@ func (ks *Keyset) delegatedByID(id codec.KeyID) (*delegatedSigner, bool) {
 	return best, best != nil
 }
 
-// Certificate returns the certificate of a delegated key ID (the one
-// whose window ends last), for answers that carry it.
-func (ks *Keyset) Certificate(id codec.KeyID) (*codec.Certificate, bool) {
-	s, ok := ks.delegatedByID(id)
+// Certificate returns a certificate of a delegated key ID whose entry
+// accept takes (nil: any; of several, the one whose window ends last),
+// for answers that carry it: after a root rotation one key may hold a
+// certificate of each root.
+func (ks *Keyset) Certificate(id codec.KeyID, accept func(codec.CertificateProduct) bool) (*codec.Certificate, bool) {
+	s, ok := ks.delegatedByID(id, accept)
 	if !ok {
 		return nil, false
 	}
@@ -207,6 +213,8 @@ type Limits struct {
 	SerialMin   uint64
 	SerialMax   uint64
 	Serial      uint64
+	// Root, if set, signs instead of each product's active root.
+	Root *codec.KeyID
 }
 
 // Delegate signs a certificate for the public key of a delegation
@@ -221,6 +229,12 @@ func (ks *Keyset) Delegate(pub ed25519.PublicKey, l Limits) ([]*codec.Certificat
 	var out []*codec.Certificate
 	for i, product := range l.Products {
 		root, err := ks.Active(product)
+		if l.Root != nil {
+			// A retired root, for products whose keyring holds only it.
+			if root, err = ks.Key(*l.Root); err == nil && (root.Product != product || root.Status == Revoked) {
+				err = &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("key %s is not a usable root of %s", root.ID, product)}
+			}
+		}
 		if err != nil {
 			return nil, err
 		}

@@ -81,11 +81,11 @@ func TestDelegationFlow(t *testing.T) {
 		{"before the window", "umenu", codec.PurposeOnline, today - 1},
 		{"after the window", "umenu", codec.PurposeOnline, today + 30},
 	} {
-		if _, _, err := ks.Delegation(c.product, c.purpose, c.day); !errors.Is(err, keygen.ErrNoDelegation) {
+		if _, _, err := ks.Delegation(c.product, c.purpose, c.day, nil); !errors.Is(err, keygen.ErrNoDelegation) {
 			t.Errorf("%s: %v", c.what, err)
 		}
 	}
-	sg, cert, err := ks.Delegation("umenu", codec.PurposeOnline, today+29)
+	sg, cert, err := ks.Delegation("umenu", codec.PurposeOnline, today+29, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -88,7 +88,7 @@ func (ks *Keyset) ActiveSigner(product string) (codec.Signer, error) {
 func (ks *Keyset) Signer(id codec.KeyID) (codec.Signer, error) {
 	k, err := ks.Key(id)
 	if err != nil {
-		if d, ok := ks.delegatedByID(id); ok {
+		if d, ok := ks.delegatedByID(id, nil); ok {
 			return *d, nil // a delegated key re-signs its codes too
 		}
 		return nil, err

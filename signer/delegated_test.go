@@ -140,3 +140,64 @@ func TestDelegatedIssuing(t *testing.T) {
 		t.Fatalf("validation of a capped code past half its length: %+v", v.Issued)
 	}
 }
+
+// TestDelegationAfterRootRotation: after 'keys new' the server holds a
+// certificate from the old root (for releases whose keyring holds only
+// it) and one from the new; each product gets a code under the
+// certificate of a root it trusts, and verifies it with its own keyring.
+func TestDelegationAfterRootRotation(t *testing.T) {
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	today := codec.DayOf(at)
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ws := keygen.NewKeyset()
+	oldRoot, _ := ws.Add(rand.Reader, "umenu", codec.Ed25519, at)
+	oldKR, _ := ws.Export("umenu", false)
+	newRoot, _ := ws.Add(rand.Reader, "umenu", codec.Ed25519, at) // the rotation
+	newKR, _ := ws.Export("umenu", false)
+	server := keygen.NewKeyset()
+	d, _ := server.RequestDelegation(rand.Reader, at)
+	for _, root := range []*codec.KeyID{&oldRoot.ID, nil} {
+		certs, err := ws.Delegate(d.PublicKey(), keygen.Limits{Products: []string{"umenu"}, NotBefore: today, Days: 30, MaxCodeDays: 14,
+			Purpose: codec.PurposeOnline, MaxSeats: 1, Features: codec.NoLimitFeatures, SerialMax: ^uint64(0), Root: root})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := server.InstallCertificate(certs[0]); err != nil {
+			t.Fatal(err)
+		}
+	}
+	svc := signer.New(store, server, signer.Options{Now: func() time.Time { return at }})
+	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
+		t.Fatal(err)
+	}
+	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 10, Expires: codec.NoExpiry})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i, c := range []struct {
+		kr   *codec.Keyring
+		keys []codec.KeyID
+		want codec.KeyID
+	}{
+		{oldKR, []codec.KeyID{oldRoot.ID}, oldRoot.ID},
+		{newKR, []codec.KeyID{oldRoot.ID, newRoot.ID}, newRoot.ID},
+		{newKR, []codec.KeyID{newRoot.ID}, newRoot.ID},
+	} {
+		is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: ledgertest.UID(i + 1),
+			Trust: licensing.Trust{Keys: c.keys, Certificates: true, Purpose: codec.PurposeOnline}})
+		if err != nil {
+			t.Fatalf("product %d: %v", i, err)
+		}
+		vk, _ := verify.NewKeyring(c.kr)
+		if _, err := vk.VerifyDelegated(is.Code, is.Certificate.String(), verify.Binding{Product: "umenu", LicenceKey: li.Display, MachineUID: is.Machine}, at); err != nil {
+			t.Errorf("product %d (trusting %v) refuses its code: %v", i, c.keys, err)
+		}
+		if p, _ := is.Certificate.For("umenu"); p.Issuer != c.want && len(c.keys) == 1 {
+			t.Errorf("product %d: certificate of %s, want %s", i, p.Issuer, c.want)
+		}
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -71,6 +72,9 @@ type recorded struct {
 	// pl is the licence's plan, if it has one: its validation schedule
 	// goes into the online answer without another read.
 	pl licensing.Plan
+	// cert is the delegation the code is signed under, as chosen for the
+	// asking product; nil: any the key has (or a root's code).
+	cert *codec.Certificate
 }
 
 // Issue records an activation and returns its code. Everything is checked
@@ -163,7 +167,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
-	r := recorded{a: d.Activation, display: li.Display, names: li.Features, pl: pl}
+	r := recorded{a: d.Activation, display: li.Display, names: li.Features, pl: pl, cert: cert}
 	if drifted != nil {
 		r.replaced, r.drifted, r.changed = drifted.Serial, drifted.Machine, changed
 		if d.Kind == licensing.New && r.a.Name == "" {
@@ -233,7 +237,10 @@ func (s *Service) sign(r recorded) (Issued, error) {
 	if names == nil {
 		names = []string{}
 	}
-	cert, _ := s.keys.Certificate(a.KeyID)
+	cert := r.cert
+	if cert == nil || r.reissued && !slices.ContainsFunc(cert.Products, func(p codec.CertificateProduct) bool { return p.KeyID == a.KeyID }) {
+		cert, _ = s.keys.Certificate(a.KeyID, nil)
+	}
 	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
 		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
 		Reissued: r.reissued, Replaced: r.replaced, DriftedFrom: r.drifted, MachineChanged: r.changed, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
@@ -511,7 +518,7 @@ func (s *Service) Validate(ctx context.Context, licence, machine string, trust l
 		return again()
 	case err != nil:
 		return v, err
-	case len(trust.Keys) > 0 && !s.accepts(trust, is):
+	case len(trust.Keys) > 0 && !s.accepts(trust, &is):
 		// The product no longer trusts the key its code was signed with
 		// (its new keyring revoked it, or the delegation): the same terms
 		// under a key it does trust, on the same seat, rather than a code

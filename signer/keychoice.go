@@ -48,22 +48,27 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 	// product accepts it: its keyring lists the delegated key (an
 	// embedded delegation), or it lists the issuing root and verifies the
 	// certificate that comes with the code.
-	sg, cert, derr := s.keys.Delegation(product, t.Trust.Purpose, codec.DayOf(s.now()))
+	trusted := t.Trust.Keys
+	if len(trusted) == 0 && t.Release != "" {
+		ids, _, err := r.ReleaseKeys(product, t.Release)
+		if err != nil {
+			return codec.KeyID{}, nil, err
+		}
+		trusted = ids
+	}
+	accepts := func(p codec.CertificateProduct) bool {
+		return slices.Contains(trusted, p.KeyID) || (t.Trust.Certificates && slices.Contains(trusted, p.Issuer))
+	}
+	today := codec.DayOf(s.now())
+	sg, cert, derr := s.keys.Delegation(product, t.Trust.Purpose, today, accepts)
 	if derr == nil {
-		trusted := t.Trust.Keys
-		if len(trusted) == 0 && t.Release != "" {
-			ids, _, err := r.ReleaseKeys(product, t.Release)
-			if err != nil {
-				return codec.KeyID{}, nil, err
-			}
-			trusted = ids
-		}
-		p, _ := cert.For(product)
-		if slices.Contains(trusted, p.KeyID) || (t.Trust.Certificates && slices.Contains(trusted, p.Issuer)) {
-			return sg.KeyID(), cert, nil
-		}
+		return sg.KeyID(), cert, nil
+	}
+	if _, any, err := s.keys.Delegation(product, t.Trust.Purpose, today, nil); err == nil {
+		p, _ := any.For(product)
 		derr = &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
 			Detail: fmt.Sprintf("this server signs with delegated key %s (certified by root %s), and nothing says this release accepts it: update the product, or activate offline", p.KeyID, p.Issuer)}
+		cert = any
 	} else {
 		derr = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Product: product, Err: derr,
 			Detail: "no delegation covers product " + product + " today: bring a renewed one from the workstation ('actkit keys delegate', then 'actkit keys install')"}
@@ -178,15 +183,19 @@ func withinDelegation(li licensing.Licence, t licensing.Target, c *codec.Certifi
 }
 
 // accepts reports whether a product that said what it trusts accepts the
-// code is: its keyring lists the code's key, or the root that certified
-// it when the product verifies certificates.
-func (s *Service) accepts(trust licensing.Trust, is Issued) bool {
+// code is: its keyring lists the code's key, or a root that certified it
+// when the product verifies certificates; is then carries a certificate
+// of that root.
+func (s *Service) accepts(trust licensing.Trust, is *Issued) bool {
 	if slices.Contains(trust.Keys, is.KeyID) {
 		return true
 	}
 	if is.Certificate == nil || !trust.Certificates {
 		return false
 	}
-	p, ok := is.Certificate.For(is.Product)
-	return ok && slices.Contains(trust.Keys, p.Issuer)
+	c, ok := s.keys.Certificate(is.KeyID, func(p codec.CertificateProduct) bool { return slices.Contains(trust.Keys, p.Issuer) })
+	if ok {
+		is.Certificate = c
+	}
+	return ok
 }

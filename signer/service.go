@@ -24,11 +24,13 @@ type Keys interface {
 	// some time can hold follows from this order (keychoice.go).
 	KeyIDs(product string) []codec.KeyID
 	// Delegation returns the delegated key that may sign for product
-	// through the channel purpose on day, and its certificate.
-	Delegation(product string, purpose codec.Purpose, day codec.Day) (codec.Signer, *codec.Certificate, error)
-	// Certificate returns the certificate of a delegated key ID, so that
-	// a code signed again carries it.
-	Certificate(id codec.KeyID) (*codec.Certificate, bool)
+	// through the channel purpose on day, with a certificate entry accept
+	// takes (nil: any), and its certificate.
+	Delegation(product string, purpose codec.Purpose, day codec.Day, accept func(codec.CertificateProduct) bool) (codec.Signer, *codec.Certificate, error)
+	// Certificate returns a certificate of a delegated key ID whose entry
+	// accept takes (nil: any), so that a code signed again carries one the
+	// product trusts.
+	Certificate(id codec.KeyID, accept func(codec.CertificateProduct) bool) (*codec.Certificate, bool)
 }
 
 // Service is the licensing service over one ledger.

@@ -82,6 +82,7 @@ Examples:
 			&cli.StringFlag{Name: "features", Usage: "features codes may grant, by name (default: all)"},
 			&cli.StringFlag{Name: "serials", Usage: "serial range MIN-MAX codes must fall in (default: any)"},
 			&cli.StringFlag{Name: "purpose", Value: "online,portal", Usage: "online, portal, or both"},
+			&cli.StringFlag{Name: "root", Usage: "sign with this root (a retired one, for releases whose keyring holds only it) instead of the product's active key"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write the certificate to this file instead of stdout"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -149,6 +150,13 @@ Examples:
 					}
 					l.Features |= 1 << i
 				}
+			}
+			if r := c.String("root"); r != "" {
+				id, err := codec.ParseKeyID(r)
+				if err != nil {
+					return usageError("--root: %v", err)
+				}
+				l.Root = &id
 			}
 			var serial [8]byte
 			if _, err := io.ReadFull(rand.Reader, serial[:]); err != nil {

@@ -162,7 +162,7 @@ Examples:
 			// NO_SIGNING_KEY: say so now rather than at the first customer.
 			if products, err := svc.Products(c.Context); err == nil {
 				for _, p := range products {
-					_, _, derr := ks.Delegation(p.ID, codec.PurposeOnline, codec.DayOf(e.now()))
+					_, _, derr := ks.Delegation(p.ID, codec.PurposeOnline, codec.DayOf(e.now()), nil)
 					if _, err := ks.ActiveSigner(p.ID); err != nil && derr != nil {
 						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until a delegation is installed ('actkit keys install'), or 'actkit keys new --product %s' where the server is the workstation, and a restart\n", p.ID, p.ID)
 					}

@@ -133,11 +133,11 @@ func TestDelegatedServer(t *testing.T) {
 	if ks.HasRoots("") {
 		t.Fatal("the server's home holds a root")
 	}
-	key, cert, err := ks.Delegation("umenu", codec.PurposeOnline, today)
+	key, cert, err := ks.Delegation("umenu", codec.PurposeOnline, today, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if _, _, err := ks.Delegation("other", codec.PurposeOnline, today); err == nil {
+	if _, _, err := ks.Delegation("other", codec.PurposeOnline, today, nil); err == nil {
 		t.Fatal("the server holds a delegation for another product")
 	}
 	kr, err := verify.ParseKeyring(readFile(t, krPath))
