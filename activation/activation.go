@@ -79,6 +79,14 @@ func (c *Config) open(now time.Time, current codec.MachineUID) (*stateFile, time
 	case s == nil:
 		s = &stateFile{FirstRun: now, LatestSeen: now}
 	}
+	if s.Keyring != "" && s.KeyringAt != nil {
+		// The installed update, checked again against the keyring the
+		// product was built with (its roots' signatures, no rollback):
+		// the state file is only as trustworthy as its MAC.
+		if kr, err := c.Keyring.Update(s.Keyring, *s.KeyringAt); err == nil {
+			c.Keyring = kr
+		}
+	}
 	if now.Before(s.LatestSeen.Add(-c.ClockTolerance)) {
 		st := &Status{State: ClockTampering, LicenceKey: s.LicenceKey,
 			Reason: fmt.Errorf("it reads %s, but this product already ran at %s", now.UTC().Format(time.RFC3339), s.LatestSeen.Format(time.RFC3339))}
@@ -119,7 +127,7 @@ func (c *Config) migrate(s *stateFile, now time.Time) (*stateFile, error) {
 	if s.LatestSeen.After(at) {
 		at = s.LatestSeen
 	}
-	st := status(*c, s.LicenceKey, s.Code, uid, at)
+	st := status(*c, s.LicenceKey, s.Code, s.Certificate, uid, at)
 	if st.State != Activated {
 		return nil, errDamaged
 	}
@@ -173,7 +181,7 @@ func (c *Config) evaluate(s *stateFile, eff time.Time, early *Status, current co
 	}
 	// The code is bound to the UID it was issued for; the policy has just
 	// accepted this machine as that one.
-	st := status(*c, s.LicenceKey, s.Code, issued, eff)
+	st := status(*c, s.LicenceKey, s.Code, s.Certificate, issued, eff)
 	if s.Online == nil {
 		return st
 	}
@@ -194,8 +202,11 @@ func (c *Config) evaluate(s *stateFile, eff time.Time, early *Status, current co
 	return st
 }
 
-func status(cfg Config, licence, code string, uid codec.MachineUID, at time.Time) Status {
-	terms, err := cfg.Keyring.Verify(code, verify.Binding{Product: cfg.Keyring.Product(), LicenceKey: licence, MachineUID: uid.String()}, at)
+func status(cfg Config, licence, code, cert string, uid codec.MachineUID, at time.Time) Status {
+	// A code from the licence server may be signed by a key a root of
+	// this keyring delegated: it is checked with that certificate,
+	// against the delegation's limits.
+	terms, err := cfg.Keyring.VerifyDelegated(code, cert, verify.Binding{Product: cfg.Keyring.Product(), LicenceKey: licence, MachineUID: uid.String()}, at)
 	var ve *verify.Error
 	errors.As(err, &ve)
 	switch {
@@ -223,7 +234,7 @@ func Activate(cfg Config, licenceKey, code string, current codec.MachineUID, now
 	if err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
-	return cfg.accept(s, eff, early, licenceKey, code, current, now, nil)
+	return cfg.accept(s, eff, early, licenceKey, code, "", current, now, nil)
 }
 
 // schedule is how an online answer says to use its code: validate again
@@ -233,7 +244,7 @@ type schedule struct{ every, grace time.Duration }
 // accept verifies a code, typed or from the licence server's answer (the
 // same checks for both), for licenceKey on machine uid and stores it with
 // its online schedule (nil for a typed code).
-func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, code string, uid codec.MachineUID, now time.Time, sch *schedule) (Status, error) {
+func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, code, cert string, uid codec.MachineUID, now time.Time, sch *schedule) (Status, error) {
 	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm // keys typed with look-alikes (O for 0) are read correctly
 	}
@@ -245,7 +256,7 @@ func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, 
 		// the latest time seen moves back to it. An old code kept from
 		// before cannot do this: its issue day is not after the stored
 		// one's.
-		st := status(*c, licenceKey, code, uid, now)
+		st := status(*c, licenceKey, code, cert, uid, now)
 		if st.State != Activated || !c.fresh(st.Terms.Issued, s.IssuedSeen, now) {
 			return *early, early.Reason
 		}
@@ -254,7 +265,7 @@ func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, 
 			s.FirstRun = now
 		}
 	}
-	st := status(*c, licenceKey, code, uid, eff)
+	st := status(*c, licenceKey, code, cert, uid, eff)
 	if st.State != Activated {
 		return st, st.Reason
 	}
@@ -264,7 +275,7 @@ func (c *Config) accept(s *stateFile, eff time.Time, early *Status, licenceKey, 
 		return Status{State: Deactivated, LicenceKey: s.LicenceKey, DeactivationCode: s.Deactivation}, ErrGivenUp
 	}
 	canon, _ := codec.CanonicalText(code)
-	s.LicenceKey, s.Code, s.MachineUID = licenceKey, canon, uid.String()
+	s.LicenceKey, s.Code, s.Certificate, s.MachineUID = licenceKey, canon, cert, uid.String()
 	s.IssuedSeen = max(s.IssuedSeen, st.Terms.Issued)
 	s.Lost, s.Released, s.Deactivation = "", 0, ""
 	s.Online = nil

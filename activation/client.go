@@ -160,11 +160,12 @@ func (c *Client) activate(ctx context.Context, licenceKey string) (Status, error
 	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm
 	}
-	ans, err := c.Server.Activate(ctx, Request{LicenceKey: licenceKey, MachineUID: c.Machine, MachineName: c.MachineName})
+	ans, err := c.Server.Activate(ctx, c.request(o, licenceKey, c.Machine))
 	if err != nil {
 		return o.status(c.Machine), err
 	}
-	st, err := o.cfg.accept(o.s, o.eff, o.early, licenceKey, ans.Code, c.Machine, o.now, c.schedule(ans))
+	o.install(ans.Keyring)
+	st, err := o.cfg.accept(o.s, o.eff, o.early, licenceKey, ans.Code, ans.Certificate, c.Machine, o.now, c.schedule(ans))
 	if err != nil {
 		return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
 	}
@@ -222,11 +223,12 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	if err != nil {
 		return o.status(c.Machine), err
 	}
-	ans, err := c.Server.Validate(ctx, Request{LicenceKey: s.LicenceKey, MachineUID: issued, MachineName: c.MachineName})
+	ans, err := c.Server.Validate(ctx, c.request(o, s.LicenceKey, issued))
 	var se *ServerError
 	switch {
 	case err == nil:
-		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, issued, o.now, c.schedule(ans)); err != nil {
+		o.install(ans.Keyring)
+		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, ans.Certificate, issued, o.now, c.schedule(ans)); err != nil {
 			return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
 		}
 		st := o.status(c.Machine)
@@ -236,13 +238,39 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 		// The server says the licence is no longer valid here: the code
 		// is not used again. The licence key and machine stay, so that a
 		// suspended or expired licence can be validated again.
-		s.Code, s.Online, s.Lost = "", nil, se.Code
+		s.Code, s.Certificate, s.Online, s.Lost = "", "", nil, se.Code
 		if err := o.save(issued); err != nil {
 			return Status{State: lostStates[se.Code], ServerCode: se.Code, Reason: err}, err
 		}
 		return lostStatus(se.Code, s.LicenceKey, err), nil
 	}
 	return o.status(c.Machine), err
+}
+
+// install takes a keyring update from an answer: checked against the
+// keyring in use (its roots' signatures, a version above it, not
+// expired), it replaces it for this call and is stored with the state
+// the call saves. One that fails any check is ignored: the keyring held
+// stays, and the code is checked with it.
+func (o *opened) install(update string) {
+	if update == "" {
+		return
+	}
+	kr, err := o.cfg.Keyring.Update(update, o.now)
+	if err != nil || kr.Version() <= o.cfg.Keyring.Version() {
+		return
+	}
+	at := o.now
+	o.cfg.Keyring, o.s.Keyring, o.s.KeyringAt = kr, kr.Text(), &at
+}
+
+// request is what the Client sends about machine: with the product's
+// version and the keys its keyring pins, so that the server signs only
+// with a key this product accepts (a release shipped before a rotation
+// keeps working online).
+func (c *Client) request(o *opened, licenceKey string, machine codec.MachineUID) Request {
+	return Request{LicenceKey: licenceKey, MachineUID: machine, MachineName: c.MachineName,
+		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true, KeyringVersion: o.cfg.Keyring.Version()}
 }
 
 // Deactivate gives up this machine's code: the product stops using it at
@@ -280,7 +308,7 @@ func (c *Client) Deactivate(ctx context.Context) (Status, error) {
 	}
 	// The code is given up before the server is asked: whatever happens
 	// next, this product does not use it again.
-	s.Code, s.Online, s.Released, s.Deactivation = "", nil, code.Serial, text
+	s.Code, s.Certificate, s.Online, s.Released, s.Deactivation = "", "", nil, code.Serial, text
 	if err := o.save(issued); err != nil {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
@@ -288,7 +316,7 @@ func (c *Client) Deactivate(ctx context.Context) (Status, error) {
 	if c.Server == nil {
 		return st, nil
 	}
-	d, err := c.Server.Deactivate(ctx, Request{LicenceKey: s.LicenceKey, MachineUID: issued, MachineName: c.MachineName})
+	d, err := c.Server.Deactivate(ctx, c.request(o, s.LicenceKey, issued))
 	if err != nil {
 		return st, err
 	}

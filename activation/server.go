@@ -33,6 +33,17 @@ type Request struct {
 	LicenceKey  string
 	MachineUID  codec.MachineUID
 	MachineName string
+	// ProductVersion and TrustedKeys say which keys this product accepts
+	// (its version, whose release line the vendor may have recorded, and
+	// the IDs its keyring pins), so that the server signs only with one
+	// of them, or refuses before any seat is taken.
+	ProductVersion string
+	TrustedKeys    []codec.KeyID
+	// Certificates says this Client verifies and stores a delegation
+	// certificate that comes with a code (Answer.Certificate).
+	Certificates bool
+	// KeyringVersion is the version of the keyring in use (0: version 1).
+	KeyringVersion uint32
 }
 
 // Answer is the licence server's answer to an activation or a
@@ -41,8 +52,17 @@ type Request struct {
 // but the schedule.
 type Answer struct {
 	// Code is the activation code.
-	Code   string
-	Serial uint64
+	Code string
+	// Certificate is the delegation certificate of the key that signed
+	// Code, "" for a root's code: the Client verifies the code with it
+	// (the certificate's own root signature and limits included) and
+	// stores the two together.
+	Certificate string
+	// Keyring is a root-signed keyring update the server sent (its
+	// revocations, new roots), "" for none: the Client installs it only
+	// if the keyring it holds accepts it.
+	Keyring string
+	Serial  uint64
 	// ActiveCount and MaxActivations are the licence's seats in use and
 	// seats.
 	ActiveCount, MaxActivations int

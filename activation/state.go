@@ -31,7 +31,18 @@ type stateFile struct {
 	LatestSeen time.Time `json:"latestSeen"`
 	LicenceKey string    `json:"licenceKey,omitempty"`
 	Code       string    `json:"code,omitempty"`
-	MachineUID string    `json:"machineUid,omitempty"`
+	// Certificate is the delegation certificate that came with an online
+	// code signed by a delegated key: the code verifies with it.
+	Certificate string `json:"certificate,omitempty"`
+	// Keyring is the last keyring update this product installed (a
+	// root-signed version 2 keyring, from an online answer), and
+	// KeyringAt when: on every open it is checked again against the
+	// embedded keyring, as of KeyringAt.
+	Keyring string `json:"keyring,omitempty"`
+	// (A pointer: a zero time.Time is not omitted, and every field must
+	// be absent when unused, so that files written before keep their MAC.)
+	KeyringAt  *time.Time `json:"keyringAt,omitempty"`
+	MachineUID string     `json:"machineUid,omitempty"`
 	// IssuedSeen is the latest issue day of a code this product stored:
 	// only a code issued later is fresh evidence of today's date.
 	IssuedSeen codec.Day `json:"issuedSeen,omitempty"`

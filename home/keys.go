@@ -78,6 +78,13 @@ func (h *Home) checkKeys(ctx context.Context, ks *keygen.Keyset) error {
 // checkedKeys checks ks against the ledger's record and returns the
 // record.
 func (h *Home) checkedKeys(ctx context.Context, ks *keygen.Keyset) (ledger.KeystoreState, error) {
+	if len(ks.Keys()) == 0 {
+		// A keystore of delegated keys alone (a licence server's home) has
+		// no root to un-revoke, and shares the ledger with the
+		// workstation, whose keystore the record is of: it is not
+		// compared, and not recorded.
+		return ledger.KeystoreState{}, nil
+	}
 	st, err := h.recorded(ctx)
 	if err != nil {
 		return st, err
@@ -138,6 +145,9 @@ func (h *Home) UpdateKeys(ctx context.Context, fn func(*keygen.Keyset) error) er
 	})
 	if err != nil {
 		return err
+	}
+	if len(after.Keys()) == 0 {
+		return nil // delegated keys alone: see checkedKeys
 	}
 	// The keyset is the one Update wrote, its generation already advanced.
 	return h.RecordKeys(ctx, after.Generation(), after.RevokedIDs())

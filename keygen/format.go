@@ -20,6 +20,10 @@ const (
 	// keystoreVersion 2 adds the authentication of recipient keystores
 	// (auth.go); version 1 files are read and written back as version 2.
 	keystoreVersion = 2
+	// keystoreVersionDelegated 3 adds delegated keys. A keystore holding
+	// none is still written as version 2, so that a workstation's file
+	// stays readable by earlier actkit builds.
+	keystoreVersionDelegated = 3
 	// maxPlaintext caps what Load reads after decryption.
 	maxPlaintext = 4 << 20
 )
@@ -30,6 +34,8 @@ type fileV1 struct {
 	Generation uint64   `json:"generation"`
 	Recipients []string `json:"recipients,omitempty"`
 	Keys       []keyV1  `json:"keys"`
+	// Delegated are the delegated keys (version 3).
+	Delegated []delegatedV3 `json:"delegated,omitempty"`
 	// Auth authenticates a recipient keystore (version 2).
 	Auth *authV2 `json:"auth,omitempty"`
 }
@@ -38,6 +44,12 @@ type authV2 struct {
 	Key  string   `json:"key"`  // base64, 32 bytes
 	Pins []string `json:"pins"` // hex MACs
 	MAC  string   `json:"mac"`  // hex MAC of the content with MAC ""
+}
+
+type delegatedV3 struct {
+	Created      time.Time `json:"created"`
+	Secret       string    `json:"secret"` // base64 Ed25519 seed
+	Certificates []string  `json:"certificates"`
 }
 
 type keyV1 struct {
@@ -55,6 +67,14 @@ func (ks *Keyset) marshal() ([]byte, error) {
 	for _, k := range ks.keys {
 		f.Keys = append(f.Keys, keyV1{ID: k.ID.String(), Product: k.Product, Algorithm: k.Alg.String(),
 			Status: k.Status, Created: k.Created.UTC(), Secret: base64.StdEncoding.EncodeToString(k.secret)})
+	}
+	for _, d := range ks.delegated {
+		e := delegatedV3{Created: d.Created.UTC(), Secret: base64.StdEncoding.EncodeToString(d.seed), Certificates: []string{}}
+		for _, c := range d.Certificates {
+			e.Certificates = append(e.Certificates, c.String())
+		}
+		f.Delegated = append(f.Delegated, e)
+		f.Version = keystoreVersionDelegated
 	}
 	if ks.auth == nil {
 		return json.MarshalIndent(f, "", "  ")
@@ -93,9 +113,9 @@ func unmarshalKeyset(data []byte) (*Keyset, error) {
 	if err := json.Unmarshal(data, &head); err != nil || head.Format != keystoreFormat {
 		return nil, &KeystoreError{Err: ErrDamaged, Detail: "the decrypted content is not an actkit keystore"}
 	}
-	if head.Version != 1 && head.Version != keystoreVersion {
+	if head.Version != 1 && head.Version != keystoreVersion && head.Version != keystoreVersionDelegated {
 		return nil, &KeystoreError{Err: ErrUnsupportedVersion,
-			Detail: fmt.Sprintf("version %d; this build reads version %d", head.Version, keystoreVersion)}
+			Detail: fmt.Sprintf("version %d; this build reads versions up to %d", head.Version, keystoreVersionDelegated)}
 	}
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
@@ -156,6 +176,27 @@ func unmarshalKeyset(data []byte) (*Keyset, error) {
 			active[k.Product] = true
 		}
 		ks.keys = append(ks.keys, k)
+	}
+	if len(f.Delegated) > 0 && f.Version != keystoreVersionDelegated {
+		return nil, &KeystoreError{Err: ErrDamaged, Detail: "delegated keys in a version " + fmt.Sprint(f.Version) + " keystore"}
+	}
+	for i, e := range f.Delegated {
+		bad := func(what string) error {
+			return &KeystoreError{Err: ErrDamaged, Detail: fmt.Sprintf("delegated key %d: %s", i+1, what)}
+		}
+		seed, err := base64.StdEncoding.Strict().DecodeString(e.Secret)
+		if err != nil || len(seed) != codec.KeySize {
+			return nil, bad("bad secret")
+		}
+		d := newDelegatedKey(seed, e.Created)
+		for _, text := range e.Certificates {
+			c, err := codec.ParseCertificate(text)
+			if err != nil || !bytes.Equal(c.PublicKey, d.PublicKey()) {
+				return nil, bad("a certificate is damaged or for another key")
+			}
+			d.Certificates = append(d.Certificates, c)
+		}
+		ks.delegated = append(ks.delegated, d)
 	}
 	return ks, nil
 }

@@ -18,6 +18,8 @@ import (
 // each change its own freshly loaded Keyset.
 type Keyset struct {
 	keys []*SigningKey
+	// delegated are the keys made for delegation (delegation.go).
+	delegated []*DelegatedKey
 	// recipients are the age recipients a recipient-protected keystore is
 	// re-encrypted to on every write (public values).
 	recipients []string
@@ -79,12 +81,16 @@ func (ks *Keyset) ActiveSigner(product string) (codec.Signer, error) {
 	return k, nil
 }
 
-// Signer returns the key with the given ID as a codec.Signer: active or
-// retired (a retired key still signs for releases that trust no newer
-// one), never revoked.
+// Signer returns the key with the given ID as a codec.Signer: a root,
+// active or retired (a retired key still signs for releases that trust no
+// newer one), never revoked; or a delegated key with a certificate for
+// that ID.
 func (ks *Keyset) Signer(id codec.KeyID) (codec.Signer, error) {
 	k, err := ks.Key(id)
 	if err != nil {
+		if d, ok := ks.delegatedByID(id, nil); ok {
+			return *d, nil // a delegated key re-signs its codes too
+		}
 		return nil, err
 	}
 	if k.Status == Revoked {
@@ -176,3 +182,16 @@ func (ks *Keyset) Export(product string, includeSecrets bool) (*codec.Keyring, e
 // NewKeyset returns an in-memory keyset of the given keys, for signing
 // without a keystore file (tests, tools that load keys another way).
 func NewKeyset(keys ...*SigningKey) *Keyset { return &Keyset{keys: keys} }
+
+// KeyIDs lists the product's keys, oldest first, revoked ones included:
+// which keys a keyring exported at some time can hold follows from this
+// order, since an export writes every key that is not revoked.
+func (ks *Keyset) KeyIDs(product string) []codec.KeyID {
+	var out []codec.KeyID
+	for _, k := range ks.keys {
+		if k.Product == product {
+			out = append(out, k.ID)
+		}
+	}
+	return out
+}

@@ -9,14 +9,18 @@ import (
 
 // Reasons a request is refused. Every refusal wraps exactly one of them.
 var (
-	ErrUnknownLicence      = errors.New("no such licence")
-	ErrLicenceTypo         = errors.New("licence key has a typo")
-	ErrLicenceExpired      = errors.New("licence has expired")
-	ErrSuspended           = errors.New("licence is suspended")
-	ErrRevoked             = errors.New("licence is revoked")
-	ErrWrongProduct        = errors.New("licence is for another product")
-	ErrNoActiveKey         = errors.New("no active signing key for the product")
-	ErrNoTrustedKey        = errors.New("no key that the product release trusts can sign")
+	ErrUnknownLicence = errors.New("no such licence")
+	ErrLicenceTypo    = errors.New("licence key has a typo")
+	ErrLicenceExpired = errors.New("licence has expired")
+	ErrSuspended      = errors.New("licence is suspended")
+	ErrRevoked        = errors.New("licence is revoked")
+	ErrWrongProduct   = errors.New("licence is for another product")
+	ErrNoActiveKey    = errors.New("no active signing key for the product")
+	ErrNoTrustedKey   = errors.New("no key that the product release trusts can sign")
+	// ErrOutsideDelegation: the code the rules give would fall outside
+	// the delegation of the only key that could sign it (features the
+	// certificate does not grant, a serial outside its range).
+	ErrOutsideDelegation   = errors.New("the code would fall outside the signing key's delegation")
 	ErrSeatLimit           = errors.New("no free seat")
 	ErrNotActivated        = errors.New("machine holds no seat on the licence")
 	ErrActivated           = errors.New("machine already holds a seat on the licence")
@@ -113,6 +117,7 @@ var reasonCodes = []struct {
 	{ErrWrongProduct, "wrong-product"},
 	{ErrNoActiveKey, "no-active-key"},
 	{ErrNoTrustedKey, "no-trusted-key"},
+	{ErrOutsideDelegation, "outside-delegation"},
 	{ErrSeatLimit, "seat-limit"},
 	{ErrNotActivated, "not-activated"},
 	{ErrActivated, "already-activated"},

@@ -2,6 +2,7 @@ package licensing
 
 import (
 	"errors"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -26,6 +27,9 @@ type IssueRequest struct {
 	// Key, if set, is the key ID to sign with, overriding the choice by
 	// release line.
 	Key string
+	// Trust is what the asking product says it accepts, and the channel
+	// it asks through.
+	Trust Trust
 	// Name is the machine's name, as the product reports it (for people).
 	Name string
 	// Tolerance, if set, lets a machine whose UID drifted keep its seat:
@@ -50,6 +54,24 @@ type IssueRequest struct {
 	Former codec.MachineUID
 }
 
+// Trust is what a product asking for a code accepts, as it says itself
+// (an online request), and the channel it asks through.
+type Trust struct {
+	// Keys, if not empty, are the key IDs the product's keyring holds:
+	// the code is signed with one of them (or with a delegated key one of
+	// them certified, when Certificates) or refused before any seat is
+	// taken. They outrank the release line, which only says what the
+	// vendor recorded of a release.
+	Keys []codec.KeyID
+	// Certificates: the product verifies a delegation certificate that
+	// comes with the code (activation.Client stores the two together).
+	Certificates bool
+	// Purpose is the channel asking: codec.PurposeOnline for the licence
+	// API, codec.PurposePortal for the pages; 0 for the vendor's own
+	// commands. Only a channel signs with delegated keys.
+	Purpose codec.Purpose
+}
+
 // Tolerance says whether a machine UID seen now is the machine an
 // activation was issued for, and what changed ("network adapter
 // changed"). It is asked only about the licence's live activations that
@@ -58,6 +80,13 @@ type IssueRequest struct {
 // licence's size: a tolerance that would accept a UID sharing none (no
 // policy of package activation does) is never asked about it.
 type Tolerance func(issued, now codec.MachineUID) (same bool, changed string)
+
+// MaxRelease bounds a release line, as recorded releases are.
+const MaxRelease = 32
+
+// MaxTrustedKeys bounds the key IDs a request may say it trusts: a
+// keyring holds a handful, and the list is searched for every key.
+const MaxTrustedKeys = 64
 
 // MaxMachineName bounds a machine name.
 const MaxMachineName = 64
@@ -77,6 +106,8 @@ type Target struct {
 	Release string
 	// Key is the key to sign with, if the request names one.
 	Key *codec.KeyID
+	// Trust is the request's (see IssueRequest).
+	Trust Trust
 	// Name is the machine's name, cleaned of control characters.
 	Name string
 	// Tolerance and Former are the request's (see IssueRequest).
@@ -100,6 +131,14 @@ func ReleaseLine(version string) string {
 // so a malformed request never waits for the ledger.
 func Resolve(req IssueRequest) (Target, error) {
 	t := Target{LeaseDays: req.LeaseDays, Release: req.Release, Name: cleanName(req.Name), Tolerance: req.Tolerance, Fresh: req.Fresh, Former: req.Former}
+	if len(req.Release) > MaxRelease {
+		return t, refuse(ErrInvalid, "a release line is a version like 4.2")
+	}
+	if len(req.Trust.Keys) > MaxTrustedKeys {
+		return t, refuse(ErrInvalid, "a product trusts at most 64 keys")
+	}
+	t.Trust = req.Trust
+	t.Trust.Keys = slices.Clone(req.Trust.Keys)
 	if req.LeaseDays < 0 {
 		return t, refuse(ErrInvalid, "lease must be a positive number of days")
 	}

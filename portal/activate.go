@@ -67,7 +67,10 @@ func (p *Portal) activate(w http.ResponseWriter, r *http.Request) {
 // key (the rules refuse one made for another key than the one typed).
 func issueRequest(licence, pasted string, tol licensing.Tolerance) licensing.IssueRequest {
 	compact := strings.Join(strings.Fields(pasted), "")
-	req := licensing.IssueRequest{Licence: licence, Tolerance: tol}
+	// The portal is a channel: it signs with a delegated key for the portal
+	// when the release's keyring lists one (a typed code carries no
+	// certificate).
+	req := licensing.IssueRequest{Licence: licence, Tolerance: tol, Trust: licensing.Trust{Purpose: codec.PurposePortal}}
 	if _, err := codec.NormalizeMachineUID(compact); err == nil || looksLikeUID(compact) {
 		req.Machine = compact
 	} else {

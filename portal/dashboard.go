@@ -8,6 +8,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
@@ -237,7 +238,7 @@ func (p *Portal) staffAction(w http.ResponseWriter, r *http.Request) {
 		_, err = p.svc.ChangeLicence(r.Context(), key, c)
 		done = "changed"
 	case "issue":
-		is, ierr := p.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Request: strings.Join(strings.Fields(r.PostFormValue("request")), ""), Tolerance: p.cfg.Tolerance})
+		is, ierr := p.svc.Issue(r.Context(), licensing.IssueRequest{Licence: key, Request: strings.Join(strings.Fields(r.PostFormValue("request")), ""), Tolerance: p.cfg.Tolerance, Trust: licensing.Trust{Purpose: codec.PurposePortal}})
 		if ierr == nil {
 			res, rerr := p.result(is.Code, is.Licence, is.Machine, is.Expires)
 			if rerr == nil {

@@ -72,6 +72,46 @@ type ActivateRequest struct {
 	// licensing.FingerprintUID.
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
+	Trust
+}
+
+// Trust is what a product says about the keys it accepts, so that the
+// server signs only with a key that product's keyring holds, or refuses
+// (NO_TRUSTED_KEY) before any seat is taken. Products built before these
+// fields send neither: their codes are signed as for a release nothing is
+// recorded of (docs/api.md, "Which key signs").
+type Trust struct {
+	// ProductVersion is the product's version ("4.2.17"): its release
+	// line picks the key the vendor recorded for it (keys export
+	// --release), as a request code's version does.
+	ProductVersion string `json:"productVersion,omitempty"`
+	// TrustedKeys are the key IDs the product's keyring holds (not
+	// revoked); they outrank the release line.
+	TrustedKeys []codec.KeyID `json:"trustedKeys,omitempty"`
+	// Certificates says the product verifies a delegation certificate
+	// that comes with the code (the answer's "certificate") and stores
+	// the two together: a code signed by a key its keyring's root
+	// delegated is then acceptable.
+	Certificates bool `json:"certificates,omitempty"`
+	// KeyringVersion is the version of the keyring the product holds (0:
+	// a version 1 keyring); an answer carries the server's keyring update
+	// when it is newer.
+	KeyringVersion uint32 `json:"keyringVersion,omitempty"`
+}
+
+// licensing is what the product said, as the rules take it: the licence
+// API is the online channel.
+func (t Trust) licensing() licensing.Trust {
+	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline}
+}
+
+// issueRequest fills in what the product said it trusts.
+func (t Trust) issueRequest(ir licensing.IssueRequest) licensing.IssueRequest {
+	if ir.Release == "" && t.ProductVersion != "" {
+		ir.Release = licensing.ReleaseLine(t.ProductVersion)
+	}
+	ir.Trust = t.licensing()
+	return ir
 }
 
 // Machine is a machine holding a seat.
@@ -110,6 +150,15 @@ type Activation struct {
 	ReplacedMachineUID string    `json:"replacedMachineUid,omitempty"`
 	ValidateAfter      time.Time `json:"validateAfter"`
 	OfflineUntil       time.Time `json:"offlineGraceUntil"`
+	// Certificate is the delegation certificate of the key that signed
+	// the code (docs/format.md section 13), absent for a root's code: the
+	// product verifies the code with it and stores the two together.
+	Certificate string `json:"certificate,omitempty"`
+	// Keyring is the root-signed keyring update the server holds for the
+	// product, when it is newer than the one the product said it holds:
+	// the product checks it against its own roots (no rollback) and
+	// installs it.
+	Keyring string `json:"keyring,omitempty"`
 }
 
 // Validation is the answer of validate: always 200 for a well-formed
@@ -366,7 +415,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := c.key
-	ir := licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}
+	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance})
 	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
 		// The request code's product and version take part: another
 		// product's code is refused, and the key is chosen for the
@@ -387,13 +436,13 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is))
+	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.KeyringVersion))
 }
 
 // answer builds the activation answer from an issued code: the record
 // carries the licence's seats and its plan's schedule, so the answer costs
 // no read at all.
-func (s *Server) answer(machineID string, is signer.Issued) *Activation {
+func (s *Server) answer(machineID string, is signer.Issued, held uint32) *Activation {
 	now := s.cfg.Now().UTC()
 	every, grace := s.cfg.ValidateEvery, s.cfg.OfflineGrace
 	if is.ValidateHours > 0 {
@@ -406,7 +455,24 @@ func (s *Server) answer(machineID string, is signer.Issued) *Activation {
 		ActiveCount: is.InUse, MaxActivations: is.LicenceSeats, Code: is.Code, Serial: is.Serial, KeyID: is.KeyID,
 		Product: is.Product, Features: is.Features, Expires: is.Expires, LicenceExpires: is.LicenceExpires, Plan: is.Plan,
 		Reissued: is.Reissued, MachineChanged: is.MachineChanged, ReplacedMachineUID: is.DriftedFrom,
-		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace)}
+		ValidateAfter: now.Add(every), OfflineUntil: now.Add(grace), Certificate: certText(is.Certificate), Keyring: s.update(is.Product, held)}
+}
+
+// update is the product's keyring update, if the product holds an older
+// keyring than it.
+func (s *Server) update(product string, held uint32) string {
+	if u := s.cfg.Updates[product]; u != nil && u.Version > held {
+		return u.String()
+	}
+	return ""
+}
+
+// certText is a certificate's text, "" for none.
+func certText(c *codec.Certificate) string {
+	if c == nil {
+		return ""
+	}
+	return c.String()
 }
 
 func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
@@ -426,11 +492,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
-	v, err := s.svc.Validate(r.Context(), key, uid)
+	v, err := s.svc.Validate(r.Context(), key, uid, req.licensing())
 	if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
 		// A fingerprint activated before fingerprint UIDs: its seat is
 		// under the 15-bit UID until its next activation moves it.
-		v, err = s.svc.Validate(r.Context(), key, former.String())
+		v, err = s.svc.Validate(r.Context(), key, former.String(), req.licensing())
 	}
 	is := v.Issued
 	var ref *licensing.Refusal
@@ -443,7 +509,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is)})
+	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.KeyringVersion)})
 }
 
 // DeactivateRequest is the body of deactivate: the machine, as for
@@ -564,6 +630,9 @@ func machineOf(h licensing.Holder) Machine {
 // keyring, for products that update their pinned keys on rotation.
 type KeysDocument struct {
 	Keyrings map[string]string `json:"keyrings"`
+	// Updates are the root-signed keyring updates, by product: what a
+	// product installs after checking them against the roots it holds.
+	Updates map[string]string `json:"updates,omitempty"`
 }
 
 func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
@@ -577,6 +646,12 @@ func (s *Server) keys(w http.ResponseWriter, r *http.Request) {
 		for _, kr := range krs {
 			doc.Keyrings[kr.Product] = kr.String()
 		}
+	}
+	for p, u := range s.cfg.Updates {
+		if doc.Updates == nil {
+			doc.Updates = map[string]string{}
+		}
+		doc.Updates[p] = u.String()
 	}
 	w.Header().Set("Cache-Control", "public, max-age=300")
 	w.Header().Set("Content-Type", "application/json")

@@ -176,6 +176,10 @@ func machineBody(machine string) string {
 
 // productCall is a product's call (activate, validate, deactivate) with
 // the licence key as bearer.
+func productJSON(key, path, body string) apiRequest {
+	return apiRequest{Method: "POST", Path: path, Auth: bearer(key), ContentType: "application/json", Body: body}
+}
+
 func productCall(action, key, machine string) apiRequest {
 	return apiRequest{Method: "POST", Path: "/api/licence/" + action, Auth: bearer(key), ContentType: "application/json", Body: machineBody(machine)}
 }
@@ -524,6 +528,11 @@ func TestEveryProblemCodeIsProduced(t *testing.T) {
 
 	// Signing keys.
 	expect(productCall("activate", bare.Display, machineN(7)), server.CodeNoKey)
+	// A product whose keyring holds no key the server can sign with is
+	// refused before any seat is taken (TestRotationOnline checks the seat).
+	expect(productJSON(three.Display, "/api/licence/activate", `{"machineId":"`+machineN(8)+`","trustedKeys":["0000"]}`), server.CodeNoTrustedKey)
+	expect(productJSON(three.Display, "/api/licence/activate", `{"machineId":"`+machineN(8)+`","trustedKeys":["b7"]}`), server.CodeInvalid)
+	expect(productJSON(three.Display, "/api/licence/activate", `{"machineId":"`+machineN(8)+`","productVersion":"`+strings.Repeat("4", 33)+`"}`), server.CodeInvalid)
 
 	// The body.
 	jsonCall := func(path, ctype, body string) apiRequest {

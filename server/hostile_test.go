@@ -207,9 +207,11 @@ func TestHostileBodiesAreRefused(t *testing.T) {
 
 // TestValidateAfterKeyRevocationIsNot500: the vendor rotates the
 // product's key and revokes the old one (it leaked); a machine whose
-// activation was signed with the old key validates. It gets a code
-// signed with the new key (as activating again gives it), or at worst a
-// documented 503, never a 500.
+// activation was signed with the old key validates. A product that says
+// which keys its keyring holds gets a code signed with the new key, on its
+// seat; one that says nothing (built before trustedKeys) is told
+// NO_TRUSTED_KEY, since nothing says its keyring holds the new key, and
+// keeps its grace. Never a 500.
 func TestValidateAfterKeyRevocationIsNot500(t *testing.T) {
 	book := newProblemBook(t)
 	f := newAPIFixture(t, sqlite.Options{}, server.Config{}, nil)
@@ -224,7 +226,8 @@ func TestValidateAfterKeyRevocationIsNot500(t *testing.T) {
 		t.Fatal(err)
 	}
 	ks := keygen.NewKeyset(f.ks.Keys()...)
-	if _, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, f.clk.now()); err != nil {
+	nk, err := ks.Add(rand.Reader, "umenu", codec.Ed25519, f.clk.now())
+	if err != nil {
 		t.Fatal(err)
 	}
 	if err := ks.Revoke(old.ID); err != nil {
@@ -241,30 +244,49 @@ func TestValidateAfterKeyRevocationIsNot500(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, action := range []string{"validate", "activate", "validate"} {
-		rq := productCall(action, li.Display, machine)
+	trusting := `{"machineId":"` + machine + `","trustedKeys":["` + nk.ID.String() + `"]}`
+	for _, rq := range []apiRequest{
+		productCall("validate", li.Display, machine),
+		productJSON(li.Display, "/api/licence/validate", trusting),
+		productCall("activate", li.Display, machine),
+		productJSON(li.Display, "/api/licence/activate", trusting),
+		productJSON(li.Display, "/api/licence/validate", trusting),
+	} {
 		r := send(t, srv.URL, rq)
-		if r.Status >= 500 && r.Status != http.StatusServiceUnavailable {
-			t.Errorf("%s after the key %s was revoked: %d %s", action, old.ID, r.Status, r.Body)
+		if r.Status >= 500 {
+			t.Errorf("%s after the key %s was revoked: %d %s", rq, old.ID, r.Status, r.Body)
 			continue
 		}
+		saysKeys := strings.Contains(rq.Body, "trustedKeys")
 		if r.Status != http.StatusOK {
 			book.problem(t, rq, r)
+			if saysKeys || r.json()["code"] != server.CodeNoTrustedKey {
+				t.Errorf("%s: %d %s", rq, r.Status, r.Body)
+			}
 			continue
 		}
 		var a struct {
 			Valid *bool  `json:"valid"`
-			Code  string `json:"activationCode"`
+			Code  string `json:"code"`
+			Act   string `json:"activationCode"`
 			KeyID string `json:"keyId"`
 		}
 		json.Unmarshal(r.Body, &a)
 		if a.Valid != nil && !*a.Valid {
-			t.Errorf("%s after the key was revoked: %s", action, r.Body)
+			if saysKeys || a.Code != server.CodeNoTrustedKey {
+				t.Errorf("%s after the key was revoked: %s", rq, r.Body)
+			}
 			continue
 		}
-		if _, err := vk.Verify(a.Code, verify.Binding{Product: "umenu", LicenceKey: li.Display, MachineUID: machine}, f.clk.now()); err != nil {
-			t.Errorf("%s after the key was revoked: the code (key %s) does not verify with the new keyring: %v", action, a.KeyID, err)
+		if !saysKeys {
+			t.Errorf("%s: a product that said nothing got a code of key %s", rq, a.KeyID)
 		}
+		if _, err := vk.Verify(a.Act, verify.Binding{Product: "umenu", LicenceKey: li.Display, MachineUID: machine}, f.clk.now()); err != nil {
+			t.Errorf("%s after the key was revoked: the code (key %s) does not verify with the new keyring: %v", rq, a.KeyID, err)
+		}
+	}
+	if got, err := svc.Licence(f.ctx, li.Display); err != nil || got.InUse != 1 {
+		t.Errorf("after the rotation the licence has %d seats in use, want 1 (%v)", got.InUse, err)
 	}
 }
 

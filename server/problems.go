@@ -27,6 +27,7 @@ const (
 	CodePlan            = "PLAN_NOT_FOUND"
 	CodeWrongProduct    = "WRONG_PRODUCT"
 	CodeNoKey           = "NO_SIGNING_KEY"
+	CodeNoTrustedKey    = "NO_TRUSTED_KEY"
 	CodeInvalidRequest  = "INVALID_REQUEST_CODE"
 	CodeInvalidDeact    = "INVALID_DEACTIVATION_CODE"
 	CodeTimeout         = "REQUEST_TIMEOUT"
@@ -51,14 +52,20 @@ var reasonProblems = map[error]struct {
 	status int
 	code   string
 }{
-	licensing.ErrUnknownLicence:      {http.StatusNotFound, CodeNotFound},
-	licensing.ErrLicenceTypo:         {http.StatusBadRequest, CodeKeyTypo},
-	licensing.ErrLicenceExpired:      {http.StatusForbidden, CodeExpired},
-	licensing.ErrSuspended:           {http.StatusForbidden, CodeSuspended},
-	licensing.ErrRevoked:             {http.StatusForbidden, CodeRevoked},
-	licensing.ErrWrongProduct:        {http.StatusBadRequest, CodeWrongProduct},
-	licensing.ErrNoActiveKey:         {http.StatusServiceUnavailable, CodeNoKey},
-	licensing.ErrNoTrustedKey:        {http.StatusServiceUnavailable, CodeNoKey},
+	licensing.ErrUnknownLicence: {http.StatusNotFound, CodeNotFound},
+	licensing.ErrLicenceTypo:    {http.StatusBadRequest, CodeKeyTypo},
+	licensing.ErrLicenceExpired: {http.StatusForbidden, CodeExpired},
+	licensing.ErrSuspended:      {http.StatusForbidden, CodeSuspended},
+	licensing.ErrRevoked:        {http.StatusForbidden, CodeRevoked},
+	licensing.ErrWrongProduct:   {http.StatusBadRequest, CodeWrongProduct},
+	licensing.ErrNoActiveKey:    {http.StatusServiceUnavailable, CodeNoKey},
+	// A release whose keyring holds no key that can sign is not helped by
+	// asking again: a final answer (409), not a 503 a client retries, and
+	// never one that takes a licence away.
+	licensing.ErrNoTrustedKey: {http.StatusConflict, CodeNoTrustedKey},
+	// The server's delegated key cannot sign these terms (features, the
+	// serial range): as final, and as harmless, as no trusted key.
+	licensing.ErrOutsideDelegation:   {http.StatusConflict, CodeNoTrustedKey},
 	licensing.ErrSeatLimit:           {http.StatusConflict, CodeSeatLimit},
 	licensing.ErrNotActivated:        {http.StatusNotFound, CodeNotActivated},
 	licensing.ErrActivated:           {http.StatusConflict, CodeActivated},
@@ -90,6 +97,7 @@ var messages = map[string]string{
 	CodePlan:             "No such licence type.",
 	CodeWrongProduct:     "The licence is for another product.",
 	CodeNoKey:            "The licence server cannot sign codes for this product right now.",
+	CodeNoTrustedKey:     "The licence server has no key this release of the product accepts. Update the product, or activate offline.",
 	CodeInvalidRequest:   "The request code is not valid. Copy it again from the product.",
 	CodeInvalidDeact:     "The deactivation code is not valid. Copy it again from the product.",
 	CodeTimeout:          "The request was sent too slowly. Try again.",

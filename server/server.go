@@ -33,6 +33,11 @@ type Config struct {
 	// Keyrings returns the products' public keyrings, for
 	// /.well-known/actkit/keys.json (HMAC keys are never published).
 	Keyrings func(ctx context.Context) ([]*codec.Keyring, error)
+	// Updates are the root-signed keyring updates (version 2 keyrings,
+	// docs/format.md section 14) the workstation made, by product: served
+	// in /.well-known/actkit/keys.json and carried in the answers of
+	// products that hold an older keyring.
+	Updates map[string]*codec.Keyring
 	// Ready reports whether the ledger is reachable and current, for
 	// /readyz; nil means always ready.
 	Ready func(ctx context.Context) error

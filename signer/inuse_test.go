@@ -79,13 +79,13 @@ func TestInUseMatchesLedger(t *testing.T) {
 	issue("reclaim, new 6", licensing.IssueRequest{Machine: ledgertest.UID(6)})
 	// validation renews lease (supersede)
 	at = at.Add(10 * 24 * time.Hour)
-	v, err := svc.Validate(ctx, li.Display, ledgertest.UID(6))
+	v, err := svc.Validate(ctx, li.Display, ledgertest.UID(6), licensing.Trust{})
 	if err != nil {
 		t.Fatal(err)
 	}
 	check("validate renew 6", v.Issued)
 	// Validation of lapsed machine 1 re-takes a seat
-	v, err = svc.Validate(ctx, li.Display, ledgertest.UID(1))
+	v, err = svc.Validate(ctx, li.Display, ledgertest.UID(1), licensing.Trust{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,6 +51,9 @@ type Issued struct {
 	// product, 0 where the plan sets none (or there is no plan).
 	ValidateHours    int `json:"validateHours,omitempty"`
 	OfflineGraceDays int `json:"offlineGraceDays,omitempty"`
+	// Certificate is the delegation of the key that signed the code, nil
+	// for a root's code: online answers carry it.
+	Certificate *codec.Certificate `json:"-"`
 }
 
 // recorded is an activation recorded in a transaction, to be signed once
@@ -69,6 +72,9 @@ type recorded struct {
 	// pl is the licence's plan, if it has one: its validation schedule
 	// goes into the online answer without another read.
 	pl licensing.Plan
+	// cert is the delegation the code is signed under, as chosen for the
+	// asking product; nil: any the key has (or a root's code).
+	cert *codec.Certificate
 }
 
 // Issue records an activation and returns its code. Everything is checked
@@ -145,7 +151,12 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if found {
 		curp = &cur
 	}
-	key, keyErr := s.signingKey(tx, li.Product, t)
+	key, cert, keyErr := s.signingKey(tx, li.Product, t)
+	if keyErr == nil && cert != nil {
+		if t, keyErr = withinDelegation(li, t, cert); keyErr != nil {
+			keyErr.(*licensing.Refusal).Licence = li.Display
+		}
+	}
 	d, err := licensing.Decide(li, curp, t, key, keyErr, codec.DayOf(now))
 	if errors.Is(err, licensing.ErrSeatLimit) {
 		var ref *licensing.Refusal
@@ -163,7 +174,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if err != nil {
 		return recorded{}, err
 	}
-	r := recorded{a: d.Activation, display: li.Display, names: li.Features, pl: pl}
+	r := recorded{a: d.Activation, display: li.Display, names: li.Features, pl: pl, cert: cert}
 	if drifted != nil {
 		r.replaced, r.drifted, r.changed = drifted.Serial, drifted.Machine, changed
 		if d.Kind == licensing.New && r.a.Name == "" {
@@ -190,6 +201,12 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	r.a.Created = now
 	if r.a.Serial, err = tx.InsertActivation(r.a); err != nil {
 		return recorded{}, err
+	}
+	if cert != nil && (r.a.Serial < cert.SerialMin || r.a.Serial > cert.SerialMax) {
+		// The serial is the ledger's next: known only once inserted, and
+		// refused here, which rolls the whole transaction back.
+		return recorded{}, &licensing.Refusal{Reason: licensing.ErrOutsideDelegation, Licence: li.Display, Product: li.Product,
+			Detail: fmt.Sprintf("the next serial, %d, is outside the delegation's %d..%d: bring a new delegation from the workstation", r.a.Serial, cert.SerialMin, cert.SerialMax)}
 	}
 	// The seats in use after this insert: the transaction keeps the
 	// licence's terms and counts the seats it takes and frees, so this is
@@ -227,11 +244,15 @@ func (s *Service) sign(r recorded) (Issued, error) {
 	if names == nil {
 		names = []string{}
 	}
+	cert := r.cert
+	if cert == nil || r.reissued && !slices.ContainsFunc(cert.Products, func(p codec.CertificateProduct) bool { return p.KeyID == a.KeyID }) {
+		cert, _ = s.keys.Certificate(a.KeyID, nil)
+	}
 	return Issued{Code: code, Serial: a.Serial, Licence: r.display, Product: a.Product, Machine: a.Machine, KeyID: a.KeyID,
 		Issued: a.Issued, Expires: a.Expires, Seats: a.Seats, Features: names,
 		Reissued: r.reissued, Replaced: r.replaced, DriftedFrom: r.drifted, MachineChanged: r.changed, ActivatedAt: a.Created, MachineName: a.Name, LastSeen: a.LastSeen,
 		LicenceSeats: r.li.Seats, InUse: r.li.InUse, LicenceExpires: r.li.Expires, Plan: r.li.Plan,
-		ValidateHours: r.pl.ValidateHours, OfflineGraceDays: r.pl.OfflineGraceDays}, nil
+		ValidateHours: r.pl.ValidateHours, OfflineGraceDays: r.pl.OfflineGraceDays, Certificate: cert}, nil
 }
 
 // vendorReleased is why the vendor's own release ended an activation:
@@ -481,36 +502,49 @@ type Validation struct {
 // Validate answers a product's scheduled validation. It reads, and writes
 // only when it must: a lease with less than half of it left is renewed
 // (a new code), a machine whose lease lapsed re-takes a seat if one is
-// free, and the machine's last-seen time is marked at most once a day.
-func (s *Service) Validate(ctx context.Context, licence, machine string) (Validation, error) {
+// free, a code signed with a key the product does not trust (trusted: the
+// key IDs it says its keyring holds; nil if it did not say) or that can no
+// longer be signed is re-issued with one it does, keeping its seat, and
+// the machine's last-seen time is marked at most once a day.
+func (s *Service) Validate(ctx context.Context, licence, machine string, trust licensing.Trust) (Validation, error) {
 	is, st, err := s.current(ctx, licence, machine)
 	li := st.Licence
 	v := Validation{Licence: li, Plan: st.Plan, HasPlan: st.HasPlan}
+	now := s.now()
+	today := codec.DayOf(now)
 	leased := v.HasPlan && v.Plan.LeaseDays > 0
+	again := func() (Validation, error) {
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine, Trust: trust})
+		v.Wrote = err == nil
+		return v, err
+	}
 	switch {
 	case errors.Is(err, licensing.ErrNotActivated) && leased:
 		// A lapsed lease: take a seat again if one is free.
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	case errors.Is(err, ErrKeyGone):
 		// The machine's code was signed with a key the vendor no longer
 		// has (rotated out, revoked): re-issue with one that can sign, as
 		// activating again would, so that the product gets a code its
 		// keyring still trusts instead of an error.
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	case err != nil:
 		return v, err
+	case len(trust.Keys) > 0 && !s.accepts(trust, &is):
+		// The product no longer trusts the key its code was signed with
+		// (its new keyring revoked it, or the delegation): the same terms
+		// under a key it does trust, on the same seat, rather than a code
+		// it refuses.
+		return again()
+	case trust.Purpose != 0 && is.Certificate != nil && is.Expires != codec.NoExpiry && is.Expires != li.Expires &&
+		int(is.Expires)-int(today) < int(is.Certificate.MaxCodeDays)/2:
+		// A code a delegated key signed is capped to the delegation's
+		// longest code: renewed, like a lease, once half of it is gone.
+		return again()
 	}
 	v.Issued = is
-	now := s.now()
-	today := codec.DayOf(now)
 	if leased && is.Expires != codec.NoExpiry && is.Expires != li.Expires && int(is.Expires)-int(today) < v.Plan.LeaseDays/2 {
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine})
-		v.Wrote = err == nil
-		return v, err
+		return again()
 	}
 	if now.Sub(is.LastSeen) > 24*time.Hour {
 		v.Wrote = true

@@ -3,8 +3,6 @@ package signer
 import (
 	"context"
 	"encoding/json"
-	"fmt"
-	"slices"
 	"time"
 
 	"github.com/actkit/actkit/codec"
@@ -21,6 +19,18 @@ type Keys interface {
 	// Signer returns the key with the given ID, to sign again a code
 	// recorded with it.
 	Signer(id codec.KeyID) (codec.Signer, error)
+	// KeyIDs lists every key of the product the source knows, oldest
+	// first, revoked ones included: which keys a keyring exported at
+	// some time can hold follows from this order (keychoice.go).
+	KeyIDs(product string) []codec.KeyID
+	// Delegation returns the delegated key that may sign for product
+	// through the channel purpose on day, with a certificate entry accept
+	// takes (nil: any), and its certificate.
+	Delegation(product string, purpose codec.Purpose, day codec.Day, accept func(codec.CertificateProduct) bool) (codec.Signer, *codec.Certificate, error)
+	// Certificate returns a certificate of a delegated key ID whose entry
+	// accept takes (nil: any), so that a code signed again carries one the
+	// product trusts.
+	Certificate(id codec.KeyID, accept func(codec.CertificateProduct) bool) (*codec.Certificate, bool)
 }
 
 // Service is the licensing service over one ledger.
@@ -81,49 +91,6 @@ func audit(tx ledger.Tx, at time.Time, chain, action, subject string, detail any
 
 // errNoKeys is returned by calls that sign on a service without keys.
 var errNoKeys = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Detail: "the service was started without signing keys"}
-
-// signingKey picks the key a code for t is signed with: the key the
-// request names; else, for a release line the vendor recorded, the newest
-// key of that line's keyring that can still sign (a release shipped
-// before a rotation keeps getting codes it verifies); else the product's
-// active key.
-func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, error) {
-	if s.keys == nil {
-		return codec.KeyID{}, errNoKeys
-	}
-	if t.Key != nil {
-		if t.Key[0] != codec.ProductTag(product) {
-			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrInvalid, Product: product, Detail: "key " + t.Key.String() + " belongs to another product"}
-		}
-		if _, err := s.keys.Signer(*t.Key); err != nil {
-			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product, Detail: "key " + t.Key.String() + " cannot sign", Err: err}
-		}
-		return *t.Key, nil
-	}
-	if t.Release != "" {
-		ids, found, err := r.ReleaseKeys(product, t.Release)
-		if err != nil {
-			return codec.KeyID{}, err
-		}
-		if found {
-			if k, err := s.keys.ActiveSigner(product); err == nil && slices.Contains(ids, k.KeyID()) {
-				return k.KeyID(), nil
-			}
-			for i := len(ids) - 1; i >= 0; i-- {
-				if _, err := s.keys.Signer(ids[i]); err == nil {
-					return ids[i], nil
-				}
-			}
-			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
-				Detail: fmt.Sprintf("release %s trusts keys %v, none of which can sign", t.Release, ids)}
-		}
-	}
-	k, err := s.keys.ActiveSigner(product)
-	if err != nil {
-		return codec.KeyID{}, err
-	}
-	return k.KeyID(), nil
-}
 
 // RecordRelease records the keys a product's release line embeds (the
 // keyring exported for it), so that issuing for that line signs with a

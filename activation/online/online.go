@@ -27,6 +27,7 @@ import (
 	"time"
 
 	"github.com/actkit/actkit/activation"
+	"github.com/actkit/actkit/codec"
 )
 
 // Defaults for Options.
@@ -112,6 +113,12 @@ func sleep(ctx context.Context, d time.Duration) error {
 type request struct {
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
+	// ProductVersion and TrustedKeys let the server sign with a key this
+	// product's keyring holds (docs/api.md, "Which key signs").
+	ProductVersion string        `json:"productVersion,omitempty"`
+	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
+	Certificates   bool          `json:"certificates,omitempty"`
+	KeyringVersion uint32        `json:"keyringVersion,omitempty"`
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -127,6 +134,8 @@ type answer struct {
 	ValidateAfter  time.Time `json:"validateAfter"`
 	OfflineUntil   time.Time `json:"offlineGraceUntil"`
 	Deactivated    bool      `json:"deactivated"`
+	Certificate    string    `json:"certificate"`
+	Keyring        string    `json:"keyring"`
 }
 
 // Activate takes (or finds) the machine's seat.
@@ -167,7 +176,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 	if a.ActivationCode == "" {
 		return activation.Answer{}, &activation.ServerError{Err: activation.ErrRefused, Status: http.StatusOK, Message: "the answer carries no activation code"}
 	}
-	out := activation.Answer{Code: a.ActivationCode, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
+	out := activation.Answer{Code: a.ActivationCode, Certificate: a.Certificate, Keyring: a.Keyring, Serial: a.Serial, ActiveCount: a.ActiveCount, MaxActivations: a.MaxActivations}
 	if !a.ValidateAfter.IsZero() {
 		out.ValidateEvery = a.ValidateAfter.Sub(date)
 	}
@@ -179,7 +188,8 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
-	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName})
+	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: r.KeyringVersion})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

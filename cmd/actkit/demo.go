@@ -236,7 +236,7 @@ func (d *demo) online(h, k []string, keyringPath string) error {
 		return err
 	}
 	url, stop, err := d.serve("Start the licence API on a free port of this machine (Ctrl-C stops it; here the demo does)",
-		with(k, "serve", "--listen", "127.0.0.1:0")...)
+		append(with(k, "serve", "--listen", "127.0.0.1:0"), "--allow-root-keys")...)
 	if err != nil {
 		return err
 	}

@@ -48,6 +48,9 @@ func keysCommand(e *env) *cli.Command {
 			keysTrustCommand(e),
 			keysReconcileCommand(e),
 			keysExportCommand(e),
+			keysRequestCommand(e),
+			keysDelegateCommand(e),
+			keysInstallCommand(e),
 			statusCommand(e, "retire", "stop a key from signing; it stays in exported keyrings", (*keygen.Keyset).Retire),
 			statusCommand(e, "revoke", "revoke a key: it leaves exported keyrings and its codes are refused", (*keygen.Keyset).Revoke),
 			keysPasswdCommand(e, protFlags),
@@ -153,6 +156,9 @@ Examples:
 				return writeJSON(e.stdout, fieldsOf(k))
 			}
 			fmt.Fprintln(e.stdout, k.ID)
+			if product != licensing.CheckpointKeys {
+				fmt.Fprintf(e.stderr, "actkit: releases already shipped keep getting codes from the keys their keyrings hold; export the next release's keyring with 'actkit keys export --product %s --release LINE'\n", product)
+			}
 			if alg == codec.HMACSHA256 {
 				fmt.Fprintln(e.stderr, "actkit: warning: HMAC keys are verified with the secret itself: every product holding the keyring can mint codes")
 			}
@@ -276,6 +282,19 @@ func keysListCommand(e *env) *cli.Command {
 			for _, k := range out {
 				fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\n", k.ID, k.Product, k.Algorithm, k.Status, k.Created.Format(time.DateOnly))
 			}
+			// Delegated keys: the root that certified each, and its window.
+			for _, d := range ks.Delegated() {
+				if len(d.Certificates) == 0 {
+					fmt.Fprintf(tw, "-\t-\ted25519\tdelegation requested\t%s\n", d.Created.Format(time.DateOnly))
+				}
+				for _, cert := range d.Certificates {
+					for _, p := range cert.Products {
+						if pr := c.String("product"); pr == "" || pr == p.Product {
+							fmt.Fprintf(tw, "%s\t%s\ted25519\tdelegated by %s, issue days %s..%s\t%s\n", p.KeyID, p.Product, p.Issuer, cert.NotBefore, cert.NotAfter, d.Created.Format(time.DateOnly))
+						}
+					}
+				}
+			}
 			return tw.Flush()
 		},
 	}
@@ -289,19 +308,24 @@ func keysExportCommand(e *env) *cli.Command {
 with HMAC keys it refuses unless --include-secret is given: anyone holding
 that keyring can mint codes.
 
-With --release the ledger records that this release line (a minor
-version, 4.2) embeds these keys: after a key rotation, codes for requests
-from that release are signed with the newest key it trusts, so releases
-already shipped keep activating.
+Give --release for every keyring that ships: the ledger records that this
+release line (a minor version, 4.2) embeds these keys, and after a key
+rotation codes for that release are signed with the newest key it holds,
+so releases already shipped keep activating. A release nothing was
+recorded for gets codes signed with the product's oldest key, which every
+exported keyring holds.
 
 Examples:
-   actkit keys export --product umenu -o umenu.keyring
-   actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring`,
+   actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring
+   actkit keys export --product umenu -o umenu.keyring`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
 			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},
 			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "write to this file instead of stdout (-: stdout)"},
 			&cli.BoolFlag{Name: "include-secret", Usage: "allow HMAC secrets in the keyring"},
+			&cli.UintFlag{Name: "signed-version", Usage: "write a root-signed keyring update (version 2 keyring) with this version, above every one shipped before"},
+			&cli.StringFlag{Name: "expires", Usage: "with --signed-version: the last day the update may be installed (default a year from today)"},
+			&cli.StringSliceFlag{Name: "revoke-delegation", Usage: "with --signed-version: a delegated key ID to revoke (a stolen server's); repeatable"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.String("product") == "" {
@@ -310,6 +334,9 @@ Examples:
 			ks, err := loadKeys(c, e)
 			if err != nil {
 				return err
+			}
+			if c.IsSet("signed-version") {
+				return exportSigned(c, e, ks)
 			}
 			kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
 			if errors.Is(err, keygen.ErrHMACExport) {
@@ -349,15 +376,49 @@ Examples:
 	}
 }
 
+// exportSigned writes a root-signed keyring update, for --signed-version.
+func exportSigned(c *cli.Context, e *env, ks *keygen.Keyset) error {
+	v := c.Uint("signed-version")
+	if v < 1 || uint64(v) > codec.MaxKeyringVersion {
+		return usageError("--signed-version: give 1 to %d", uint64(codec.MaxKeyringVersion))
+	}
+	expires := codec.DayOf(e.now()) + 365
+	if s := c.String("expires"); s != "" {
+		d, err := codec.ParseDay(s)
+		if err != nil {
+			return usageError("--expires: %v", err)
+		}
+		expires = d
+	}
+	var revoke []codec.KeyID
+	for _, s := range c.StringSlice("revoke-delegation") {
+		id, err := codec.ParseKeyID(s)
+		if err != nil {
+			return usageError("--revoke-delegation: %v", err)
+		}
+		revoke = append(revoke, id)
+	}
+	kr, err := ks.SignedKeyring(c.String("product"), uint32(v), expires, revoke)
+	if err != nil {
+		return keystoreError(err)
+	}
+	text := fmt.Sprintf("# actkit keyring update for %s, version %d, exported %s\n", kr.Product, kr.Version, e.now().UTC().Format(time.DateOnly)) + kr.String()
+	if err := writeTransfer(c, e, text, 0o644); err != nil {
+		return err
+	}
+	fmt.Fprintf(e.stderr, "signed by %d roots; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", len(kr.Signatures))
+	return recordRelease(c, e, kr)
+}
+
 // recordRelease records the keys a release line embeds, for --release.
 func recordRelease(c *cli.Context, e *env, kr *codec.Keyring) error {
 	line := c.String("release")
 	if line == "" {
 		return nil
 	}
-	ids := make([]codec.KeyID, len(kr.Keys))
-	for i, k := range kr.Keys {
-		ids[i] = k.ID
+	var ids []codec.KeyID
+	for _, k := range append(append([]codec.Key{}, kr.Roots...), kr.Keys...) {
+		ids = append(ids, k.ID)
 	}
 	svc, err := openService(c, e, nil)
 	if err != nil {
@@ -423,7 +484,7 @@ Examples:
 			if err := s.ChangeProtection(c.Context, p); err != nil {
 				return keystoreError(err)
 			}
-			if h, err := openHome(c, e); err == nil {
+			if h, err := openHome(c, e); err == nil && len(cur.Keys()) > 0 {
 				if err := h.RecordKeys(c.Context, cur.Generation()+1, cur.RevokedIDs()); err != nil {
 					return ledgerError(err)
 				}

@@ -20,6 +20,7 @@ import (
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/portal"
 	"github.com/actkit/actkit/server"
+	"github.com/actkit/actkit/verify"
 	"github.com/urfave/cli/v2"
 )
 
@@ -54,6 +55,9 @@ Examples:
 			&cli.StringFlag{Name: "vendor-logo", Usage: "a PNG, JPEG or SVG file (at most 256 KiB) shown beside the vendor's name on the web pages", TakesFile: true},
 			&cli.StringFlag{Name: "debug-listen", Usage: "loopback address (127.0.0.1:6060) for a debug listener: net/http/pprof under /debug/pprof/, request and ledger counters at /debug/metrics; off unless given, refused for any address but a loopback one"},
 			&cli.StringFlag{Name: "ledger-replica", Usage: "postgres:// URL of a hot standby of the PostgreSQL ledger: validations and licence reads go there, every write and seat decision to the ledger (see docs/operations.md)"},
+			&cli.BoolFlag{Name: "allow-root-keys", Usage: "run although this home's keystore holds roots (product keys that can sign anything): only where the server is the workstation"},
+			&cli.StringSliceFlag{Name: "keyring-update", Usage: "a root-signed keyring update ('actkit keys export --signed-version'): served, carried in answers, and its revoked delegated keys sign nothing here; repeatable (one per product)"},
+			&cli.IntFlag{Name: "delegation-warning", Value: 7, Usage: "warn this many days before a delegation's last issue day"},
 			&cli.StringFlag{Name: "machine-policy", Value: "default", Usage: "which changes of a machine's UID keep its seat on activation: default (one component other than the version, while another per-machine one matches: the product side's default policy) or exact"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
@@ -91,6 +95,39 @@ Examples:
 			if err != nil {
 				return err
 			}
+			// A stolen server home must be a bounded incident: a root in it
+			// signs anything, for ever. Delegated keys only, unless the
+			// vendor says so.
+			if ks.HasRoots(licensing.CheckpointKeys) && !c.Bool("allow-root-keys") {
+				return refused(errors.New("this home's keystore holds root keys, which can sign any code for ever: a licence server signs with delegated keys"),
+					"on the server: 'actkit keys request-delegation', on the workstation 'actkit keys delegate', then 'actkit keys install' here, with a keystore that holds no root (README, Key lifecycle)",
+					"if this server is the workstation, start it with --allow-root-keys")
+			}
+			updates := map[string]*codec.Keyring{}
+			for _, f := range c.StringSlice("keyring-update") {
+				text, err := readTransfer(f)
+				if err != nil {
+					return err
+				}
+				kr, err := codec.ParseKeyring(text)
+				if err == nil && kr.Version == 0 {
+					err = errors.New("a version 1 keyring is not an update: export it with --signed-version")
+				}
+				if err == nil {
+					_, err = verify.ParseKeyring(text) // its own roots must sign it
+				}
+				if err != nil {
+					return refused(fmt.Errorf("%s: %w", f, err))
+				}
+				if old := updates[kr.Product]; old != nil {
+					return usageError("--keyring-update: two updates for %s", kr.Product)
+				}
+				updates[kr.Product] = kr
+				// A revoked delegated key (a stolen server's) signs nothing
+				// here; its honest codes are signed again, under a key
+				// that is valid, at their next validation.
+				ks.RevokeDelegated(kr.Revoked)
+			}
 			svc, err := openService(c, e, ks)
 			if err != nil {
 				return err
@@ -122,6 +159,7 @@ Examples:
 			cfg := server.Config{
 				Service:  svc,
 				Keyrings: func(context.Context) ([]*codec.Keyring, error) { return publicKeyrings(ks), nil },
+				Updates:  updates,
 				Ready: func(ctx context.Context) error {
 					// The database answers and its schema is this build's.
 					if r, ok := svc.Store().(interface{ Ready(context.Context) error }); ok {
@@ -165,12 +203,27 @@ Examples:
 			// NO_SIGNING_KEY: say so now rather than at the first customer.
 			if products, err := svc.Products(c.Context); err == nil {
 				for _, p := range products {
-					if _, err := ks.ActiveSigner(p.ID); err != nil {
-						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until 'actkit keys new --product %s' and a restart\n", p.ID, p.ID)
+					_, _, derr := ks.Delegation(p.ID, codec.PurposeOnline, codec.DayOf(e.now()), nil)
+					if _, err := ks.ActiveSigner(p.ID); err != nil && derr != nil {
+						fmt.Fprintf(e.stderr, "actkit: warning: product %s has no active signing key: its activations will be refused until a delegation is installed ('actkit keys install'), or 'actkit keys new --product %s' where the server is the workstation, and a restart\n", p.ID, p.ID)
 					}
 				}
 			}
+			warnDelegations(e, log, ks, c.Int("delegation-warning"))
 			ctx, stop := signal.NotifyContext(c.Context, os.Interrupt, syscall.SIGTERM)
+			go func() {
+				// A long-running server warns again every day.
+				t := time.NewTicker(24 * time.Hour)
+				defer t.Stop()
+				for {
+					select {
+					case <-ctx.Done():
+						return
+					case <-t.C:
+						warnDelegations(e, log, ks, c.Int("delegation-warning"))
+					}
+				}
+			}()
 			defer stop()
 			done := make(chan error, 1)
 			go func() { done <- hs.Serve() }()
@@ -187,6 +240,29 @@ Examples:
 			}
 			return <-done
 		},
+	}
+}
+
+// warnDelegations logs every installed delegation whose last issue day
+// is within days of today, or past: renewal means bringing a new
+// certificate from the workstation, which takes a person.
+func warnDelegations(e *env, log *slog.Logger, ks *keygen.Keyset, days int) {
+	today := codec.DayOf(e.now())
+	for _, d := range ks.Delegated() {
+		for _, cert := range d.Certificates {
+			left := int(cert.NotAfter) - int(today)
+			if left > days {
+				continue
+			}
+			p := cert.Products[0]
+			if left < 0 {
+				log.Warn("delegation ended: codes are no longer signed with this key; bring a renewed one from the workstation",
+					"product", p.Product, "key", p.KeyID.String(), "ended", cert.NotAfter.String())
+				continue
+			}
+			log.Warn("delegation ends soon: renew it ('actkit keys request-delegation', 'actkit keys delegate', 'actkit keys install')",
+				"product", p.Product, "key", p.KeyID.String(), "lastIssueDay", cert.NotAfter.String(), "daysLeft", left)
+		}
 	}
 }
 

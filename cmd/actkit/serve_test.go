@@ -87,7 +87,7 @@ func (l *serverLog) all() string { <-l.done; return l.String() }
 
 func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *serverLog) {
 	v.t.Helper()
-	cmd := exec.Command(v.bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id}, extra...)...)
+	cmd := exec.Command(v.bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id, "--allow-root-keys"}, extra...)...)
 	cmd.Env = v.env()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {

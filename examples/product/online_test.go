@@ -24,11 +24,16 @@ type vendor struct {
 	t         *testing.T
 	bin, home string
 	identity  string
+	// serveFlags are added to 'actkit serve' (--allow-root-keys for a
+	// home that is the workstation too).
+	serveFlags []string
+	// env is added to every command's environment (ACTKIT_LEDGER).
+	env []string
 }
 
 func (v *vendor) cmd(args ...string) *exec.Cmd {
 	cmd := exec.Command(v.bin, args...)
-	cmd.Env = append(os.Environ(), "ACTKIT_HOME="+v.home, "ACTKIT_IDENTITY="+v.identity)
+	cmd.Env = append(append(os.Environ(), "ACTKIT_HOME="+v.home, "ACTKIT_IDENTITY="+v.identity), v.env...)
 	return cmd
 }
 
@@ -47,7 +52,7 @@ func (v *vendor) run(args ...string) string {
 // function that stops it (SIGTERM, as an operator would).
 func (v *vendor) serve(listen string) (string, func()) {
 	v.t.Helper()
-	cmd := v.cmd("serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000")
+	cmd := v.cmd(append([]string{"serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000"}, v.serveFlags...)...)
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
 		v.t.Fatal(err)
@@ -104,20 +109,13 @@ func closedAddress(t *testing.T) string {
 	return "http://" + addr
 }
 
-// TestOnlineEndToEnd runs the product against a real 'actkit serve' on
-// 127.0.0.1: the first run activates online; with the server stopped the
-// product runs on its offline grace and stops after it; the server back,
-// it recovers; a changed machine is told which part changed and cannot
-// take a second seat; deactivation frees the seat and a second machine
-// activates; offline, deactivation shows a deactivation code that frees
-// the seat through the API; the vendor revokes the licence and the
-// product stops at its next validation; and with no network at all the
-// request-code flow still works.
-func TestOnlineEndToEnd(t *testing.T) {
+// newVendor builds the real actkit into dir and makes a home of its own
+// there, with a keystore encrypted to a fresh age identity.
+func newVendor(t *testing.T, dir string) *vendor {
+	t.Helper()
 	if testing.Short() {
 		t.Skip("builds actkit and runs a server")
 	}
-	dir := t.TempDir()
 	bin := filepath.Join(dir, "actkit")
 	if out, err := exec.Command("go", "build", "-o", bin, "../../cmd/actkit").CombinedOutput(); err != nil {
 		t.Fatalf("go build actkit: %v\n%s", err, out)
@@ -130,8 +128,23 @@ func TestOnlineEndToEnd(t *testing.T) {
 	if err := os.WriteFile(idFile, []byte(id.String()+"\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	v := &vendor{t: t, bin: bin, home: filepath.Join(dir, "home"), identity: idFile}
+	v := &vendor{t: t, bin: bin, home: filepath.Join(dir, "home"), identity: idFile, serveFlags: []string{"--allow-root-keys"}}
 	v.run("keys", "init", "--recipient", id.Recipient().String())
+	return v
+}
+
+// TestOnlineEndToEnd runs the product against a real 'actkit serve' on
+// 127.0.0.1: the first run activates online; with the server stopped the
+// product runs on its offline grace and stops after it; the server back,
+// it recovers; a changed machine is told which part changed and cannot
+// take a second seat; deactivation frees the seat and a second machine
+// activates; offline, deactivation shows a deactivation code that frees
+// the seat through the API; the vendor revokes the licence and the
+// product stops at its next validation; and with no network at all the
+// request-code flow still works.
+func TestOnlineEndToEnd(t *testing.T) {
+	dir := t.TempDir()
+	v := newVendor(t, dir)
 	v.run("keys", "new", "--product", "umenu")
 	v.run("product", "add", "umenu")
 	lic := v.run("licence", "new", "--product", "umenu", "--seats", "1")

@@ -68,7 +68,7 @@ func BenchmarkValidate(b *testing.B) {
 		i := 0
 		for pb.Next() {
 			i++
-			if v, err := svc.Validate(ctx, key, machines[i%len(machines)]); err != nil || v.Wrote {
+			if v, err := svc.Validate(ctx, key, machines[i%len(machines)], licensing.Trust{}); err != nil || v.Wrote {
 				b.Errorf("validate: %+v %v", v, err)
 				return
 			}

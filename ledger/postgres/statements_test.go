@@ -104,7 +104,7 @@ func TestStatementsPerRequest(t *testing.T) {
 		return err
 	}
 	validate := func(lic, m string) error {
-		_, err := svc.Validate(ctx, lic, m)
+		_, err := svc.Validate(ctx, lic, m, licensing.Trust{})
 		return err
 	}
 	deactivate := func(lic, m string) error {

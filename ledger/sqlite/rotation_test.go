@@ -5,6 +5,7 @@ import (
 	"crypto/rand"
 	"errors"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -85,12 +86,24 @@ func TestRotationKeepsOldReleasesWorking(t *testing.T) {
 		t.Fatal(err)
 	}
 	check(is, curKR, k2.ID)
-	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(3, "5.0.0")}) // a line not recorded: the active key
+	m2 := is.Machine
+	// A line not recorded: nothing says which keyring it holds, so the
+	// oldest key, which every keyring exported since holds, the old
+	// release's as well as the new one's.
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(3, "5.0.0")})
 	if err != nil {
 		t.Fatal(err)
 	}
-	check(is, curKR, k2.ID)
-	is, err = svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: is.Machine, Release: "4.2"}) // typed: the line given
+	check(is, oldKR, k1.ID)
+	check(is, curKR, k1.ID)
+	// The product says what its keyring holds (an online request): that
+	// outranks the recorded line.
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(5, "4.3.1"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(is, oldKR, k1.ID)
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: m2, Release: "4.2"}) // typed: the line given
 	if err != nil || is.KeyID != k1.ID || is.Replaced == 0 {
 		t.Fatalf("release given by the vendor: %+v %v", is, err)
 	}
@@ -105,6 +118,30 @@ func TestRotationKeepsOldReleasesWorking(t *testing.T) {
 	if !errors.Is(err, licensing.ErrNoTrustedKey) || licensing.ReasonCode(err) != "no-trusted-key" {
 		t.Fatalf("a release trusting only a revoked key: %v", err)
 	}
+	// A line not recorded, once the key every keyring held is revoked: a
+	// keyring exported before may hold nothing newer. Refused, naming the
+	// way out, and no seat taken.
+	before, err := svc.Licence(ctx, li.Display)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(6, "5.1.0")})
+	if !errors.Is(err, licensing.ErrNoTrustedKey) || !strings.Contains(err.Error(), "keys export --product umenu --release") {
+		t.Fatalf("an unrecorded line after the revocation of the oldest key: %v", err)
+	}
+	_, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(7, "5.1.0"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID}}})
+	if !errors.Is(err, licensing.ErrNoTrustedKey) {
+		t.Fatalf("a product trusting only a revoked key: %v", err)
+	}
+	if after, err := svc.Licence(ctx, li.Display); err != nil || after.InUse != before.InUse {
+		t.Fatalf("refusals took a seat: %d in use, was %d (%v)", after.InUse, before.InUse, err)
+	}
+	// The product that says it holds the new key gets it.
+	is, err = svc.Issue(ctx, licensing.IssueRequest{Request: request(8, "5.1.0"), Trust: licensing.Trust{Keys: []codec.KeyID{k1.ID, k2.ID}}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	check(is, curKR, k2.ID)
 	if err := ledger.VerifyState(ctx, s); err != nil {
 		t.Fatal(err)
 	}

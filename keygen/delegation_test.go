@@ -1,0 +1,141 @@
+package keygen_test
+
+import (
+	"bytes"
+	"context"
+	"crypto/rand"
+	"errors"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/actkit/actkit/codec"
+	"github.com/actkit/actkit/keygen"
+	"github.com/actkit/actkit/verify"
+)
+
+// TestDelegationFlow: the server's keystore requests, the workstation's
+// delegates, the server installs; the certificate survives the
+// keystore's round trip (version 3), signs under its product's key ID
+// within its window and purpose only, and a code it signs verifies with
+// the product's root keyring and the certificate.
+func TestDelegationFlow(t *testing.T) {
+	ctx := context.Background()
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	today := codec.DayOf(now)
+	ws := keygen.NewKeyset()
+	root, err := ws.Add(rand.Reader, "umenu", codec.Ed25519, now)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	s := keygen.NewStore(filepath.Join(dir, "keystore.age"), passphrase("server"), keygen.OptionsForTest(testWorkFactor, nil))
+	if err := s.Init(ctx, keygen.Protection{Passphrase: "server"}); err != nil {
+		t.Fatal(err)
+	}
+	var req string
+	if err := s.Update(ctx, func(ks *keygen.Keyset) error {
+		d, err := ks.RequestDelegation(rand.Reader, now)
+		req = d.Request()
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	pub, err := keygen.ParseDelegationRequest(req + "\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := ws.Delegate(pub, keygen.Limits{Products: []string{"umenu"}, NotBefore: today, Days: 30, MaxCodeDays: 14,
+		Purpose: codec.PurposeOnline, MaxSeats: 1, Features: codec.NoLimitFeatures, SerialMax: ^uint64(0), Serial: 7})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.InstallCertificate(certs[0]); !errors.Is(err, keygen.ErrNotRequested) {
+		t.Fatalf("a certificate for a key the keystore did not request: %v", err)
+	}
+	if err := s.Update(ctx, func(ks *keygen.Keyset) error {
+		if _, err := ks.InstallCertificate(certs[0]); err != nil {
+			return err
+		}
+		_, err := ks.InstallCertificate(certs[0]) // twice: no change
+		return err
+	}); err != nil {
+		t.Fatal(err)
+	}
+	ks, err := s.Load(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(ks.Keys()) != 0 || len(ks.Delegated()) != 1 || len(ks.Delegated()[0].Certificates) != 1 || ks.HasRoots("") {
+		t.Fatalf("the server keystore after the round trip: %d roots, %+v", len(ks.Keys()), ks.Delegated())
+	}
+	for _, c := range []struct {
+		what    string
+		product string
+		purpose codec.Purpose
+		day     codec.Day
+	}{
+		{"another product", "other", codec.PurposeOnline, today},
+		{"the portal", "umenu", codec.PurposePortal, today},
+		{"before the window", "umenu", codec.PurposeOnline, today - 1},
+		{"after the window", "umenu", codec.PurposeOnline, today + 30},
+	} {
+		if _, _, err := ks.Delegation(c.product, c.purpose, c.day, nil); !errors.Is(err, keygen.ErrNoDelegation) {
+			t.Errorf("%s: %v", c.what, err)
+		}
+	}
+	sg, cert, err := ks.Delegation("umenu", codec.PurposeOnline, today+29, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p, _ := cert.For("umenu"); sg.KeyID() != p.KeyID || p.Issuer != root.ID {
+		t.Fatalf("signer %s, certificate %+v", sg.KeyID(), p)
+	}
+	again, err := ks.Signer(sg.KeyID())
+	if err != nil || again.KeyID() != sg.KeyID() {
+		t.Fatalf("Signer of the delegated ID: %v", err)
+	}
+	kr, _ := ws.Export("umenu", false)
+	vk, err := verify.NewKeyring(kr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: "19DSX-5JRR5-00000-0000E"}
+	code, err := codec.Sign(sg, b, codec.Payload{Issued: today, Expires: today + 14, Seats: 1, Serial: 3})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := vk.VerifyDelegated(code, cert.String(), b, now); err != nil {
+		t.Fatalf("the delegated code with its certificate: %v", err)
+	}
+	if _, err := vk.Verify(code, b, now); err == nil {
+		t.Fatal("the delegated code without its certificate verified")
+	}
+}
+
+func TestParseDelegationRequestRefuses(t *testing.T) {
+	good := keygen.FormatDelegationRequest(bytes.Repeat([]byte{0x42}, 32))
+	for _, bad := range []string{"", "actkit-delegation-request v1", "actkit-delegation-request v2 " + good[29:], good + "0",
+		strings.Replace(good, "v1 ", "v1  ", 1), good + strings.Repeat("1", 300)} {
+		if _, err := keygen.ParseDelegationRequest(bad); err == nil {
+			t.Errorf("accepted %q", bad)
+		}
+	}
+}
+
+// FuzzParseDelegationRequest: a parsed request re-formats to its input.
+func FuzzParseDelegationRequest(f *testing.F) {
+	f.Add(keygen.FormatDelegationRequest(bytes.Repeat([]byte{0x42}, 32)))
+	f.Add("actkit-delegation-request v1 1111")
+	f.Add("")
+	f.Fuzz(func(t *testing.T, text string) {
+		pub, err := keygen.ParseDelegationRequest(text)
+		if err != nil {
+			return
+		}
+		if got := keygen.FormatDelegationRequest(pub); got != strings.TrimSpace(text) {
+			t.Fatalf("%q re-formats as %q", text, got)
+		}
+	})
+}
