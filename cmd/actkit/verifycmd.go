@@ -6,6 +6,7 @@ import (
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/internal/boundedfile"
+	"github.com/actkit/actkit/internal/termsjson"
 	"github.com/actkit/actkit/verify"
 	"github.com/urfave/cli/v2"
 )
@@ -30,16 +31,8 @@ type fixFields struct {
 	Want   string `json:"want"`
 }
 
-type termsFields struct {
-	Product   string `json:"product"`
-	KeyID     string `json:"keyId"`
-	Algorithm string `json:"algorithm"`
-	Serial    uint64 `json:"serial"`
-	Issued    string `json:"issued"`
-	Expires   string `json:"expires"`
-	Seats     int    `json:"seats"`
-	Features  uint64 `json:"features"`
-}
+// termsFields are the terms' JSON form, shared with libactkit.
+type termsFields = termsjson.Terms
 
 func verifyCommand(e *env) *cli.Command {
 	return &cli.Command{
@@ -122,10 +115,7 @@ Example:
 	}
 }
 
-func termsOf(t verify.Terms) *termsFields {
-	return &termsFields{Product: t.Product, KeyID: t.KeyID.String(), Algorithm: t.Algorithm.String(),
-		Serial: t.Serial, Issued: t.Issued.String(), Expires: t.Expires.String(), Seats: t.Seats, Features: t.Features}
-}
+func termsOf(t verify.Terms) *termsFields { return termsjson.Of(t) }
 
 // loadKeyring reads a keyring file. The CLI is the vendor's tool, so it
 // accepts keyrings with HMAC secrets (a product would not).

@@ -1,22 +1,19 @@
 package main
 
 import (
-	"bufio"
 	"bytes"
 	"encoding/json"
-	"io"
-	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
-	"syscall"
 	"testing"
 	"time"
 
 	"filippo.io/age"
+
+	"github.com/actkit/actkit/internal/servetest"
 )
 
 // vendor runs the real actkit binary in a home of its own.
@@ -52,37 +49,7 @@ func (v *vendor) run(args ...string) string {
 // function that stops it (SIGTERM, as an operator would).
 func (v *vendor) serve(listen string) (string, func()) {
 	v.t.Helper()
-	cmd := v.cmd(append([]string{"serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000"}, v.serveFlags...)...)
-	stderr, _ := cmd.StderrPipe()
-	if err := cmd.Start(); err != nil {
-		v.t.Fatal(err)
-	}
-	sc := bufio.NewScanner(stderr)
-	url := ""
-	var logs strings.Builder
-	for sc.Scan() {
-		if m := regexp.MustCompile(`serving the licence API on (http://\S+)`).FindStringSubmatch(sc.Text()); m != nil {
-			url = m[1]
-			break
-		}
-		logs.WriteString(sc.Text() + "\n")
-	}
-	if url == "" {
-		cmd.Process.Kill()
-		cmd.Wait()
-		v.t.Fatalf("serve did not start: %s", logs.String())
-	}
-	go io.Copy(io.Discard, stderr)
-	stopped := false
-	stop := func() {
-		if !stopped {
-			stopped = true
-			cmd.Process.Signal(syscall.SIGTERM)
-			cmd.Wait()
-		}
-	}
-	v.t.Cleanup(stop)
-	return url, stop
+	return servetest.Start(v.t, v.cmd(append([]string{"serve", "--listen", listen, "--identity", v.identity, "--rate", "1000", "--burst", "1000"}, v.serveFlags...)...))
 }
 
 // seats is the licence's seats in use, from 'actkit licence show'.
@@ -99,15 +66,7 @@ func (v *vendor) seats(lic string) int {
 
 // closedAddress is a loopback address nobody listens on: the network
 // without the licence server.
-func closedAddress(t *testing.T) string {
-	ln, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	addr := ln.Addr().String()
-	ln.Close()
-	return "http://" + addr
-}
+func closedAddress(t *testing.T) string { return servetest.ClosedAddress(t) }
 
 // newVendor builds the real actkit into dir and makes a home of its own
 // there, with a keystore encrypted to a fresh age identity.

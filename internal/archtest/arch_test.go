@@ -52,7 +52,7 @@ func rel(path string) string { return strings.TrimPrefix(strings.TrimPrefix(path
 func under(p, dir string) bool { return p == dir || strings.HasPrefix(p, dir+"/") }
 
 var (
-	productSide = []string{"codec", "verify", "activation", "machine"}
+	productSide = []string{"codec", "verify", "activation", "machine", "native"}
 	vendorSide  = []string{"keygen", "licensing", "ledger", "signer", "home", "server", "portal"}
 )
 
