@@ -289,7 +289,7 @@ func (ks *Keyset) SignedKeyring(product string, version uint32, expires codec.Da
 			continue
 		}
 		if slices.ContainsFunc(kr.Roots, func(k codec.Key) bool { return k.ID == id }) {
-			return nil, &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("%s is a root of %s: revoke it with 'actkit keys revoke'", id, product)}
+			return nil, &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("%s is a root of %s: revoke it as a root key", id, product)}
 		}
 		kr.Revoked = append(kr.Revoked, id)
 	}

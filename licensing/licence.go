@@ -127,7 +127,7 @@ func importedKey(p Product, typed string) (display, norm string, err error) {
 		return d, n, nil
 	}
 	if p.LegacyKeys == "" {
-		return "", "", refuse(ErrInvalid, "not an actkit key, and product %s has no legacy key pattern (actkit product change %s --legacy-keys PATTERN)", p.ID, p.ID)
+		return "", "", refuse(ErrInvalid, "not an actkit key, and product %s has no legacy key pattern: declare one for the product", p.ID)
 	}
 	pat, err := codec.ParseKeyPattern(p.LegacyKeys)
 	if err != nil {

@@ -71,7 +71,7 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 		cert = any
 	} else {
 		derr = &licensing.Refusal{Reason: licensing.ErrNoActiveKey, Product: product, Err: derr,
-			Detail: "no delegation covers product " + product + " today: bring a renewed one from the workstation ('actkit keys delegate', then 'actkit keys install')"}
+			Detail: "no delegation covers product " + product + " today: bring a renewed delegation from the workstation"}
 	}
 	// A server started with roots on purpose (serve --allow-root-keys)
 	// still serves the products that accept no delegation; with no
@@ -156,7 +156,7 @@ func (s *Service) everyKeyringKey(product, release string) (codec.KeyID, error) 
 		}
 		return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product, Err: err,
 			Detail: fmt.Sprintf("nothing says which keys %s's keyring holds, and key %s, the one every keyring of %s held, cannot sign; "+
-				"record the release's keyring with 'actkit keys export --product %s --release LINE'", which, ids[0], product, product)}
+				"record the keyring that release embeds", which, ids[0], product)}
 	}
 	return ids[0], nil
 }

@@ -40,11 +40,17 @@ func (s *Service) LicenceProduct(ctx context.Context, key string) (string, error
 		return p, nil
 	}
 	var li licensing.Licence
-	if err := s.store.Read(ctx, func(r ledger.Reader) (err error) {
+	read := func(r ledger.Reader) (err error) {
 		li, err = r.Terms(norm)
 		return err
-	}); err != nil {
-		return "", err
+	}
+	// A licence's product never changes, so a replica that knows the
+	// licence answers it as the primary would; one that does not (a
+	// licence made a moment ago) leaves it to the primary.
+	if !s.readReplica(ctx, false, read) {
+		if err := s.store.Read(ctx, read); err != nil {
+			return "", err
+		}
 	}
 	s.products.mu.Lock()
 	defer s.products.mu.Unlock()

@@ -10,7 +10,7 @@ import (
 )
 
 func licenceImportCommand(e *env) *cli.Command {
-	return &cli.Command{
+	return withKeystoreFlags(&cli.Command{
 		Name:      "import",
 		Usage:     "bring licences over from another licensing system, with the keys customers hold",
 		ArgsUsage: "FILE.csv",
@@ -65,5 +65,5 @@ Example:
 			fmt.Fprintf(e.stderr, "%d licences imported, %d unchanged\n", rep.Imported, len(rep.Rows)-rep.Imported)
 			return nil
 		},
-	}
+	})
 }

@@ -75,7 +75,7 @@ func TestServeDebugListener(t *testing.T) {
 	}
 
 	for _, addr := range []string{"0.0.0.0:0", ":0", "[::]:0", "192.0.2.1:6060", "example.com:6060"} {
-		cmd := exec.Command(v.bin, "serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id, "--debug-listen", addr)
+		cmd := exec.Command(v.bin, "serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id, "--allow-root-keys", "--debug-listen", addr)
 		cmd.Env = v.env()
 		var stderr bytes.Buffer
 		cmd.Stderr = &stderr
