@@ -325,7 +325,7 @@ func (k *kit) examples(t *testing.T) {
 
 // serve starts 'actkit serve' on 127.0.0.1 and returns its URL.
 func (k *kit) serve() (string, func()) {
-	cmd := exec.Command(k.cli, "serve", "--listen", "127.0.0.1:0", "--identity", k.identity, "--rate", "1000", "--burst", "1000")
+	cmd := exec.Command(k.cli, "serve", "--listen", "127.0.0.1:0", "--identity", k.identity, "--allow-root-keys", "--rate", "1000", "--burst", "1000")
 	cmd.Env = append(os.Environ(), "ACTKIT_HOME="+k.home)
 	return servetest.Start(k.t, cmd)
 }
