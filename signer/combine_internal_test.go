@@ -23,12 +23,14 @@ import (
 type gatedStore struct {
 	ledger.Store
 	armed   atomic.Bool
+	entered chan struct{} // closed when the held transaction is reached
 	release chan struct{}
 	writes  atomic.Int64
 }
 
 func (g *gatedStore) Update(ctx context.Context, fn func(ledger.Tx) error) error {
 	if g.armed.CompareAndSwap(true, false) {
+		close(g.entered)
 		<-g.release
 	}
 	g.writes.Add(1)
@@ -52,7 +54,7 @@ func TestConcurrentActivationsShareATransaction(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g := &gatedStore{Store: store, release: make(chan struct{})}
+	g := &gatedStore{Store: store, entered: make(chan struct{}), release: make(chan struct{})}
 	svc := New(g, keygen.NewKeyset(k), Options{})
 	if _, err := svc.AddProduct(ctx, "umenu", "", nil); err != nil {
 		t.Fatal(err)
@@ -72,11 +74,23 @@ func TestConcurrentActivationsShareATransaction(t *testing.T) {
 	results := make([]error, callers)
 	serials := make([]uint64, callers)
 	var wg sync.WaitGroup
-	for i := range callers {
+	issue := func(i int) {
 		wg.Go(func() {
 			is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: uid(i)})
 			results[i], serials[i] = err, is.Serial
 		})
+	}
+	// The first caller alone, held in its transaction; only then the
+	// others, so that none can join the first transaction (started
+	// together, a quick scheduler could put them all in one batch).
+	issue(0)
+	select {
+	case <-g.entered:
+	case <-time.After(20 * time.Second):
+		t.Fatal("the first activation never reached its transaction")
+	}
+	for i := 1; i < callers; i++ {
+		issue(i)
 	}
 	// Every caller but the one being recorded waits its turn.
 	waiting := func() int {
