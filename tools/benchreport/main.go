@@ -223,7 +223,7 @@ func main() {
 		fail("-only %q: only 'load' or 'site'", *only)
 	}
 
-	v := runBench("./verify", "VerifyEd25519|BaselineEd25519Verify|VerifyHMAC|BaselineHMACSHA256", 8)
+	v := runBench("./verify", "VerifyEd25519|VerifyDelegated|BaselineEd25519Verify|VerifyHMAC|BaselineHMACSHA256", 8)
 	s := runBench("./signer", "BaselineEd25519Sign|IssueBatch|Issue$|IssueMillion", 4, "ACTKIT_BENCH_LEDGER="+filepath.Join(tmp, "million.db"))
 	m := runBench("./machine", "MachineUID", 6)
 
@@ -261,6 +261,7 @@ func main() {
 		return r
 	}
 	ved, bed := get(v, "BenchmarkVerifyEd25519"), get(v, "BenchmarkBaselineEd25519Verify")
+	vdel, vsup := get(v, "BenchmarkVerifyDelegated"), get(v, "BenchmarkVerifyDelegatedSupplied")
 	vh, bh := get(v, "BenchmarkVerifyHMAC"), get(v, "BenchmarkBaselineHMACSHA256")
 	sign, batch := get(s, "BenchmarkBaselineEd25519Sign"), get(s, "BenchmarkIssueBatch")
 	iss, mil := get(s, "BenchmarkIssue"), get(s, "BenchmarkIssueMillion")
@@ -276,6 +277,8 @@ func main() {
 		fmt.Fprintf(&b, "| %s | %s | %s | %.2fx | %.2fx | %s |\n", what, a, base, ratio, goal, verdict(ratio, goal))
 	}
 	row("Ed25519 code verification vs raw `ed25519.Verify` (same message length)", dur(ved.nsPerOp), dur(bed.nsPerOp), ved.nsPerOp/bed.nsPerOp, 1.10)
+	row("code under a delegation the keyring embeds (a typed portal code) vs raw `ed25519.Verify`", dur(vdel.nsPerOp), dur(bed.nsPerOp), vdel.nsPerOp/bed.nsPerOp, 1.10)
+	row("code with the certificate of an online answer (chain cached) vs raw `ed25519.Verify`", dur(vsup.nsPerOp), dur(bed.nsPerOp), vsup.nsPerOp/bed.nsPerOp, 1.10)
 	row("HMAC code verification vs raw HMAC-SHA256", dur(vh.nsPerOp), dur(bh.nsPerOp), vh.nsPerOp/bh.nsPerOp, 3)
 	row("batched issuing per code (200 per transaction) vs raw Ed25519 signing", dur(perCode), dur(sign.nsPerOp), perCode/sign.nsPerOp, 3)
 	row("one durable issue into a ledger of 1,000,000 activations vs an empty ledger", dur(mil.nsPerOp), dur(iss.nsPerOp), mil.nsPerOp/iss.nsPerOp, 1.5)
