@@ -219,6 +219,7 @@ func FuzzNormalFormsAgree(f *testing.F) {
 	f.Add("umenu 7kq2x m4rta 9vwce h3npm", "18j8d22rr550wOO0oooc")
 	f.Add("UMENU-7KQ2X-M4RTA-9VWCE-H3NPD", "18J8D-22RR5-50W00-0000D")
 	f.Add("X-OOOOO-IIIII-LLLLL-0000O", sampleUID().String())
+	f.Add("UMENU-7KQ2", sampleUID().String()) // a legacy key: too short for actkit
 	f.Fuzz(func(t *testing.T, lic, uid string) {
 		_, norm, perr := ParseLicenceKey(lic)
 		nk, nerr := NormalizeLicenceKey(lic)
@@ -227,14 +228,31 @@ func FuzzNormalFormsAgree(f *testing.F) {
 		if (perr == nil) != (nerr == nil) {
 			t.Fatalf("ParseLicenceKey %v, NormalizeLicenceKey %v", perr, nerr)
 		}
-		if (perr == nil && uerr == nil) != (berr == nil) {
-			t.Fatalf("parsers say %v / %v, binding says %v", perr, uerr, berr)
+		// A key the actkit parser refuses for anything but a typo still
+		// binds in its legacy form (an imported legacy key), flagged by
+		// LegacyKey with the parser's refusal.
+		legacy, lerr := NormalizeLegacyKey(lic)
+		keyBinds := perr == nil || (!errors.Is(perr, ErrTypo) && lerr == nil)
+		if (keyBinds && uerr == nil) != (berr == nil) {
+			t.Fatalf("parsers say %v (legacy %v) / %v, binding says %v", perr, lerr, uerr, berr)
 		}
 		if berr != nil {
 			if !errors.Is(berr, ErrInvalidBinding) {
 				t.Fatalf("binding error %v is not ErrInvalidBinding", berr)
 			}
 			return
+		}
+		if perr != nil {
+			if nb.LegacyKey() == nil || !errors.Is(nb.LegacyKey(), ErrInvalidBinding) {
+				t.Fatalf("licence key %q: the parser refuses it (%v) but the binding does not flag it as legacy (%v)", lic, perr, nb.LegacyKey())
+			}
+			if string(nb.LicenceKey()) != legacy {
+				t.Fatalf("legacy key %q: normalizer %q, binding %q", lic, legacy, nb.LicenceKey())
+			}
+			return
+		}
+		if nb.LegacyKey() != nil {
+			t.Fatalf("actkit key %q flagged as legacy: %v", lic, nb.LegacyKey())
 		}
 		if norm != nk || string(nb.LicenceKey()) != norm {
 			t.Fatalf("licence key %q: parser %q, normalizer %q, binding %q", lic, norm, nk, nb.LicenceKey())
