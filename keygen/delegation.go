@@ -140,8 +140,11 @@ func (ks *Keyset) InstallCertificate(c *codec.Certificate) (*DelegatedKey, error
 // Delegation returns the delegated signer for product whose certificate
 // allows purpose on day and, if accept is not nil, whose entry accept
 // takes (the asking product trusts its issuer): of several, the one whose
-// window ends last. After a root rotation a server holds certificates of
-// the old root and of the new, and each product gets the one it trusts.
+// window ends last, and of those the newest (requested, then installed,
+// last): a fresh key delegated with the same --days on the day it
+// replaces another signs from then on, not the key it replaces. After a
+// root rotation a server holds certificates of the old root and of the
+// new, and each product gets the one it trusts.
 func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Day, accept func(codec.CertificateProduct) bool) (codec.Signer, *codec.Certificate, error) {
 	var best *delegatedSigner
 	for _, d := range ks.delegated {
@@ -150,7 +153,7 @@ func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Da
 			if !ok || c.Purpose&purpose != purpose || day < c.NotBefore || day > c.NotAfter || (accept != nil && !accept(p)) {
 				continue
 			}
-			if best == nil || c.NotAfter > best.cert.NotAfter {
+			if best == nil || c.NotAfter >= best.cert.NotAfter {
 				best = &delegatedSigner{d: d, id: p.KeyID, cert: c}
 			}
 		}
@@ -163,13 +166,13 @@ func (ks *Keyset) Delegation(product string, purpose codec.Purpose, day codec.Da
 
 // delegatedByID finds the delegated signer with key ID id, and the
 // certificate of that ID whose entry accept takes (nil: any) and whose
-// window ends last.
+// window ends last (of those, the last installed, as in Delegation).
 func (ks *Keyset) delegatedByID(id codec.KeyID, accept func(codec.CertificateProduct) bool) (*delegatedSigner, bool) {
 	var best *delegatedSigner
 	for _, d := range ks.delegated {
 		for _, c := range d.Certificates {
 			for _, p := range c.Products {
-				if p.KeyID == id && (accept == nil || accept(p)) && (best == nil || c.NotAfter > best.cert.NotAfter) {
+				if p.KeyID == id && (accept == nil || accept(p)) && (best == nil || c.NotAfter >= best.cert.NotAfter) {
 					best = &delegatedSigner{d: d, id: id, cert: c}
 				}
 			}

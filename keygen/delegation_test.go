@@ -139,3 +139,46 @@ func FuzzParseDelegationRequest(f *testing.F) {
 		}
 	})
 }
+
+// TestNewestDelegationWinsTies: two delegations whose windows end on the
+// same day (a fresh key delegated the day the old one is replaced, with
+// the same --days) sign with the newer one, the key the vendor just
+// brought over, never the one it replaces.
+func TestNewestDelegationWinsTies(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	today := codec.DayOf(now)
+	ws := keygen.NewKeyset()
+	if _, err := ws.Add(rand.Reader, "umenu", codec.Ed25519, now); err != nil {
+		t.Fatal(err)
+	}
+	srv := keygen.NewKeyset()
+	limits := keygen.Limits{Products: []string{"umenu"}, NotBefore: today, Days: 30, MaxCodeDays: 14,
+		Purpose: codec.PurposeOnline, MaxSeats: 100, Features: codec.NoLimitFeatures, SerialMax: ^uint64(0)}
+	var ids []codec.KeyID
+	for i := range 2 {
+		d, err := srv.RequestDelegation(rand.Reader, now)
+		if err != nil {
+			t.Fatal(err)
+		}
+		limits.Serial = uint64(i + 1)
+		certs, err := ws.Delegate(d.PublicKey(), limits)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := srv.InstallCertificate(certs[0]); err != nil {
+			t.Fatal(err)
+		}
+		p, _ := certs[0].For("umenu")
+		ids = append(ids, p.KeyID)
+	}
+	sg, cert, err := srv.Delegation("umenu", codec.PurposeOnline, today, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sg.KeyID() != ids[1] || cert.Serial != 2 {
+		t.Fatalf("signs with %s (certificate %d), want the newer delegation's %s (2); the older is %s", sg.KeyID(), cert.Serial, ids[1], ids[0])
+	}
+	if c, ok := srv.Certificate(ids[1], nil); !ok || c.Serial != 2 {
+		t.Fatalf("certificate of the newer key: %v %v", c, ok)
+	}
+}
