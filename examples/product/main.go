@@ -74,7 +74,7 @@ func main() {
 	os.Exit(run(os.Args[1:], os.Stdout, os.Stderr))
 }
 
-const usage = "usage: product [-server URL] [-config FILE] [request | activate [CODE] | validate | deactivate]"
+const usage = "usage: product [-server URL] [-config FILE] [request | activate [CODE] | validate | deactivate | keyring-update FILE]"
 
 func run(args []string, stdout, stderr io.Writer) int {
 	fl := flag.NewFlagSet("product", flag.ContinueOnError)
@@ -170,6 +170,21 @@ func run(args []string, stdout, stderr io.Writer) int {
 			return 1
 		}
 		return report(stdout, stderr, st, nil)
+	case args[0] == "keyring-update" && len(args) == 2:
+		// An air-gapped site installs the vendor's keyring update (its
+		// revocations, a new root) from a file carried over by hand.
+		update, err := os.ReadFile(args[1])
+		if err != nil {
+			fmt.Fprintln(stderr, "product:", err)
+			return 2
+		}
+		st, err := c.InstallKeyring(string(update))
+		if err != nil {
+			fmt.Fprintf(stdout, "keyring update not installed: %v\n", err)
+			return 1
+		}
+		fmt.Fprintln(stdout, "keyring update installed;", st)
+		return 0
 	case args[0] == "validate" && len(args) == 1:
 		st, err := c.Validate(ctx)
 		return report(stdout, stderr, st, err)
