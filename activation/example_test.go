@@ -89,3 +89,35 @@ func ExampleClient() {
 	// activated (never expires, 1 seat(s), serial 1) <nil>
 	// deactivated false true <nil>
 }
+
+func ExampleInstallKeyring() {
+	// The vendor's workstation: a root, the keyring the release embeds,
+	// and later a root-signed update revoking a stolen server's key.
+	start := time.Date(2026, 11, 23, 9, 0, 0, 0, time.UTC)
+	ws := keygen.NewKeyset()
+	root, _ := ws.Add(bytes.NewReader(make([]byte, 64)), "umenu", codec.Ed25519, start)
+	shipped, _ := ws.Export("umenu", false)
+	keyring, _ := verify.ParseKeyring(shipped.String())
+	stolen, _ := codec.ParseKeyID("b123")
+	update1, _ := ws.SignedKeyring("umenu", 1, codec.DayOf(start)+365, []codec.KeyID{stolen})
+	update2, _ := ws.SignedKeyring("umenu", 2, codec.DayOf(start)+365, []codec.KeyID{stolen})
+
+	// The air-gapped product: activated with a typed code, it installs
+	// the update carried over as a file.
+	uid, _ := codec.ParseMachineUID("19DSX-5JRR5-00000-0000E")
+	dir, _ := os.MkdirTemp("", "product")
+	defer os.RemoveAll(dir)
+	cfg := activation.Config{Keyring: keyring, StatePath: filepath.Join(dir, "state.json")}
+	code, _ := codec.Sign(root, codec.Binding{Product: "umenu", LicenceKey: "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", MachineUID: uid.String()},
+		codec.Payload{Issued: codec.DayOf(start), Expires: codec.NoExpiry, Seats: 1, Serial: 1})
+	activation.Activate(cfg, "UMENU-7KQ2X-M4RTA-9VWCE-H3NPM", code, uid, start)
+
+	st, err := activation.InstallKeyring(cfg, update2.String(), uid, start.Add(time.Hour))
+	fmt.Println(st, err)
+	// An older update is refused: a product never goes back.
+	_, err = activation.InstallKeyring(cfg, update1.String(), uid, start.Add(2*time.Hour))
+	fmt.Println(errors.Is(err, verify.ErrRolledBack))
+	// Output:
+	// activated (never expires, 1 seat(s), serial 1) <nil>
+	// true
+}
