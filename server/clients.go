@@ -26,6 +26,29 @@ type caller struct {
 	token *licensing.Token
 }
 
+// field reports whether the call is a client already in the field
+// (docs/api.md, "Clients already in the field"): it says nothing of what
+// it trusts, it came with a customer API token or an imported (legacy)
+// licence key, and its machine is not a request code. No actkit product
+// that cannot take a delegation certificate ever sent a token or a legacy
+// key (activation/online states its trust since it takes either), so such
+// a caller checks codes with no actkit keyring, and a code under the
+// server's delegation, with its certificate, serves it
+// (licensing.Trust.Field). A request code comes from an actkit product
+// whose code is typed, with no certificate: never a field client. The
+// licence key of actkit's own format as bearer, with nothing stated, is a
+// product built before trustedKeys, and keeps the refusal.
+func (c caller) field(req ActivateRequest) bool {
+	if req.stated() || looksLikeRequestCode(strings.TrimSpace(req.MachineID)) {
+		return false
+	}
+	if c.token != nil {
+		return true
+	}
+	_, legacy, err := codec.LicenceKeyBinding(c.key)
+	return err == nil && legacy
+}
+
 // bearer returns the Authorization header's bearer, or why it cannot be
 // one.
 func bearer(r *http.Request) (tok, why string) {
