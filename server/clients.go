@@ -82,6 +82,9 @@ func bodyKey(req ActivateRequest) (string, bool) {
 // a caller with no key, and the handler chooses. It writes the problem
 // and returns false when the call cannot go on.
 func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequest, needKey bool) (caller, bool) {
+	// Whatever a problem's detail says from here on, it never carries
+	// these keys in full (hide).
+	hide(w, req.LicenceKey, req.LicenseKey)
 	body, ok := bodyKey(req)
 	if !ok {
 		writeProblem(w, r, unauthorized("licenceKey and licenseKey differ: send one"))
@@ -93,6 +96,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 		return caller{}, false
 	}
 	if !licensing.LooksLikeToken(tok) {
+		hide(w, tok)
 		key, why := licenceKey(tok, body)
 		if why != "" {
 			writeProblem(w, r, unauthorized(why))
@@ -133,6 +137,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 			return caller{}, false
 		}
 		c.key = li.Key
+		hide(w, li.Key, li.Display)
 	} else if t.Scope == licensing.ScopeLicence {
 		c.key = t.Subject
 	} else if needKey || t.Scope == licensing.ScopeProduct {
@@ -148,6 +153,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 			return caller{}, false
 		}
 	}
+	hide(w, c.key)
 	if c.key != "" && s.limited(w, r, c.key) {
 		return caller{}, false
 	}
@@ -187,21 +193,6 @@ func (s *Server) legacyTyped(ctx context.Context, key string) error {
 		}
 	}
 	return &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no such licence"}
-}
-
-// maskedKey is a licence key's display form with its middle groups left
-// out ("UMENU-…-H3NPM"): enough for a customer to tell their licences
-// apart in an answer, without the answer carrying a whole key.
-func maskedKey(display string) string {
-	first, rest, ok := strings.Cut(display, "-")
-	if !ok {
-		if len(display) <= 8 {
-			return display[:len(display)/2] + "…"
-		}
-		return display[:4] + "…" + display[len(display)-4:]
-	}
-	i := strings.LastIndexByte(rest, '-')
-	return first + "-…-" + rest[i+1:]
 }
 
 // machineLicence finds the licence, among those token t acts for, on

@@ -149,6 +149,9 @@ func unstatedTrustOnDelegatedServer(t *testing.T, bin, ledger string) {
 	if st != 409 || a["code"] != "NO_TRUSTED_KEY" || inUse(wide) != 0 {
 		t.Errorf("a licence outside the delegation, with a token: %d %s, %v seats", st, raw, inUse(wide))
 	}
+	if strings.Contains(strings.ToUpper(raw), strings.ToUpper(wide)) {
+		t.Errorf("the refusal carries the licence key: %s", raw)
+	}
 	// actkit's own key as bearer, nothing stated: a product built before
 	// trustedKeys, whose keyring of roots would refuse a delegated code.
 	before := inUse(lic)
