@@ -70,6 +70,16 @@ type Trust struct {
 	// API, codec.PurposePortal for the pages; 0 for the vendor's own
 	// commands. Only a channel signs with delegated keys.
 	Purpose codec.Purpose
+	// Field says the request came from a client already in the field
+	// (docs/api.md): it said nothing of what it trusts, and it came with
+	// a customer API token or an imported (legacy) licence key, which no
+	// actkit product unable to take a certificate ever sent. Such a
+	// client checks no code with an actkit keyring of its own, so where
+	// nothing else signs for it, a delegated key under any delegation
+	// that covers the product, the channel and today does, and the
+	// answer carries the certificate: a verifier holding the root checks
+	// the code with it. The delegation's limits apply as to any code.
+	Field bool
 }
 
 // Tolerance says whether a machine UID seen now is the machine an

@@ -100,17 +100,26 @@ type Trust struct {
 }
 
 // licensing is what the product said, as the rules take it: the licence
-// API is the online channel.
-func (t Trust) licensing() licensing.Trust {
-	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline}
+// API is the online channel. field says the caller is a client already
+// in the field (caller.field).
+func (t Trust) licensing(field bool) licensing.Trust {
+	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline, Field: field}
+}
+
+// stated reports whether the product said anything of what it trusts:
+// any of the fields an actkit product sends (activation/online sends them
+// all). A product version counts: it lets the keyring the vendor
+// recorded for its release line decide.
+func (t Trust) stated() bool {
+	return t.ProductVersion != "" || len(t.TrustedKeys) > 0 || t.Certificates || t.KeyringVersion != 0
 }
 
 // issueRequest fills in what the product said it trusts.
-func (t Trust) issueRequest(ir licensing.IssueRequest) licensing.IssueRequest {
+func (t Trust) issueRequest(ir licensing.IssueRequest, field bool) licensing.IssueRequest {
 	if ir.Release == "" && t.ProductVersion != "" {
 		ir.Release = licensing.ReleaseLine(t.ProductVersion)
 	}
-	ir.Trust = t.licensing()
+	ir.Trust = t.licensing(field)
 	return ir
 }
 
@@ -415,7 +424,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := c.key
-	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance})
+	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}, c.field(req))
 	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
 		// The request code's product and version take part: another
 		// product's code is refused, and the key is chosen for the
@@ -492,11 +501,11 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
-	v, err := s.svc.Validate(r.Context(), key, uid, req.licensing())
+	v, err := s.svc.Validate(r.Context(), key, uid, req.licensing(c.field(req)))
 	if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
 		// A fingerprint activated before fingerprint UIDs: its seat is
 		// under the 15-bit UID until its next activation moves it.
-		v, err = s.svc.Validate(r.Context(), key, former.String(), req.licensing())
+		v, err = s.svc.Validate(r.Context(), key, former.String(), req.licensing(c.field(req)))
 	}
 	is := v.Issued
 	var ref *licensing.Refusal

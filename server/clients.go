@@ -26,6 +26,29 @@ type caller struct {
 	token *licensing.Token
 }
 
+// field reports whether the call is a client already in the field
+// (docs/api.md, "Clients already in the field"): it says nothing of what
+// it trusts, it came with a customer API token or an imported (legacy)
+// licence key, and its machine is not a request code. No actkit product
+// that cannot take a delegation certificate ever sent a token or a legacy
+// key (activation/online states its trust since it takes either), so such
+// a caller checks codes with no actkit keyring, and a code under the
+// server's delegation, with its certificate, serves it
+// (licensing.Trust.Field). A request code comes from an actkit product
+// whose code is typed, with no certificate: never a field client. The
+// licence key of actkit's own format as bearer, with nothing stated, is a
+// product built before trustedKeys, and keeps the refusal.
+func (c caller) field(req ActivateRequest) bool {
+	if req.stated() || looksLikeRequestCode(strings.TrimSpace(req.MachineID)) {
+		return false
+	}
+	if c.token != nil {
+		return true
+	}
+	_, legacy, err := codec.LicenceKeyBinding(c.key)
+	return err == nil && legacy
+}
+
 // bearer returns the Authorization header's bearer, or why it cannot be
 // one.
 func bearer(r *http.Request) (tok, why string) {
@@ -59,6 +82,9 @@ func bodyKey(req ActivateRequest) (string, bool) {
 // a caller with no key, and the handler chooses. It writes the problem
 // and returns false when the call cannot go on.
 func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequest, needKey bool) (caller, bool) {
+	// Whatever a problem's detail says from here on, it never carries
+	// these keys in full (hide).
+	hide(w, req.LicenceKey, req.LicenseKey)
 	body, ok := bodyKey(req)
 	if !ok {
 		writeProblem(w, r, unauthorized("licenceKey and licenseKey differ: send one"))
@@ -70,6 +96,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 		return caller{}, false
 	}
 	if !licensing.LooksLikeToken(tok) {
+		hide(w, tok)
 		key, why := licenceKey(tok, body)
 		if why != "" {
 			writeProblem(w, r, unauthorized(why))
@@ -110,6 +137,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 			return caller{}, false
 		}
 		c.key = li.Key
+		hide(w, li.Key, li.Display)
 	} else if t.Scope == licensing.ScopeLicence {
 		c.key = t.Subject
 	} else if needKey || t.Scope == licensing.ScopeProduct {
@@ -125,6 +153,7 @@ func (s *Server) caller(w http.ResponseWriter, r *http.Request, req ActivateRequ
 			return caller{}, false
 		}
 	}
+	hide(w, c.key)
 	if c.key != "" && s.limited(w, r, c.key) {
 		return caller{}, false
 	}
@@ -164,21 +193,6 @@ func (s *Server) legacyTyped(ctx context.Context, key string) error {
 		}
 	}
 	return &licensing.Refusal{Reason: licensing.ErrUnknownLicence, Detail: "no such licence"}
-}
-
-// maskedKey is a licence key's display form with its middle groups left
-// out ("UMENU-…-H3NPM"): enough for a customer to tell their licences
-// apart in an answer, without the answer carrying a whole key.
-func maskedKey(display string) string {
-	first, rest, ok := strings.Cut(display, "-")
-	if !ok {
-		if len(display) <= 8 {
-			return display[:len(display)/2] + "…"
-		}
-		return display[:4] + "…" + display[len(display)-4:]
-	}
-	i := strings.LastIndexByte(rest, '-')
-	return first + "-…-" + rest[i+1:]
 }
 
 // machineLicence finds the licence, among those token t acts for, on

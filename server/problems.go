@@ -147,7 +147,11 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 			p.status, p.code = http.StatusBadRequest, CodeInvalid
 		}
 		pr := newProblem(p.status, p.code)
-		pr.Detail = ref.Error()
+		named := *ref
+		if named.Licence != "" {
+			named.Licence = maskedKey(named.Licence) // the answer names the licence, never its key
+		}
+		pr.Detail = named.Error()
 		if ref.Reason == licensing.ErrSeatLimit {
 			for _, h := range ref.Holders {
 				pr.Machines = append(pr.Machines, machineOf(h))
@@ -180,6 +184,7 @@ func writeProblem(w http.ResponseWriter, r *http.Request, p Problem) {
 	p.RequestID = requestID(r.Context())
 	if sw, ok := w.(*statusWriter); ok {
 		sw.code = p.Code
+		p.Detail = maskHidden(p.Detail, sw.hidden)
 	}
 	w.Header().Set("Content-Type", "application/problem+json")
 	w.Header().Set("Cache-Control", "no-store")

@@ -125,6 +125,9 @@ type statusWriter struct {
 	http.ResponseWriter
 	status int
 	code   string
+	// hidden are the texts a problem's detail must not carry in full
+	// (hide, maskHidden).
+	hidden []string
 }
 
 func (w *statusWriter) WriteHeader(code int) {

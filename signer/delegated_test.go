@@ -201,3 +201,96 @@ func TestDelegationAfterRootRotation(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldClientsUnderDelegation: a client already in the field
+// (licensing.Trust.Field: nothing stated, a customer token or an
+// imported key) gets a code under a server's delegation with its
+// certificate, capped to the delegation's longest code, where a product
+// that says nothing is refused; a licence outside the delegation stays
+// refused with no seat taken; a server that also holds the root signs
+// such a client's code with the root, as before delegations.
+func TestFieldClientsUnderDelegation(t *testing.T) {
+	at := time.Date(2026, 12, 7, 12, 0, 0, 0, time.UTC)
+	today := codec.DayOf(at)
+	store, err := sqlite.Open(ctx, filepath.Join(t.TempDir(), "l.db"), sqlite.Options{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	ws := keygen.NewKeyset()
+	root, err := ws.Add(rand.Reader, "umenu", codec.Ed25519, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	server := keygen.NewKeyset()
+	req, err := server.RequestDelegation(rand.Reader, at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	certs, err := ws.Delegate(req.PublicKey(), keygen.Limits{Products: []string{"umenu"}, NotBefore: today, Days: 30, MaxCodeDays: 14,
+		Purpose: codec.PurposeOnline, MaxSeats: 0xFFFF, Features: 1, SerialMin: 1, SerialMax: ^uint64(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := server.InstallCertificate(certs[0]); err != nil {
+		t.Fatal(err)
+	}
+	// The workstation's keystore holds a delegation of its own too: a
+	// server run on it with --allow-root-keys.
+	own, _ := ws.RequestDelegation(rand.Reader, at)
+	owncerts, err := ws.Delegate(own.PublicKey(), keygen.Limits{Products: []string{"umenu"}, NotBefore: today, Days: 30, MaxCodeDays: 14,
+		Purpose: codec.PurposeOnline, MaxSeats: 0xFFFF, Features: 1, SerialMin: 1, SerialMax: ^uint64(0)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := ws.InstallCertificate(owncerts[0]); err != nil {
+		t.Fatal(err)
+	}
+	now := signer.Options{Now: func() time.Time { return at }}
+	svc := signer.New(store, server, now)
+	if _, err := svc.AddProduct(ctx, "umenu", "", []string{"export", "cloud"}); err != nil {
+		t.Fatal(err)
+	}
+	li, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 10, Expires: codec.NoExpiry, Features: []string{"export"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wide, err := svc.NewLicence(ctx, rand.Reader, licensing.LicenceSpec{Product: "umenu", Seats: 10, Expires: codec.NoExpiry, Features: []string{"export", "cloud"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	kr, _ := ws.Export("umenu", false)
+	vk, _ := verify.NewKeyring(kr)
+	field := licensing.Trust{Purpose: codec.PurposeOnline, Field: true}
+
+	if _, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: ledgertest.UID(1), Trust: licensing.Trust{Purpose: codec.PurposeOnline}}); !errors.Is(err, licensing.ErrNoTrustedKey) {
+		t.Fatalf("a product that says nothing, not in the field: %v", err)
+	}
+	is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: ledgertest.UID(1), Trust: field})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if is.KeyID != certs[0].Products[0].KeyID || is.Certificate == nil || is.Expires != today+14 {
+		t.Fatalf("a client in the field: key %s, certificate %v, expires %s", is.KeyID, is.Certificate != nil, is.Expires)
+	}
+	if _, err := vk.VerifyDelegated(is.Code, is.Certificate.String(), verify.Binding{Product: "umenu", LicenceKey: li.Display, MachineUID: is.Machine}, at); err != nil {
+		t.Fatalf("the root keyring and the certificate refuse the code: %v", err)
+	}
+	v, err := svc.Validate(ctx, li.Display, ledgertest.UID(1), field)
+	if err != nil || v.Issued.Certificate == nil || v.Issued.Serial != is.Serial {
+		t.Fatalf("validation in the field: %+v %v", v.Issued, err)
+	}
+	if _, err := svc.Issue(ctx, licensing.IssueRequest{Licence: wide.Display, Machine: ledgertest.UID(2), Trust: field}); !errors.Is(err, licensing.ErrOutsideDelegation) {
+		t.Fatalf("a licence outside the delegation, in the field: %v", err)
+	}
+	if got, _ := svc.Licence(ctx, wide.Display); got.InUse != 0 {
+		t.Fatalf("the refusal took %d seats", got.InUse)
+	}
+	// A server that also holds the root (serve --allow-root-keys): the
+	// root signs, as it did before delegations.
+	rsvc := signer.New(store, ws, now)
+	is, err = rsvc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: ledgertest.UID(3), Trust: field})
+	if err != nil || is.KeyID != root.ID || is.Certificate != nil || is.Expires != codec.NoExpiry {
+		t.Fatalf("a client in the field, a server with its root: %+v %v", is, err)
+	}
+}

@@ -34,7 +34,11 @@ import (
 // A channel (t.Trust.Purpose: the licence API, the portal) signs with a
 // delegated key instead, when the product accepts it, and returns its
 // certificate; the rules above then apply only to roots the server was
-// started with on purpose.
+// started with on purpose. A client already in the field (t.Trust.Field)
+// accepts any delegation of the product: where neither a delegation the
+// product said it accepts nor a root signs, the delegation does, with its
+// certificate, instead of a refusal that would lock out every such
+// client of a server on delegated keys.
 func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, *codec.Certificate, error) {
 	if s.keys == nil {
 		return codec.KeyID{}, nil, errNoKeys
@@ -64,7 +68,8 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 	if derr == nil {
 		return sg.KeyID(), cert, nil
 	}
-	if _, any, err := s.keys.Delegation(product, t.Trust.Purpose, today, nil); err == nil {
+	anySigner, any, err := s.keys.Delegation(product, t.Trust.Purpose, today, nil)
+	if err == nil {
 		p, _ := any.For(product)
 		derr = &licensing.Refusal{Reason: licensing.ErrNoTrustedKey, Product: product,
 			Detail: fmt.Sprintf("this server signs with delegated key %s (certified by root %s), and nothing says this release accepts it: update the product, or activate offline", p.KeyID, p.Issuer)}
@@ -81,6 +86,11 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 		if err == nil || cert == nil {
 			return id, nil, err
 		}
+	}
+	if t.Trust.Field && any != nil && len(t.Trust.Keys) == 0 {
+		// A client already in the field: the delegation signs, and its
+		// certificate goes with the code.
+		return anySigner.KeyID(), any, nil
 	}
 	return codec.KeyID{}, nil, derr
 }

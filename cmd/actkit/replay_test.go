@@ -63,16 +63,27 @@ func rawCall(t *testing.T, base, method, path, token, body string, omitContentTy
 // licensing system (keys UMENU-XXXX-XXXX-XXXX) and a customer API token:
 // the documented answers field by field, the 409 at the seat limit,
 // deactivation by machineId alone, and the returned code verifying
-// offline with the imported key typed in lower case.
+// offline with the imported key typed in lower case. Once on a server
+// holding the roots (--allow-root-keys), once on the README's server,
+// which holds only a delegated key: there the code verifies with the
+// root keyring and the certificate the answer carries.
 func TestReplayFieldClients(t *testing.T) {
 	if testing.Short() {
 		t.Skip("builds the binary and runs a server")
 	}
 	bin := actkitBinary(t)
-	backends(t, func(t *testing.T, ledger string) { replayFieldClients(t, bin, ledger) })
+	for _, delegated := range []bool{false, true} {
+		name := "roots"
+		if delegated {
+			name = "delegated"
+		}
+		t.Run(name, func(t *testing.T) {
+			backends(t, func(t *testing.T, ledger string) { replayFieldClients(t, bin, ledger, delegated) })
+		})
+	}
 }
 
-func replayFieldClients(t *testing.T, bin, ledger string) {
+func replayFieldClients(t *testing.T, bin, ledger string, delegated bool) {
 	v := newVendor(t, bin, ledger)
 	v.run("keys", "new", "--product", "umenu")
 	v.run("keys", "new", "--checkpoint")
@@ -115,7 +126,34 @@ func replayFieldClients(t *testing.T, bin, ledger string) {
 	}
 	token := v.run("token", "new", "--scope", "licence", "--licence", "umenu-xxxx-xxxx-xxxx", "--name", "add-in")
 	v.run("ledger", "verify")
-	url, _, logs := v.serve()
+	var url string
+	var logs *serverLog
+	if delegated {
+		url, logs = v.delegatedServer("--product", "umenu")
+	} else {
+		url, _, logs = v.serve()
+	}
+	// verifyCode checks an answer's code offline as the vendor's verifier
+	// does: with the root keyring, and on a delegated server the
+	// certificate the answer carries.
+	verifyCode := func(body map[string]any, key string) error {
+		code, _ := body["activationCode"].(string)
+		cert, _ := body["certificate"].(string)
+		uid, _ := body["machineUid"].(string)
+		b := verify.Binding{Product: "umenu", LicenceKey: key, MachineUID: uid}
+		if !delegated {
+			if cert != "" {
+				return fmt.Errorf("a root's code came with a certificate")
+			}
+			_, err := kr.Verify(code, b, time.Now())
+			return err
+		}
+		if cert == "" {
+			return fmt.Errorf("no certificate in the answer")
+		}
+		_, err := kr.VerifyDelegated(code, cert, b, time.Now())
+		return err
+	}
 
 	// Activate, as documented, with the customer token.
 	st, body, raw := rawCall(t, url, "POST", "/api/licence/activate", token, fieldActivate, false)
@@ -131,11 +169,10 @@ func replayFieldClients(t *testing.T, bin, ledger string) {
 		t.Errorf("activatedAt %q: %v", at, err)
 	}
 	uid, _ := body["machineUid"].(string)
-	code, _ := body["activationCode"].(string)
-	if _, err := kr.Verify(code, verify.Binding{Product: "umenu", LicenceKey: "umenu-xxxx-xxxx-xxxx", MachineUID: uid}, time.Now()); err != nil {
+	if err := verifyCode(body, "umenu-xxxx-xxxx-xxxx"); err != nil {
 		t.Errorf("the code does not verify offline with the imported key in lower case: %v", err)
 	}
-	if _, err := kr.Verify(code, verify.Binding{Product: "umenu", LicenceKey: "umenu-4r0b-1kq2-m9tu", MachineUID: uid}, time.Now()); err == nil {
+	if err := verifyCode(body, "umenu-4r0b-1kq2-m9tu"); err == nil {
 		t.Error("the code verifies with the customer's other key")
 	}
 	// The same call again: the same seat.
@@ -154,12 +191,16 @@ func replayFieldClients(t *testing.T, bin, ledger string) {
 		t.Errorf("deactivate by machineId: %d %s", st, raw)
 	}
 	// The seat is free for the other machine; the US spelling; the key as bearer, typed in lower case.
-	if st, _, raw := rawCall(t, url, "POST", "/api/license/activate", token, other, false); st != 200 {
+	if st, body, raw := rawCall(t, url, "POST", "/api/license/activate", token, other, false); st != 200 {
 		t.Errorf("activate the other machine via /api/license: %d %s", st, raw)
+	} else if err := verifyCode(body, "umenu-xxxx-xxxx-xxxx"); err != nil {
+		t.Errorf("the other machine's code: %v", err)
 	}
 	if st, body, raw := rawCall(t, url, "POST", "/api/licence/validate", "umenu-xxxx-xxxx-xxxx",
 		`{"machineId": "660e8400-e29b-41d4-a716-446655440000"}`, false); st != 200 || body["valid"] != true {
 		t.Errorf("validate with the imported key as bearer: %d %s", st, raw)
+	} else if err := verifyCode(body, "umenu-xxxx-xxxx-xxxx"); err != nil {
+		t.Errorf("the validation's code: %v", err)
 	}
 	// Look-alikes were not declared: O for 0 is another key.
 	if st, _, raw := rawCall(t, url, "GET", "/api/licence", "UMENU-4ROB-1KQ2-M9TU", "", false); st != 404 {

@@ -40,6 +40,9 @@ type vendor struct {
 	id       string
 	// ledger is ACTKIT_LEDGER ("": the home's ledger.db).
 	ledger string
+	// delegated: the home holds delegated keys only (delegatedServer), and
+	// serve runs without --allow-root-keys, as the README's server does.
+	delegated bool
 }
 
 func (v *vendor) env() []string {
@@ -87,7 +90,11 @@ func (l *serverLog) all() string { <-l.done; return l.String() }
 
 func (v *vendor) serve(extra ...string) (string, *exec.Cmd, *serverLog) {
 	v.t.Helper()
-	cmd := exec.Command(v.bin, append([]string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id, "--allow-root-keys"}, extra...)...)
+	args := []string{"serve", "--listen", "127.0.0.1:0", "--home", filepath.Join(v.dir, "home"), "--identity", v.id}
+	if !v.delegated {
+		args = append(args, "--allow-root-keys")
+	}
+	cmd := exec.Command(v.bin, append(args, extra...)...)
 	cmd.Env = v.env()
 	stderr, _ := cmd.StderrPipe()
 	if err := cmd.Start(); err != nil {
