@@ -145,7 +145,9 @@ Examples:
 				return err
 			}
 			var k *keygen.SigningKey
+			rotated := false // the product had a key: this is a rotation
 			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
+				rotated = len(ks.KeyIDs(product)) > 0
 				k, err = ks.Add(rand.Reader, product, alg, e.now())
 				return err
 			})
@@ -156,7 +158,7 @@ Examples:
 				return writeJSON(e.stdout, fieldsOf(k))
 			}
 			fmt.Fprintln(e.stdout, k.ID)
-			if product != licensing.CheckpointKeys {
+			if product != licensing.CheckpointKeys && rotated {
 				fmt.Fprintf(e.stderr, "actkit: releases already shipped keep getting codes from the keys their keyrings hold; export the next release's keyring with 'actkit keys export --product %s --release LINE'\n", product)
 			}
 			if alg == codec.HMACSHA256 {
@@ -237,7 +239,7 @@ Example:
 			for _, r := range ks.Recipients() {
 				fmt.Fprintf(e.stderr, "  %s\n", printable(r))
 			}
-			fmt.Fprintf(e.stderr, "and holds %d keys:\n", len(ks.Keys()))
+			fmt.Fprintf(e.stderr, "and holds %s:\n", plural(len(ks.Keys()), "key", "keys"))
 			for _, k := range ks.Keys() {
 				fmt.Fprintf(e.stderr, "  %s  %s  %s  %s  created %s\n", k.ID, printable(k.Product), k.Alg, k.Status, k.Created.Format(time.DateOnly))
 			}
@@ -370,7 +372,7 @@ Examples:
 			}); err != nil {
 				return refused(fmt.Errorf("writing %s: %w", out, err))
 			}
-			fmt.Fprintf(e.stderr, "wrote %s (%d keys, %d revoked)\n", out, len(kr.Keys), len(kr.Revoked))
+			fmt.Fprintf(e.stderr, "wrote %s (%s, %d revoked)\n", out, plural(len(kr.Keys), "key", "keys"), len(kr.Revoked))
 			return recordRelease(c, e, kr)
 		},
 	}
@@ -406,7 +408,7 @@ func exportSigned(c *cli.Context, e *env, ks *keygen.Keyset) error {
 	if err := writeTransfer(c, e, text, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "signed by %d roots; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", len(kr.Signatures))
+	fmt.Fprintf(e.stderr, "signed by %s; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", plural(len(kr.Signatures), "root", "roots"))
 	return recordRelease(c, e, kr)
 }
 
@@ -427,7 +429,7 @@ func recordRelease(c *cli.Context, e *env, kr *codec.Keyring) error {
 	if err := svc.RecordRelease(c.Context, kr.Product, line, ids); err != nil {
 		return failed(c, e, err)
 	}
-	fmt.Fprintf(e.stderr, "recorded: release %s of %s embeds %d keys\n", line, kr.Product, len(ids))
+	fmt.Fprintf(e.stderr, "recorded: release %s of %s embeds %s\n", line, kr.Product, plural(len(ids), "key", "keys"))
 	return nil
 }
 
