@@ -95,14 +95,25 @@ type Trust struct {
 	Certificates bool `json:"certificates,omitempty"`
 	// KeyringVersion is the version of the keyring the product holds (0:
 	// a version 1 keyring); an answer carries the server's keyring update
-	// when it is newer.
-	KeyringVersion uint32 `json:"keyringVersion,omitempty"`
+	// when it is newer. Sent at all, it says the product installs that
+	// update before checking the code, so the code is signed for the
+	// keyring it will hold (a root rotation's new root).
+	KeyringVersion *uint32 `json:"keyringVersion,omitempty"`
+}
+
+// held is the version of the keyring the product holds, 0 if it did not say.
+func (t Trust) held() uint32 {
+	if t.KeyringVersion == nil {
+		return 0
+	}
+	return *t.KeyringVersion
 }
 
 // licensing is what the product said, as the rules take it: the licence
 // API is the online channel.
 func (t Trust) licensing() licensing.Trust {
-	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline}
+	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline,
+		KeyringVersion: t.held(), Installs: t.KeyringVersion != nil}
 }
 
 // issueRequest fills in what the product said it trusts.
@@ -436,7 +447,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.KeyringVersion))
+	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.held()))
 }
 
 // answer builds the activation answer from an issued code: the record
@@ -509,7 +520,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.KeyringVersion)})
+	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.held())})
 }
 
 // DeactivateRequest is the body of deactivate: the machine, as for
