@@ -171,7 +171,7 @@ func TestRootRotation(t *testing.T) {
 		t.Fatalf("the old keyring refuses the rotation: %v", err)
 	}
 	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-00000-00000-00000-00000", MachineUID: "19DSX-5JRR5-00000-0000E"}
-	vb := verify.Binding{Product: b.Product, LicenceKey: b.LicenceKey, MachineUID: b.MachineUID}
+	vb := verify.Binding(b)
 	p := codec.Payload{Issued: today, Expires: codec.NoExpiry, Seats: 1}
 	oldCode, err := codec.Sign(old, b, p)
 	if err != nil {
