@@ -270,7 +270,7 @@ func (o *opened) install(update string) {
 // keeps working online).
 func (c *Client) request(o *opened, licenceKey string, machine codec.MachineUID) Request {
 	return Request{LicenceKey: licenceKey, MachineUID: machine, MachineName: c.MachineName,
-		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true, KeyringVersion: o.cfg.Keyring.Version()}
+		ProductVersion: c.ProductVersion, TrustedKeys: o.cfg.Keyring.KeyIDs(), Certificates: true, KeyringVersion: o.cfg.Keyring.Version(), InstallsUpdates: true}
 }
 
 // Deactivate gives up this machine's code: the product stops using it at

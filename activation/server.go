@@ -44,6 +44,11 @@ type Request struct {
 	Certificates bool
 	// KeyringVersion is the version of the keyring in use (0: version 1).
 	KeyringVersion uint32
+	// InstallsUpdates says this Client installs a keyring update that
+	// comes with the answer (Answer.Keyring) before it checks the code,
+	// so the server may sign for the keyring it will hold then (a root
+	// rotation's new root). KeyringVersion is sent only with it.
+	InstallsUpdates bool
 }
 
 // Answer is the licence server's answer to an activation or a

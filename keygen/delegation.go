@@ -270,6 +270,25 @@ func (ks *Keyset) Delegate(pub ed25519.PublicKey, l Limits) ([]*codec.Certificat
 // keyring of them accepts it. Products reject an update whose version is
 // not above the one they hold: the vendor numbers them.
 func (ks *Keyset) SignedKeyring(product string, version uint32, expires codec.Day, revokeDelegated []codec.KeyID) (*codec.Keyring, error) {
+	return ks.signedKeyring(product, version, expires, revokeDelegated, false)
+}
+
+// RootRotation returns the product's keyring update that rotates its
+// root (docs/format.md section 14, "Root rotation"): the active key is
+// its one root; the product's other Ed25519 keys that are not revoked
+// become keys, whose codes stay honoured but which sign no keyring or
+// delegation any more; revoked keys are revoked. It is signed by the new
+// root (the update's own threshold) and by every older Ed25519 key of the
+// product, revoked ones included, so that a product holding any earlier
+// keyring, a version 1 one trusting only the old root included, finds
+// its threshold of its own roots and installs it. A revoked old root's
+// signature gives a thief of that root nothing: it could sign such an
+// update itself.
+func (ks *Keyset) RootRotation(product string, version uint32, expires codec.Day, revokeDelegated []codec.KeyID) (*codec.Keyring, error) {
+	return ks.signedKeyring(product, version, expires, revokeDelegated, true)
+}
+
+func (ks *Keyset) signedKeyring(product string, version uint32, expires codec.Day, revokeDelegated []codec.KeyID, rotate bool) (*codec.Keyring, error) {
 	kr := &codec.Keyring{Product: product, Version: version, Expires: expires, Threshold: 1}
 	var signers []codec.Signer
 	for _, k := range ks.keys {
@@ -279,19 +298,29 @@ func (ks *Keyset) SignedKeyring(product string, version uint32, expires codec.Da
 		switch {
 		case k.Status == Revoked:
 			kr.Revoked = append(kr.Revoked, k.ID)
-		case k.Alg == codec.Ed25519:
+			if rotate && k.Alg == codec.Ed25519 {
+				signers = append(signers, retiredRootSigner{k})
+			}
+		case k.Alg != codec.Ed25519:
+		case !rotate || k.Status == Active:
 			kr.Roots = append(kr.Roots, k.VerificationKey())
+			signers = append(signers, k)
+		default: // a retired root, rotated out
+			kr.Keys = append(kr.Keys, k.VerificationKey())
 			signers = append(signers, k)
 		}
 	}
 	if len(kr.Roots) == 0 {
+		if rotate {
+			return nil, &KeystoreError{Err: ErrNoActiveKey, Detail: "product " + product + " has no active Ed25519 key to rotate its root to"}
+		}
 		return nil, &KeystoreError{Err: ErrNoKey, Detail: "no Ed25519 root for product " + product}
 	}
 	for _, id := range revokeDelegated {
 		if slices.Contains(kr.Revoked, id) {
 			continue
 		}
-		if slices.ContainsFunc(kr.Roots, func(k codec.Key) bool { return k.ID == id }) {
+		if slices.ContainsFunc(append(slices.Clone(kr.Roots), kr.Keys...), func(k codec.Key) bool { return k.ID == id }) {
 			return nil, &KeystoreError{Err: ErrNoKey, Detail: fmt.Sprintf("%s is a root of %s: revoke it as a root key", id, product)}
 		}
 		kr.Revoked = append(kr.Revoked, id)
@@ -300,6 +329,17 @@ func (ks *Keyset) SignedKeyring(product string, version uint32, expires codec.Da
 		return nil, err
 	}
 	return kr, nil
+}
+
+// retiredRootSigner signs a root rotation with a revoked root, which
+// signs nothing else: the one signature a product trusting only that
+// root needs to move on to its successor.
+type retiredRootSigner struct{ k *SigningKey }
+
+func (s retiredRootSigner) KeyID() codec.KeyID         { return s.k.ID }
+func (s retiredRootSigner) Algorithm() codec.Algorithm { return codec.Ed25519 }
+func (s retiredRootSigner) SignMessage(msg []byte) ([]byte, error) {
+	return ed25519.Sign(s.k.priv, msg), nil
 }
 
 // RevokeDelegated stops the delegated keys with these IDs from signing

@@ -182,3 +182,92 @@ func TestNewestDelegationWinsTies(t *testing.T) {
 		t.Fatalf("certificate of the newer key: %v %v", c, ok)
 	}
 }
+
+// TestRootRotation: a product whose version 1 keyring trusts only the
+// old root installs the rotation and then trusts the new root alone to
+// sign keyrings; the old root's codes stay honoured while it is retired
+// and are refused once it is revoked, and a rotation still reaches the
+// old keyring after the revocation (the revoked root signs that one
+// update). A plain signed keyring after the revocation does not: it is
+// what --rotate-root is for.
+func TestRootRotation(t *testing.T) {
+	now := time.Date(2026, 12, 7, 9, 0, 0, 0, time.UTC)
+	today := codec.DayOf(now)
+	ws := keygen.NewKeyset()
+	old, _ := ws.Add(rand.Reader, "umenu", codec.Ed25519, now)
+	ws.Add(rand.Reader, "other", codec.Ed25519, now)
+	shipped, _ := ws.Export("umenu", false)
+	oldKR, err := verify.NewKeyring(shipped)
+	if err != nil {
+		t.Fatal(err)
+	}
+	nu, _ := ws.Add(rand.Reader, "umenu", codec.Ed25519, now)
+	u, err := ws.RootRotation("umenu", 1, today+30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u.Roots) != 1 || u.Roots[0].ID != nu.ID || len(u.Keys) != 1 || u.Keys[0].ID != old.ID || len(u.Signatures) != 2 {
+		t.Fatalf("rotation: roots %v, keys %v, %d signatures", u.Roots, u.Keys, len(u.Signatures))
+	}
+	installed, err := oldKR.Update(u.String(), now)
+	if err != nil {
+		t.Fatalf("the old keyring refuses the rotation: %v", err)
+	}
+	b := codec.Binding{Product: "umenu", LicenceKey: "UMENU-00000-00000-00000-00000", MachineUID: "19DSX-5JRR5-00000-0000E"}
+	vb := verify.Binding(b)
+	p := codec.Payload{Issued: today, Expires: codec.NoExpiry, Seats: 1}
+	oldCode, err := codec.Sign(old, b, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, k := range []*keygen.SigningKey{old, nu} {
+		c, err := codec.Sign(k, b, p)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := installed.Verify(c, vb, now); err != nil {
+			t.Errorf("after the rotation, a code by %s: %v", k.ID, err)
+		}
+	}
+	// The old root signs no keyring any more: an update by it alone is
+	// refused by the rotated keyring.
+	forged := &codec.Keyring{Product: "umenu", Version: 2, Expires: today + 30, Threshold: 1, Roots: []codec.Key{old.VerificationKey()}}
+	if err := codec.SignKeyring(forged, old); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := installed.Update(forged.String(), now); !errors.Is(err, verify.ErrInsufficientSignatures) {
+		t.Fatalf("an update by the rotated-out root: %v", err)
+	}
+
+	// The old root leaks and is revoked: a rotation still reaches the
+	// shipped keyring, and its codes are refused.
+	if err := ws.Revoke(old.ID); err != nil {
+		t.Fatal(err)
+	}
+	plain, err := ws.SignedKeyring("umenu", 2, today+30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := oldKR.Update(plain.String(), now); !errors.Is(err, verify.ErrInsufficientSignatures) {
+		t.Fatalf("a plain update after the revocation, on the shipped keyring: %v", err)
+	}
+	u2, err := ws.RootRotation("umenu", 2, today+30, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(u2.Keys) != 0 || len(u2.Revoked) != 1 || u2.Revoked[0] != old.ID {
+		t.Fatalf("rotation after the revocation: keys %v, revoked %v", u2.Keys, u2.Revoked)
+	}
+	for _, from := range []*verify.Keyring{oldKR, installed} {
+		kr, err := from.Update(u2.String(), now)
+		if err != nil {
+			t.Fatalf("the rotation after the revocation: %v", err)
+		}
+		if _, err := kr.Verify(oldCode, vb, now); !errors.Is(err, verify.ErrRevokedKey) {
+			t.Errorf("the revoked root's code after the rotation: %v", err)
+		}
+	}
+	if _, err := old.SignMessage([]byte("x")); err == nil {
+		t.Fatal("the revoked root signs")
+	}
+}

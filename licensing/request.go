@@ -80,6 +80,21 @@ type Trust struct {
 	// answer carries the certificate: a verifier holding the root checks
 	// the code with it. The delegation's limits apply as to any code.
 	Field bool
+
+	// Issuers, if not nil, are the roots among Keys: the keys whose
+	// delegations the product accepts. Nil: any of Keys (a version 1
+	// keyring's keys are all roots). A server that knows the keyring the
+	// product will hold sets it, since a rotated-out root stays a key
+	// whose delegations that keyring refuses.
+	Issuers []codec.KeyID
+	// KeyringVersion is the version of the keyring the product holds (0
+	// for a version 1 keyring), when Installs.
+	KeyringVersion uint32
+	// Installs: the product said its keyring's version, and installs a
+	// keyring update that comes with the answer before it checks the
+	// code (activation.Client does), so the code may be signed for the
+	// keyring it will hold then.
+	Installs bool
 }
 
 // Tolerance says whether a machine UID seen now is the machine an

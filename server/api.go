@@ -95,15 +95,26 @@ type Trust struct {
 	Certificates bool `json:"certificates,omitempty"`
 	// KeyringVersion is the version of the keyring the product holds (0:
 	// a version 1 keyring); an answer carries the server's keyring update
-	// when it is newer.
-	KeyringVersion uint32 `json:"keyringVersion,omitempty"`
+	// when it is newer. Sent at all, it says the product installs that
+	// update before checking the code, so the code is signed for the
+	// keyring it will hold (a root rotation's new root).
+	KeyringVersion *uint32 `json:"keyringVersion,omitempty"`
+}
+
+// held is the version of the keyring the product holds, 0 if it did not say.
+func (t Trust) held() uint32 {
+	if t.KeyringVersion == nil {
+		return 0
+	}
+	return *t.KeyringVersion
 }
 
 // licensing is what the product said, as the rules take it: the licence
 // API is the online channel. field says the caller is a client already
 // in the field (caller.field).
 func (t Trust) licensing(field bool) licensing.Trust {
-	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline, Field: field}
+	return licensing.Trust{Keys: t.TrustedKeys, Certificates: t.Certificates, Purpose: codec.PurposeOnline, Field: field,
+		KeyringVersion: t.held(), Installs: t.KeyringVersion != nil}
 }
 
 // stated reports whether the product said anything of what it trusts:
@@ -111,7 +122,7 @@ func (t Trust) licensing(field bool) licensing.Trust {
 // all). A product version counts: it lets the keyring the vendor
 // recorded for its release line decide.
 func (t Trust) stated() bool {
-	return t.ProductVersion != "" || len(t.TrustedKeys) > 0 || t.Certificates || t.KeyringVersion != 0
+	return t.ProductVersion != "" || len(t.TrustedKeys) > 0 || t.Certificates || t.KeyringVersion != nil
 }
 
 // issueRequest fills in what the product said it trusts.
@@ -445,7 +456,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.KeyringVersion))
+	writeJSON(w, http.StatusOK, s.answer(req.MachineID, is, req.held()))
 }
 
 // answer builds the activation answer from an issued code: the record
@@ -518,7 +529,7 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 		writeProblem(w, r, s.problemFor(r, err))
 		return
 	}
-	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.KeyringVersion)})
+	writeJSON(w, http.StatusOK, Validation{Valid: true, Activation: s.answer(req.MachineID, is, req.held())})
 }
 
 // DeactivateRequest is the body of deactivate: the machine, as for

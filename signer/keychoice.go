@@ -43,6 +43,7 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 	if s.keys == nil {
 		return codec.KeyID{}, nil, errNoKeys
 	}
+	t.Trust = s.trustAfterUpdate(product, t.Trust)
 	if t.Trust.Purpose == 0 || t.Key != nil {
 		id, err := s.rootKey(r, product, t)
 		return id, nil, err
@@ -60,8 +61,12 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 		}
 		trusted = ids
 	}
+	issuers := trusted
+	if t.Trust.Issuers != nil {
+		issuers = t.Trust.Issuers
+	}
 	accepts := func(p codec.CertificateProduct) bool {
-		return slices.Contains(trusted, p.KeyID) || (t.Trust.Certificates && slices.Contains(trusted, p.Issuer))
+		return slices.Contains(trusted, p.KeyID) || (t.Trust.Certificates && slices.Contains(issuers, p.Issuer))
 	}
 	today := codec.DayOf(s.now())
 	sg, cert, derr := s.keys.Delegation(product, t.Trust.Purpose, today, accepts)
@@ -197,13 +202,18 @@ func withinDelegation(li licensing.Licence, t licensing.Target, c *codec.Certifi
 // when the product verifies certificates; is then carries a certificate
 // of that root.
 func (s *Service) accepts(trust licensing.Trust, is *Issued) bool {
+	trust = s.trustAfterUpdate(is.Product, trust)
 	if slices.Contains(trust.Keys, is.KeyID) {
 		return true
 	}
 	if is.Certificate == nil || !trust.Certificates {
 		return false
 	}
-	c, ok := s.keys.Certificate(is.KeyID, func(p codec.CertificateProduct) bool { return slices.Contains(trust.Keys, p.Issuer) })
+	issuers := trust.Keys
+	if trust.Issuers != nil {
+		issuers = trust.Issuers
+	}
+	c, ok := s.keys.Certificate(is.KeyID, func(p codec.CertificateProduct) bool { return slices.Contains(issuers, p.Issuer) })
 	if ok {
 		is.Certificate = c
 	}

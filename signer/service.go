@@ -47,6 +47,9 @@ type Service struct {
 	// combine gathers concurrent activations of one licence into one
 	// transaction (combine.go).
 	combine *combiner
+	// updates are the keyring updates answers carry, by product
+	// (WithKeyringUpdates).
+	updates map[string]*codec.Keyring
 }
 
 // Options tune a Service.

@@ -118,7 +118,21 @@ type request struct {
 	ProductVersion string        `json:"productVersion,omitempty"`
 	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
 	Certificates   bool          `json:"certificates,omitempty"`
-	KeyringVersion uint32        `json:"keyringVersion,omitempty"`
+	// KeyringVersion is sent, 0 included (a version 1 keyring), when the
+	// caller installs the keyring update an answer carries before it
+	// checks the code (activation.Request.InstallsUpdates): the server
+	// may then sign for the keyring it will hold.
+	KeyringVersion *uint32 `json:"keyringVersion,omitempty"`
+}
+
+// keyringVersion is the request's keyringVersion: sent only by a caller
+// that installs updates (the server reads its presence as saying so).
+func keyringVersion(r activation.Request) *uint32 {
+	if !r.InstallsUpdates {
+		return nil
+	}
+	v := r.KeyringVersion
+	return &v
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -189,7 +203,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
 	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
-		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: r.KeyringVersion})
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: keyringVersion(r)})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

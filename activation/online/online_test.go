@@ -243,3 +243,29 @@ func TestTimeouts(t *testing.T) {
 		}
 	}
 }
+
+// TestKeyringVersionSaysTheCallerInstalls: keyringVersion is sent, 0
+// included, only for a caller that installs the update an answer carries
+// (activation.Client): the server may then sign for the keyring it will
+// hold (a root rotation's new root), which a caller that does not would
+// refuse.
+func TestKeyringVersionSaysTheCallerInstalls(t *testing.T) {
+	ok := `{"activationCode":"CODE","serial":1}`
+	sc := &script{replies: []func(http.ResponseWriter){status(200, ok), status(200, ok), status(200, ok)}}
+	s, _ := newServer(t, sc, Options{})
+	uid := codec.MachineUID{Version: codec.UIDVersion}
+	for _, r := range []activation.Request{
+		{LicenceKey: "K", MachineUID: uid},
+		{LicenceKey: "K", MachineUID: uid, KeyringVersion: 3},
+		{LicenceKey: "K", MachineUID: uid, InstallsUpdates: true},
+	} {
+		if _, err := s.Activate(context.Background(), r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for i, want := range []string{"", "", `"keyringVersion":0`} {
+		if got := strings.Contains(sc.bodies[i], "keyringVersion"); got != (want != "") || !strings.Contains(sc.bodies[i], want) {
+			t.Errorf("request %d: %s, want %q", i, sc.bodies[i], want)
+		}
+	}
+}

@@ -145,7 +145,9 @@ Examples:
 				return err
 			}
 			var k *keygen.SigningKey
+			rotated := false // the product had a key: this is a rotation
 			err = h.UpdateKeys(c.Context, func(ks *keygen.Keyset) error {
+				rotated = len(ks.KeyIDs(product)) > 0
 				k, err = ks.Add(rand.Reader, product, alg, e.now())
 				return err
 			})
@@ -156,7 +158,7 @@ Examples:
 				return writeJSON(e.stdout, fieldsOf(k))
 			}
 			fmt.Fprintln(e.stdout, k.ID)
-			if product != licensing.CheckpointKeys {
+			if product != licensing.CheckpointKeys && rotated {
 				fmt.Fprintf(e.stderr, "actkit: releases already shipped keep getting codes from the keys their keyrings hold; export the next release's keyring with 'actkit keys export --product %s --release LINE'\n", product)
 			}
 			if alg == codec.HMACSHA256 {
@@ -237,7 +239,7 @@ Example:
 			for _, r := range ks.Recipients() {
 				fmt.Fprintf(e.stderr, "  %s\n", printable(r))
 			}
-			fmt.Fprintf(e.stderr, "and holds %d keys:\n", len(ks.Keys()))
+			fmt.Fprintf(e.stderr, "and holds %s:\n", plural(len(ks.Keys()), "key", "keys"))
 			for _, k := range ks.Keys() {
 				fmt.Fprintf(e.stderr, "  %s  %s  %s  %s  created %s\n", k.ID, printable(k.Product), k.Alg, k.Status, k.Created.Format(time.DateOnly))
 			}
@@ -315,9 +317,19 @@ so releases already shipped keep activating. A release nothing was
 recorded for gets codes signed with the product's oldest key, which every
 exported keyring holds.
 
+With --signed-version it writes a root-signed keyring update instead, for
+'actkit serve --keyring-update' and air-gapped installs. With --rotate-root
+too, the update rotates the root: the active key (made by 'keys new') is
+its one root, the older keys stay trusted for the codes they signed but
+sign no keyring or delegation any more (revoked ones are refused), and
+every older key signs it, so a release whose keyring holds only the old
+root installs it and then accepts the new root's codes. Give --rotate-root
+to every later update too: one without it makes the older keys roots again.
+
 Examples:
    actkit keys export --product umenu --release 4.2 -o umenu-4.2.keyring
-   actkit keys export --product umenu -o umenu.keyring`,
+   actkit keys export --product umenu -o umenu.keyring
+   actkit keys export --product umenu --signed-version 2 --rotate-root -o umenu-rotation.keyring`,
 		Flags: append([]cli.Flag{
 			&cli.StringFlag{Name: "product", Usage: "product ID"},
 			&cli.StringFlag{Name: "release", Usage: "record that this release line (4.2) embeds the keyring"},
@@ -326,6 +338,7 @@ Examples:
 			&cli.UintFlag{Name: "signed-version", Usage: "write a root-signed keyring update (version 2 keyring) with this version, above every one shipped before"},
 			&cli.StringFlag{Name: "expires", Usage: "with --signed-version: the last day the update may be installed (default a year from today)"},
 			&cli.StringSliceFlag{Name: "revoke-delegation", Usage: "with --signed-version: a delegated key ID to revoke (a stolen server's); repeatable"},
+			&cli.BoolFlag{Name: "rotate-root", Usage: "with --signed-version: make the active key the one root, the older keys signing their successor (after 'keys new')"},
 		}, keystoreFlags()...),
 		Action: func(c *cli.Context) error {
 			if c.String("product") == "" {
@@ -337,6 +350,11 @@ Examples:
 			}
 			if c.IsSet("signed-version") {
 				return exportSigned(c, e, ks)
+			}
+			for _, f := range []string{"rotate-root", "revoke-delegation", "expires"} {
+				if c.IsSet(f) {
+					return usageError("--%s needs --signed-version: it is about a root-signed keyring update", f)
+				}
 			}
 			kr, err := ks.Export(c.String("product"), c.Bool("include-secret"))
 			if errors.Is(err, keygen.ErrHMACExport) {
@@ -370,7 +388,7 @@ Examples:
 			}); err != nil {
 				return refused(fmt.Errorf("writing %s: %w", out, err))
 			}
-			fmt.Fprintf(e.stderr, "wrote %s (%d keys, %d revoked)\n", out, len(kr.Keys), len(kr.Revoked))
+			fmt.Fprintf(e.stderr, "wrote %s (%s, %d revoked)\n", out, plural(len(kr.Keys), "key", "keys"), len(kr.Revoked))
 			return recordRelease(c, e, kr)
 		},
 	}
@@ -398,7 +416,11 @@ func exportSigned(c *cli.Context, e *env, ks *keygen.Keyset) error {
 		}
 		revoke = append(revoke, id)
 	}
-	kr, err := ks.SignedKeyring(c.String("product"), uint32(v), expires, revoke)
+	sign := ks.SignedKeyring
+	if c.Bool("rotate-root") {
+		sign = ks.RootRotation
+	}
+	kr, err := sign(c.String("product"), uint32(v), expires, revoke)
 	if err != nil {
 		return keystoreError(err)
 	}
@@ -406,7 +428,11 @@ func exportSigned(c *cli.Context, e *env, ks *keygen.Keyset) error {
 	if err := writeTransfer(c, e, text, 0o644); err != nil {
 		return err
 	}
-	fmt.Fprintf(e.stderr, "signed by %d roots; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", len(kr.Signatures))
+	signed := "signed by " + plural(len(kr.Signatures), "root", "roots")
+	if c.Bool("rotate-root") {
+		signed = fmt.Sprintf("rotates the root of %s to %s, signed by it and %s", kr.Product, kr.Roots[0].ID, plural(len(kr.Signatures)-1, "older key", "older keys"))
+	}
+	fmt.Fprintf(e.stderr, "%s; give it to 'actkit serve --keyring-update FILE' (products pick it up with their next answer) or to air-gapped installs\n", signed)
 	return recordRelease(c, e, kr)
 }
 
@@ -427,7 +453,7 @@ func recordRelease(c *cli.Context, e *env, kr *codec.Keyring) error {
 	if err := svc.RecordRelease(c.Context, kr.Product, line, ids); err != nil {
 		return failed(c, e, err)
 	}
-	fmt.Fprintf(e.stderr, "recorded: release %s of %s embeds %d keys\n", line, kr.Product, len(ids))
+	fmt.Fprintf(e.stderr, "recorded: release %s of %s embeds %s\n", line, kr.Product, plural(len(ids), "key", "keys"))
 	return nil
 }
 

@@ -132,6 +132,10 @@ Examples:
 			if err != nil {
 				return err
 			}
+			// A product that installs the update an answer carries gets a
+			// code for the keyring it will hold (a rotated root's release
+			// included).
+			svc = svc.WithKeyringUpdates(updates)
 			if u := c.String("ledger-replica"); u != "" {
 				rs, err := postgres.Open(c.Context, u, postgres.Options{})
 				if err != nil {
