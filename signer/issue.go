@@ -448,6 +448,9 @@ func (s *Service) DeactivateSeats(ctx context.Context, licence, machine string) 
 			return err
 		}
 		inUse = seat.Licence.InUse
+		if err := customerMayRelease(seat.Licence); err != nil {
+			return err
+		}
 		if seat.Activated {
 			if err := s.withinReleaseBudget(tx, seat); err != nil {
 				return err
