@@ -44,6 +44,11 @@ type Request struct {
 	Certificates bool
 	// KeyringVersion is the version of the keyring in use (0: version 1).
 	KeyringVersion uint32
+	// Fresh asks for a code issued today, even if the one the machine
+	// holds is still good: a product in ClockTampering sends it, as only
+	// a code issued after every code it stored moves it out (the server
+	// signs it on the same seat, dated by its own clock).
+	Fresh bool
 }
 
 // Answer is the licence server's answer to an activation or a

@@ -119,6 +119,8 @@ type request struct {
 	TrustedKeys    []codec.KeyID `json:"trustedKeys,omitempty"`
 	Certificates   bool          `json:"certificates,omitempty"`
 	KeyringVersion uint32        `json:"keyringVersion,omitempty"`
+	// Fresh asks for a code issued today (activation.Request.Fresh).
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // answer is what activate and validate answer (the fields this client
@@ -189,7 +191,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
 	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
-		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: r.KeyringVersion})
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: r.KeyringVersion, Fresh: r.Fresh})
 	if err != nil {
 		return nil, time.Time{}, err
 	}
