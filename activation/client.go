@@ -135,6 +135,10 @@ func (c *Client) Start(ctx context.Context) (Status, error) {
 		return c.validate(ctx)
 	case (st.State == Revoked || st.State == Expired) && recoverable[st.ServerCode]:
 		return c.validate(ctx)
+	case st.State == ClockTampering:
+		// An online activation asks for a fresh code (validate says
+		// when): the way out of a clock that once ran ahead.
+		return c.validate(ctx)
 	}
 	return st, nil
 }
@@ -160,7 +164,11 @@ func (c *Client) activate(ctx context.Context, licenceKey string) (Status, error
 	if norm, err := codec.NormalizeLicenceKey(licenceKey); err == nil {
 		licenceKey = norm
 	}
-	ans, err := c.Server.Activate(ctx, c.request(o, licenceKey, c.Machine))
+	req := c.request(o, licenceKey, c.Machine)
+	// In ClockTampering only a code issued today is stored (accept): ask
+	// for one, rather than the machine's code again.
+	req.Fresh = o.early != nil && o.early.State == ClockTampering
+	ans, err := c.Server.Activate(ctx, req)
 	if err != nil {
 		return o.status(c.Machine), err
 	}
@@ -196,6 +204,17 @@ func (c *Client) RequestCode(licenceKey string) (string, error) {
 // (Revoked, SeatLost, Expired, with the server's code); anything else
 // (ErrOffline, another refusal, a code that does not verify) leaves the
 // state as it was, with its grace running, and is the error.
+//
+// In ClockTampering an online activation (one stored from the server's
+// answer, or taken away by a suspension or expiry the vendor may undo)
+// asks for a fresh code: one the server signs today, on the same seat.
+// It ends ClockTampering only as a typed fresh code does (see
+// FreshCodeWindow): issued after every code stored, and valid at this
+// clock's reading. The server dates it by its own clock, so a clock wound
+// back reads it as not yet valid and stays in ClockTampering, and a
+// licence the server no longer serves (expired, revoked) gets no code at
+// all. An offline activation is not asked about: its way out is a fresh
+// code from the vendor, typed in.
 func (c *Client) Validate(ctx context.Context) (Status, error) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -208,7 +227,8 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 		return Status{State: ActivationRequired, Reason: err}, err
 	}
 	s := o.s
-	if o.early != nil && o.early.State == ClockTampering {
+	tampering := o.early != nil && o.early.State == ClockTampering
+	if tampering && (c.Server == nil || s.Released != 0 || (s.Online == nil && !recoverable[s.Lost])) {
 		return *o.early, nil
 	}
 	if c.Server == nil {
@@ -223,13 +243,19 @@ func (c *Client) validate(ctx context.Context) (Status, error) {
 	if err != nil {
 		return o.status(c.Machine), err
 	}
-	ans, err := c.Server.Validate(ctx, c.request(o, s.LicenceKey, issued))
+	req := c.request(o, s.LicenceKey, issued)
+	req.Fresh = tampering
+	ans, err := c.Server.Validate(ctx, req)
 	var se *ServerError
 	switch {
 	case err == nil:
 		o.install(ans.Keyring)
 		if _, err := o.cfg.accept(s, o.eff, o.early, s.LicenceKey, ans.Code, ans.Certificate, issued, o.now, c.schedule(ans)); err != nil {
 			return o.status(c.Machine), fmt.Errorf("activation: the licence server's code was not stored: %w", err)
+		}
+		if tampering {
+			// accept believed the clock: the fresh code proved its date.
+			o.early, o.eff = nil, s.LatestSeen
 		}
 		st := o.status(c.Machine)
 		st.ActiveCount, st.MaxActivations = ans.ActiveCount, ans.MaxActivations
@@ -378,6 +404,11 @@ func (c *Client) nextWait(st Status, err error) (time.Duration, bool) {
 	case (st.State == InGrace || st.State == ActivationRequired) && c.LicenceKey != "" && err != nil:
 		wait = retry
 	case (st.State == Revoked || st.State == Expired) && recoverable[st.ServerCode]:
+		wait = retry
+	case st.State == ClockTampering && err != nil:
+		// The fresh code was not had (no answer, or not fresh yet): ask
+		// again. Without an online activation validate asks nothing and
+		// says no error.
 		wait = retry
 	default:
 		return 0, false

@@ -49,6 +49,11 @@ type Request struct {
 	// so the server may sign for the keyring it will hold then (a root
 	// rotation's new root). KeyringVersion is sent only with it.
 	InstallsUpdates bool
+	// Fresh asks for a code issued today, even if the one the machine
+	// holds is still good: a product in ClockTampering sends it, as only
+	// a code issued after every code it stored moves it out (the server
+	// signs it on the same seat, dated by its own clock).
+	Fresh bool
 }
 
 // Answer is the licence server's answer to an activation or a

@@ -310,6 +310,9 @@ func (s *Store) Update(ctx context.Context, fn func(*Keyset) error) error {
 
 // removeStaleTemps deletes temporary files left by a writer that crashed
 // before its rename. It runs under the lock, so no live writer owns them.
+// Only regular files are: a writer never makes anything else, so a
+// symlink, FIFO, device or directory given such a name is someone else's
+// and stays (Lstat: a symlink is judged as itself, never by its target).
 func (s *Store) removeStaleTemps() {
 	dir, base := filepath.Split(s.path)
 	if dir == "" {
@@ -318,7 +321,9 @@ func (s *Store) removeStaleTemps() {
 	for _, b := range []string{base, filepath.Base(s.BackupPath())} {
 		stale, _ := filepath.Glob(filepath.Join(dir, "."+b+".tmp-*"))
 		for _, f := range stale {
-			os.Remove(f)
+			if fi, err := os.Lstat(f); err == nil && fi.Mode().IsRegular() {
+				os.Remove(f)
+			}
 		}
 	}
 }

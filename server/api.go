@@ -72,6 +72,12 @@ type ActivateRequest struct {
 	// licensing.FingerprintUID.
 	MachineID   string `json:"machineId"`
 	MachineName string `json:"machineName,omitempty"`
+	// Fresh asks activate and validate for a code issued today even if
+	// the machine's code is unchanged (licensing.IssueRequest.Fresh): a
+	// product in ClockTampering sends it, as only such a code moves it
+	// out. The seat is kept; the old code is superseded, at most once a
+	// day.
+	Fresh bool `json:"fresh,omitempty"`
 	Trust
 }
 
@@ -435,7 +441,7 @@ func (s *Server) activate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := c.key
-	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance}, c.field(req))
+	ir := req.issueRequest(licensing.IssueRequest{Licence: key, Name: req.MachineName, Tolerance: s.cfg.Tolerance, Fresh: req.Fresh}, c.field(req))
 	if id := strings.TrimSpace(req.MachineID); looksLikeRequestCode(id) {
 		// The request code's product and version take part: another
 		// product's code is refused, and the key is chosen for the
@@ -512,11 +518,15 @@ func (s *Server) validate(w http.ResponseWriter, r *http.Request) {
 	}
 	// A validation reads; it writes only to renew a lease, re-take a
 	// lapsed seat, or mark the machine seen (daily).
-	v, err := s.svc.Validate(r.Context(), key, uid, req.licensing(c.field(req)))
+	validate := s.svc.Validate
+	if req.Fresh {
+		validate = s.svc.ValidateFresh
+	}
+	v, err := validate(r.Context(), key, uid, req.licensing(c.field(req)))
 	if errors.Is(err, licensing.ErrNotActivated) && former != (codec.MachineUID{}) {
 		// A fingerprint activated before fingerprint UIDs: its seat is
 		// under the 15-bit UID until its next activation moves it.
-		v, err = s.svc.Validate(r.Context(), key, former.String(), req.licensing(c.field(req)))
+		v, err = validate(r.Context(), key, former.String(), req.licensing(c.field(req)))
 	}
 	is := v.Issued
 	var ref *licensing.Refusal

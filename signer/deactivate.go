@@ -79,6 +79,9 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 			return &licensing.Refusal{Reason: licensing.ErrNotActivated, Licence: li.Display, Product: li.Product, Detail: detail}
 		}
 		if budgeted {
+			if err := customerMayRelease(li); err != nil {
+				return err
+			}
 			if err := s.withinReleaseBudget(tx, seat); err != nil {
 				return err
 			}
@@ -93,6 +96,21 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 		return err
 	})
 	return d, err
+}
+
+// customerMayRelease refuses a customer's release on a revoked licence
+// (the licence API, the portal): a revoked licence may see its status but
+// change nothing. Freeing one of its seats would give the customer
+// nothing (it activates no machine again), while the machines that held
+// it when it was revoked are the vendor's record; the vendor's own
+// release (Release, ReleaseCode) still frees them. A suspended licence
+// may: it is expected back, and the seat it frees is one it can use then.
+func customerMayRelease(li licensing.Licence) error {
+	if li.Status == licensing.Revoked {
+		return &licensing.Refusal{Reason: licensing.ErrRevoked, Licence: li.Display, Product: li.Product,
+			Detail: "a revoked licence's seats are freed only by the vendor"}
+	}
+	return nil
 }
 
 // withinReleaseBudget refuses a customer's release past the licence

@@ -448,6 +448,9 @@ func (s *Service) DeactivateSeats(ctx context.Context, licence, machine string) 
 			return err
 		}
 		inUse = seat.Licence.InUse
+		if err := customerMayRelease(seat.Licence); err != nil {
+			return err
+		}
 		if seat.Activated {
 			if err := s.withinReleaseBudget(tx, seat); err != nil {
 				return err
@@ -507,6 +510,20 @@ type Validation struct {
 // longer be signed is re-issued with one it does, keeping its seat, and
 // the machine's last-seen time is marked at most once a day.
 func (s *Service) Validate(ctx context.Context, licence, machine string, trust licensing.Trust) (Validation, error) {
+	return s.validate(ctx, licence, machine, trust, false)
+}
+
+// ValidateFresh is Validate for a product that asks for a code issued
+// today (licensing.IssueRequest.Fresh): one in ClockTampering, which only
+// such a code moves out. A machine whose code was issued before today
+// gets a new one on the same seat (a write); a licence that Validate
+// would refuse is refused alike, so that no clock, right or wrong, gets a
+// code for a licence the server no longer serves.
+func (s *Service) ValidateFresh(ctx context.Context, licence, machine string, trust licensing.Trust) (Validation, error) {
+	return s.validate(ctx, licence, machine, trust, true)
+}
+
+func (s *Service) validate(ctx context.Context, licence, machine string, trust licensing.Trust, fresh bool) (Validation, error) {
 	is, st, err := s.current(ctx, licence, machine)
 	li := st.Licence
 	v := Validation{Licence: li, Plan: st.Plan, HasPlan: st.HasPlan}
@@ -514,7 +531,7 @@ func (s *Service) Validate(ctx context.Context, licence, machine string, trust l
 	today := codec.DayOf(now)
 	leased := v.HasPlan && v.Plan.LeaseDays > 0
 	again := func() (Validation, error) {
-		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine, Trust: trust})
+		v.Issued, err = s.Issue(ctx, licensing.IssueRequest{Licence: licence, Machine: machine, Trust: trust, Fresh: fresh})
 		v.Wrote = err == nil
 		return v, err
 	}
@@ -530,6 +547,8 @@ func (s *Service) Validate(ctx context.Context, licence, machine string, trust l
 		return again()
 	case err != nil:
 		return v, err
+	case fresh && is.Issued < today:
+		return again()
 	case len(trust.Keys) > 0 && !s.accepts(trust, &is):
 		// The product no longer trusts the key its code was signed with
 		// (its new keyring revoked it, or the delegation): the same terms

@@ -123,6 +123,8 @@ type request struct {
 	// checks the code (activation.Request.InstallsUpdates): the server
 	// may then sign for the keyring it will hold.
 	KeyringVersion *uint32 `json:"keyringVersion,omitempty"`
+	// Fresh asks for a code issued today (activation.Request.Fresh).
+	Fresh bool `json:"fresh,omitempty"`
 }
 
 // keyringVersion is the request's keyringVersion: sent only by a caller
@@ -203,7 +205,7 @@ func (a *answer) activation(date time.Time) (activation.Answer, error) {
 // call posts r to path, retrying what may pass, and decodes a 200 answer.
 func (s *Server) call(ctx context.Context, path string, r activation.Request) (*answer, time.Time, error) {
 	body, err := json.Marshal(request{MachineID: r.MachineUID.String(), MachineName: r.MachineName,
-		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: keyringVersion(r)})
+		ProductVersion: r.ProductVersion, TrustedKeys: r.TrustedKeys, Certificates: r.Certificates, KeyringVersion: keyringVersion(r), Fresh: r.Fresh})
 	if err != nil {
 		return nil, time.Time{}, err
 	}

@@ -86,9 +86,19 @@ func run(args []string, stdout, stderr io.Writer) int {
 		return 2
 	}
 	args = fl.Args()
-	data, err := os.ReadFile(os.Getenv("PRODUCT_KEYRING"))
+	// The keyring's path comes from PRODUCT_KEYRING: the error names the
+	// variable, which is what the user has to set or correct.
+	krPath := os.Getenv("PRODUCT_KEYRING")
+	if krPath == "" {
+		fmt.Fprintln(stderr, "product: no keyring: set PRODUCT_KEYRING to the keyring file's path")
+		return 2
+	}
+	data, err := os.ReadFile(krPath)
 	if err != nil {
-		fmt.Fprintln(stderr, "product: no keyring:", err)
+		if pe := (*fs.PathError)(nil); errors.As(err, &pe) {
+			err = pe.Err // the path is said once, with its variable
+		}
+		fmt.Fprintf(stderr, "product: no keyring: PRODUCT_KEYRING=%s: %v\n", krPath, err)
 		return 2
 	}
 	kr, err := verify.ParseKeyring(string(data))

@@ -218,3 +218,16 @@ func TestStateFileIsKeyedByTheProduct(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingKeyringNamesItsVariable: a product started without its
+// keyring says which environment variable names it, unset or pointing at
+// a file that is not there.
+func TestMissingKeyringNamesItsVariable(t *testing.T) {
+	for _, value := range []string{"", filepath.Join(t.TempDir(), "absent.keyring")} {
+		t.Setenv("PRODUCT_KEYRING", value)
+		var stdout, stderr bytes.Buffer
+		if code := run(nil, &stdout, &stderr); code != 2 || !strings.Contains(stderr.String(), "PRODUCT_KEYRING") {
+			t.Errorf("PRODUCT_KEYRING=%q: exit %d, stderr %q; want exit 2 naming PRODUCT_KEYRING", value, code, stderr.String())
+		}
+	}
+}

@@ -14,8 +14,11 @@ func lock(fd uintptr) { syscall.Flock(int(fd), syscall.LOCK_EX|syscall.LOCK_NB) 
 
 // removeIfUnlocked removes path if no one holds its lock. The lock is
 // held across the removal, so a writer cannot be mid-way through it.
+// O_NOFOLLOW: a symlink put there since it was listed is not followed;
+// O_NONBLOCK: nor does a FIFO put there hang the write that cleans up
+// (both are then left, as not regular files).
 func removeIfUnlocked(path string) {
-	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW, 0)
+	f, err := os.OpenFile(path, os.O_RDONLY|syscall.O_NOFOLLOW|syscall.O_NONBLOCK, 0)
 	if err != nil {
 		return
 	}

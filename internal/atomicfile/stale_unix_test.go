@@ -51,6 +51,11 @@ func TestStaleTemporaryFilesRemoved(t *testing.T) {
 	if err := os.Symlink(otherTarget, linked); err != nil {
 		t.Fatal(err)
 	}
+	fifo := filepath.Join(dir, ".out.csv.tmp-987") // opening it would block
+	if err := syscall.Mkfifo(fifo, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	age(t, fifo)
 	lf, err := os.Open(locked)
 	if err != nil {
 		t.Fatal(err)
@@ -66,7 +71,7 @@ func TestStaleTemporaryFilesRemoved(t *testing.T) {
 	if _, err := os.Lstat(stale); !os.IsNotExist(err) {
 		t.Errorf("stale temporary file kept: %v", err)
 	}
-	for _, p := range []string{fresh, locked, notOurs, otherTarget, otherTarget2, subdir, linked} {
+	for _, p := range []string{fresh, locked, notOurs, otherTarget, otherTarget2, subdir, linked, fifo} {
 		if _, err := os.Lstat(p); err != nil {
 			t.Errorf("%s removed: %v", filepath.Base(p), err)
 		}
