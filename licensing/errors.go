@@ -38,6 +38,9 @@ var (
 	// ErrMachineAmbiguous: a deactivation named only a machine, which
 	// holds seats on more than one of the licences the token acts for.
 	ErrMachineAmbiguous = errors.New("the machine holds seats on several licences")
+	// ErrTokenLimit: a licence already has MaxLicenceTokens live customer
+	// API tokens, so another is not made until one is revoked or expires.
+	ErrTokenLimit = errors.New("the licence has as many live API tokens as it may")
 )
 
 // Refusal is a request refused by the rules. Nothing was recorded.
@@ -110,6 +113,7 @@ var reasonCodes = []struct {
 	{ErrUnknownLicence, "unknown-licence"},
 	{ErrNotCovered, "not-covered"},
 	{ErrMachineAmbiguous, "machine-ambiguous"},
+	{ErrTokenLimit, "token-limit"},
 	{ErrLicenceTypo, "licence-typo"},
 	{ErrLicenceExpired, "expired"},
 	{ErrSuspended, "suspended"},

@@ -29,6 +29,11 @@ const (
 	ScopeProduct  = "product"
 )
 
+// MaxLicenceTokens bounds the live (unrevoked, unexpired) customer API
+// tokens of one licence (scope licence): a customer who makes tokens on
+// the portal in a loop fills neither the ledger nor the token list.
+const MaxLicenceTokens = 10
+
 // IsClientScope reports a customer API token's scope.
 func IsClientScope(scope string) bool {
 	return scope == ScopeLicence || scope == ScopeCustomer || scope == ScopeProduct
@@ -120,6 +125,9 @@ func (t Token) Accepts(text, scope string, now time.Time) bool {
 func (t Token) AcceptsClient(text string, now time.Time) bool {
 	return t.live(text, now) && IsClientScope(t.Scope)
 }
+
+// Live reports whether the token is neither revoked nor expired at now.
+func (t Token) Live(now time.Time) bool { return !t.Revoked && now.Before(t.Expires) }
 
 func (t Token) live(text string, now time.Time) bool {
 	return subtle.ConstantTimeCompare(tokenHash(text), t.Hash) == 1 && !t.Revoked && now.Before(t.Expires)

@@ -3,6 +3,7 @@ package portal_test
 import (
 	"context"
 	"crypto/rand"
+	"encoding/json"
 	"flag"
 	"fmt"
 	"net/http"
@@ -30,7 +31,7 @@ var updateShots = flag.Bool("update-screenshots", false, "write the pages' scree
 
 // docShots are the screenshots docs/portal.md shows.
 var docShots = map[string]bool{"code": true, "seat-limit": true, "my-licence": true, "dashboard-licence": true,
-	"dashboard": true, "dashboard-dark": true, "revoke-confirm": true, "my-licence-revoked": true}
+	"dashboard": true, "dashboard-dark": true, "revoke-confirm": true, "my-licence-revoked": true, "my-licence-token": true}
 
 // vendorSite is a licence server with its pages on 127.0.0.1, over a
 // real ledger and real keys.
@@ -417,4 +418,84 @@ func TestPagesWorkWithoutJavaScript(t *testing.T) {
 		t.Errorf("the code page scrolls sideways on a phone: %v", err)
 	}
 	shot(t, ctx, "code-phone")
+}
+
+// TestCustomerTokenInABrowser: the customer signs in to My licence in
+// Chromium, makes an API token with the form, sees it once (a reload
+// shows only its ID), and an add-in's documented call with it
+// (POST /api/licence/activate, Authorization: Bearer TOKEN) activates a
+// machine over real HTTP; after the customer presses Revoke, the same
+// call is refused.
+func TestCustomerTokenInABrowser(t *testing.T) {
+	site := newSite(t)
+	ctx := browser(t)
+	li := site.licence(t, 2)
+	customerSignIn(t, ctx, site, li)
+	err := chromedp.Do(ctx,
+		chromedp.SendKeys(chromedp.CSS("#token-name"), "Excel add-in"),
+		chromedp.Click(chromedp.CSS("#new-token-form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS("#new-token")))
+	if err != nil {
+		t.Fatalf("making a token: %v; page says %q", err, text(t, ctx, "main"))
+	}
+	token := text(t, ctx, "#new-token")
+	if !strings.HasPrefix(token, "actk_") || !strings.Contains(text(t, ctx, ".message"), "shown only this once") {
+		t.Fatalf("the new token %q; page says %q", token, text(t, ctx, "main"))
+	}
+	if loc := evalJS[string](t, ctx, `location.pathname + location.search`); strings.Contains(loc, token[5:]) || loc != "/licence?done=token" {
+		t.Fatalf("the page's address: %s", loc)
+	}
+	shot(t, ctx, "my-licence-token")
+	if err := chromedp.Do(ctx, chromedp.Reload(), chromedp.WaitVisible(chromedp.CSS("#tokens"))); err != nil {
+		t.Fatal(err)
+	}
+	if page := text(t, ctx, "main"); strings.Contains(page, token[5:]) || !strings.Contains(page, "Excel add-in") ||
+		evalJS[int](t, ctx, `document.querySelectorAll("#new-token").length`) != 0 {
+		t.Fatalf("the reloaded page: %q", page)
+	}
+	if ts, _ := site.svc.LicenceTokens(context.Background(), li.Key); len(ts) != 1 {
+		t.Fatalf("%d tokens after a reload", len(ts))
+	}
+
+	// The add-in's call, as the licence API documents it.
+	activate := func() (int, string) {
+		t.Helper()
+		body := `{"licenceKey": "` + li.Display + `", "machineId": "550e8400-e29b-41d4-a716-446655440000", "machineName": "DESKTOP-ABC123"}`
+		req, _ := http.NewRequest("POST", site.url+"/api/licence/activate", strings.NewReader(body))
+		req.Header.Set("Authorization", "Bearer "+token)
+		req.Header.Set("Content-Type", "application/json")
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var m map[string]any
+		if err := json.NewDecoder(resp.Body).Decode(&m); err != nil {
+			t.Fatal(err)
+		}
+		code, _ := m["code"].(string)
+		if resp.StatusCode == 200 && (m["machineId"] != "550e8400-e29b-41d4-a716-446655440000" || m["activeCount"] != 1.0 || m["maxActivations"] != 2.0) {
+			t.Errorf("the activation's answer: %v", m)
+		}
+		return resp.StatusCode, code
+	}
+	if st, code := activate(); st != 200 {
+		t.Fatalf("activating with the page's token: %d %s", st, code)
+	}
+	if got, _ := site.svc.Licence(context.Background(), li.Display); got.InUse != 1 {
+		t.Fatalf("%d seats in use after the token's activation", got.InUse)
+	}
+
+	err = chromedp.Do(ctx,
+		chromedp.Click(chromedp.CSS("#tokens form button[type=submit]")),
+		chromedp.WaitVisible(chromedp.CSS(".message")))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if page := text(t, ctx, "main"); !strings.Contains(page, "was revoked") || !strings.Contains(page, "revoked") {
+		t.Fatalf("after revoking: %q", page)
+	}
+	if st, code := activate(); st != http.StatusUnauthorized || code != "INVALID_TOKEN" {
+		t.Fatalf("activating with the revoked token: %d %s", st, code)
+	}
 }

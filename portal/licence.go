@@ -1,11 +1,8 @@
 package portal
 
 import (
-	"crypto/rand"
 	"net/http"
-	"strconv"
 	"strings"
-	"time"
 
 	"github.com/actkit/actkit/licensing"
 	"github.com/actkit/actkit/signer"
@@ -20,9 +17,14 @@ type myLicence struct {
 	// and see its status, but nothing on the page changes state.
 	ReadOnly bool
 	// Tokens are the licence's customer API tokens (never their
-	// secrets); NewToken is the text of one just made, shown this once.
-	Tokens   []licensing.Token
-	NewToken string
+	// secrets), Live how many of them are live, of at most MaxTokens;
+	// NewToken is the text of one just made, shown this once.
+	Tokens          []tokenRow
+	Live, MaxTokens int
+	NewToken        string
+	// TokensLocked: the licence is suspended (or revoked), so its tokens
+	// are listed but neither made nor revoked.
+	TokensLocked bool
 }
 
 type machineRow struct {
@@ -70,11 +72,25 @@ func (p *Portal) myLicence(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/licence/sign-in", http.StatusSeeOther)
 		return
 	}
-	msg := ""
-	if r.URL.Query().Get("done") == "deactivated" {
+	msg, newToken := "", ""
+	switch r.URL.Query().Get("done") {
+	case "deactivated":
 		msg = "The machine was deactivated: its seat is free for another machine."
+	case "token":
+		var ok bool
+		if newToken, ok = p.takeFlash(w, r); ok {
+			msg = "The API token was made. Copy it now: it is shown only this once."
+		} else {
+			msg = "The API token was made. It was shown only once and is not shown again: if you did not copy it, revoke it and make another."
+		}
+	case "token-revoked":
+		msg = "The API token was revoked: it is refused from now on."
 	}
-	p.showMyLicence(w, r, http.StatusOK, sess.Licence, msg, "")
+	if newToken == "" {
+		// A token the page did not ask to show is forgotten all the same.
+		p.takeFlash(w, r)
+	}
+	p.showLicencePage(w, r, http.StatusOK, sess.Licence, msg, "", newToken)
 }
 
 func (p *Portal) showMyLicence(w http.ResponseWriter, r *http.Request, status int, key, message, errText string) {
@@ -90,11 +106,14 @@ func (p *Portal) showLicencePage(w http.ResponseWriter, r *http.Request, status 
 		p.fail(w, r, "message", page{Title: "My licence"}, err)
 		return
 	}
-	d := myLicence{Licence: li, ReadOnly: li.Status == licensing.Revoked, NewToken: newToken}
-	if d.Tokens, err = p.svc.LicenceTokens(r.Context(), key); err != nil {
+	d := myLicence{Licence: li, ReadOnly: li.Status == licensing.Revoked, NewToken: newToken,
+		TokensLocked: li.Status != licensing.Active, MaxTokens: licensing.MaxLicenceTokens}
+	ts, err := p.svc.LicenceTokens(r.Context(), key)
+	if err != nil {
 		p.fail(w, r, "message", page{Title: "My licence"}, err)
 		return
 	}
+	d.Tokens, d.Live = tokenRows(ts, p.cfg.Now())
 	if d.Used, d.Budget, err = p.svc.ReleaseBudget(r.Context(), key); err != nil {
 		p.fail(w, r, "message", page{Title: "My licence"}, err)
 		return
@@ -126,7 +145,8 @@ func (p *Portal) licenceForm(w http.ResponseWriter, r *http.Request) (signer.Ses
 }
 
 // mayChange answers 403 for a revoked licence: its session may look, not
-// act. Every form of My licence asks, whatever the page showed.
+// act. The deactivation forms ask, whatever the page showed; the token
+// forms are refused by the service, in the transaction (myTokens).
 func (p *Portal) mayChange(w http.ResponseWriter, r *http.Request, sess signer.Session) bool {
 	li, err := p.svc.Licence(r.Context(), sess.Licence)
 	if err != nil {
@@ -168,45 +188,6 @@ func (p *Portal) myDeactivate(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	http.Redirect(w, r, "/licence?done=deactivated", http.StatusSeeOther)
-}
-
-// myTokens makes (action new: a name and a lifetime in days) or revokes
-// (action revoke: an ID) a customer API token of the signed-in licence.
-// Like every form of the portal it is refused from another origin.
-func (p *Portal) myTokens(w http.ResponseWriter, r *http.Request) {
-	sess, ok := p.licenceForm(w, r)
-	if !ok || !p.mayChange(w, r, sess) {
-		return
-	}
-	var err error
-	switch r.PostFormValue("action") {
-	case "new":
-		days, derr := strconv.Atoi(r.PostFormValue("days"))
-		if derr != nil || days < 1 || days > 1825 {
-			p.showMyLicence(w, r, http.StatusBadRequest, sess.Licence, "", "A token lives 1 to 1825 days.")
-			return
-		}
-		var text string
-		_, text, err = p.svc.NewClientToken(r.Context(), rand.Reader, r.PostFormValue("name"), licensing.ScopeLicence, sess.Licence, time.Duration(days)*24*time.Hour)
-		if err == nil {
-			p.showLicencePage(w, r, http.StatusOK, sess.Licence, "The API token was made. Copy it now: it is shown only this once.", "", text)
-			return
-		}
-	case "revoke":
-		if err = p.svc.RevokeLicenceToken(r.Context(), sess.Licence, r.PostFormValue("id")); err == nil {
-			p.showMyLicence(w, r, http.StatusOK, sess.Licence, "The API token was revoked.", "")
-			return
-		}
-	default:
-		p.showMyLicence(w, r, http.StatusBadRequest, sess.Licence, "", "The form could not be read.")
-		return
-	}
-	status, words := refusalWords(err)
-	if status == http.StatusInternalServerError {
-		p.fail(w, r, "message", page{Title: "My licence"}, err)
-		return
-	}
-	p.showMyLicence(w, r, status, sess.Licence, "", words)
 }
 
 func (p *Portal) signOut(w http.ResponseWriter, r *http.Request) {

@@ -79,6 +79,9 @@ var reasonProblems = map[error]struct {
 	licensing.ErrInvalid:             {http.StatusBadRequest, CodeInvalid},
 	licensing.ErrNotCovered:          {http.StatusForbidden, CodeNotCovered},
 	licensing.ErrMachineAmbiguous:    {http.StatusConflict, CodeMachineAmbiguous},
+	// Tokens are made by the CLI and the portal, never by the API: no
+	// code of its own.
+	licensing.ErrTokenLimit: {http.StatusConflict, CodeInvalid},
 }
 
 // messages are the words for each code: what a user reads in the product.

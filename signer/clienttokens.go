@@ -3,7 +3,9 @@ package signer
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/actkit/actkit/ledger"
@@ -43,7 +45,75 @@ func (s *Service) NewClientToken(ctx context.Context, rand io.Reader, name, scop
 	if err != nil {
 		return t, "", err
 	}
+	if scope == licensing.ScopeLicence {
+		return t, text, s.insertLicenceToken(ctx, t, false)
+	}
 	return t, text, s.insertToken(ctx, t)
+}
+
+// NewCustomerToken makes a customer API token for the licence with key
+// (as typed) at its customer's request (the portal's licence page): as
+// NewClientToken with scope licence, but refused (ErrSuspended,
+// ErrRevoked) unless the licence is active when the token is stored.
+func (s *Service) NewCustomerToken(ctx context.Context, rand io.Reader, key, name string, ttl time.Duration) (licensing.Token, string, error) {
+	li, err := s.Licence(ctx, key)
+	if err != nil {
+		return licensing.Token{}, "", err
+	}
+	t, text, err := licensing.NewClientToken(rand, name, licensing.ScopeLicence, li.Key, s.now(), ttl)
+	if err != nil {
+		return t, "", err
+	}
+	return t, text, s.insertLicenceToken(ctx, t, true)
+}
+
+// insertLicenceToken stores a licence token in the transaction that
+// locks its licence's row and counts the licence's live tokens, so that
+// MaxLicenceTokens holds however many instances make tokens at once; with
+// active, the licence must also be neither suspended nor revoked.
+func (s *Service) insertLicenceToken(ctx context.Context, t licensing.Token, active bool) error {
+	now := s.now()
+	return s.store.Update(ctx, func(tx ledger.Tx) error {
+		li, err := tx.LicenceForUpdate(t.Subject)
+		if err != nil {
+			return err
+		}
+		if active {
+			if err := changeable(li); err != nil {
+				return err
+			}
+		}
+		all, err := tx.Tokens()
+		if err != nil {
+			return err
+		}
+		n := 0
+		for _, o := range all {
+			if o.Scope == licensing.ScopeLicence && o.Subject == li.Key && o.Live(now) {
+				n++
+			}
+		}
+		if n >= licensing.MaxLicenceTokens {
+			return &licensing.Refusal{Reason: licensing.ErrTokenLimit, Licence: li.Display,
+				Detail: fmt.Sprintf("it has %d live API tokens, the most it may have; revoke one first", n)}
+		}
+		if err := tx.InsertToken(t); err != nil {
+			return err
+		}
+		return audit(tx, now, ledger.TokenChain(), ledger.ActionTokenNew, t.ID, ledger.NewTokenEvent(t))
+	})
+}
+
+// changeable refuses a suspended or revoked licence's customer: they may
+// look at it, not change its tokens.
+func changeable(li licensing.Licence) error {
+	switch li.Status {
+	case licensing.Suspended:
+		return &licensing.Refusal{Reason: licensing.ErrSuspended, Licence: li.Display, Detail: "its API tokens cannot be changed while it is suspended"}
+	case licensing.Revoked:
+		return &licensing.Refusal{Reason: licensing.ErrRevoked, Licence: li.Display, Detail: "its API tokens cannot be changed"}
+	}
+	return nil
 }
 
 // CheckClientToken accepts a customer API token's text; anything else
@@ -160,17 +230,47 @@ func (s *Service) LicenceTokens(ctx context.Context, key string) ([]licensing.To
 	return out, nil
 }
 
-// RevokeLicenceToken revokes a token of the licence with key (the
-// portal): a customer revokes only their licence's own tokens.
+// RevokeLicenceToken revokes a token of the licence with key at its
+// customer's request (the portal): a customer revokes only their
+// licence's own live tokens, and only while the licence is active
+// (ErrSuspended, ErrRevoked), checked in the transaction that revokes.
 func (s *Service) RevokeLicenceToken(ctx context.Context, key, id string) error {
-	ts, err := s.LicenceTokens(ctx, key)
+	li, err := s.Licence(ctx, key)
 	if err != nil {
 		return err
 	}
-	for _, t := range ts {
-		if t.ID == id {
-			return s.RevokeToken(ctx, id)
+	now := s.now()
+	return s.store.Update(ctx, func(tx ledger.Tx) error {
+		li, err := tx.LicenceForUpdate(li.Key)
+		if err != nil {
+			return err
 		}
+		if err := changeable(li); err != nil {
+			return err
+		}
+		t, found, err := tx.Token(id)
+		if err != nil {
+			return err
+		}
+		if !found || t.Scope != licensing.ScopeLicence || t.Subject != li.Key || t.Revoked {
+			return &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "this licence has no live API token " + printableID(id)}
+		}
+		if ok, err := tx.RevokeToken(id); err != nil || !ok {
+			if err == nil {
+				err = &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "this licence has no live API token " + printableID(id)}
+			}
+			return err
+		}
+		return audit(tx, now, ledger.TokenChain(), ledger.ActionTokenRevoke, id, map[string]any{})
+	})
+}
+
+// printableID is a token ID as a refusal may repeat it: twelve hex
+// digits, or nothing (a form's field is anything the client sent, even a
+// whole token's text).
+func printableID(id string) string {
+	if len(id) != 12 || strings.Trim(id, "0123456789abcdef") != "" {
+		return "with that ID"
 	}
-	return &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "no live token " + id + " of this licence"}
+	return id
 }

@@ -50,6 +50,8 @@ func refusalHints(err error) []string {
 		return []string{"compare it with what 'actkit machine-id' shows on the machine"}
 	case licensing.ErrInvalidRequest:
 		return []string{"ask the customer to copy the request code again"}
+	case licensing.ErrTokenLimit:
+		return []string{"revoke one of its tokens with 'actkit token revoke ID' (they are listed by 'actkit token list')"}
 	case licensing.ErrUnknownProduct:
 		product := r.Product
 		if product == "" {
