@@ -179,6 +179,21 @@ type Seat struct {
 	// match), oldest first: the only
 	// ones a tolerance (licensing.Tolerance) may take for it.
 	Drift []licensing.Activation
+	// Release is the keys the vendor recorded for the release line asked
+	// for (SeatQuery.Release), when ReleaseRecorded: what the activation
+	// chooses its signing key from, read in Seat's statements.
+	Release         []codec.KeyID
+	ReleaseRecorded bool
+}
+
+// SeatQuery is what Tx.Seat reads beside the licence and the machine's
+// activation.
+type SeatQuery struct {
+	// Drift asks for Seat.Drift.
+	Drift bool
+	// Release, if not "", is the product release line whose recorded
+	// keys Seat.Release reads (ReleaseKeys, in the same statement).
+	Release string
 }
 
 // MaxDriftCandidates bounds Seat.Drift. Each per-machine component is a
@@ -216,13 +231,14 @@ type Tx interface {
 	// at a cost that does not grow with the licence's machines: it locks
 	// the licence's row as LicenceForUpdate does and reads its terms and
 	// plan, the machine's live activation and, with drift, the live
-	// activations that share a per-machine component with it (Seat.Drift);
+	// activations that share a per-machine component with it (Seat.Drift),
+	// and, with a release line, the keys recorded for it (Seat.Release);
 	// it also takes the head of the licence's audit chain, so that the
 	// Append that follows reads and locks nothing. Two statements on a
 	// shared database (the lock, then the rest, which must see what the
 	// writer before committed), or one read when the licence's row is
 	// already locked in this transaction.
-	Seat(key, machine string, drift bool) (Seat, error)
+	Seat(key, machine string, q SeatQuery) (Seat, error)
 	InsertProduct(p licensing.Product) error
 	InsertLicence(l licensing.Licence) error
 	// UpdateLicence stores a licence's changeable terms: seats, expiry,

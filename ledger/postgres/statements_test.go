@@ -69,7 +69,14 @@ func TestStatementsPerRequest(t *testing.T) {
 	}
 	defer store.Close()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	svc := signer.New(store, ledgertest.Keys(), signer.Options{Now: func() time.Time { return at }})
+	// Two keys, the second active (a rotation): which one signs says
+	// whether the key choice saw what the product stated.
+	keys := ledgertest.Keys()
+	if _, err := keys.Add(rand.Reader, "umenu", codec.Ed25519, at); err != nil {
+		t.Fatal(err)
+	}
+	oldest, active := keys.KeyIDs("umenu")[0], keys.KeyIDs("umenu")[1]
+	svc := signer.New(store, keys, signer.Options{Now: func() time.Time { return at }})
 	if _, err := svc.AddProduct(ctx, "umenu", "", []string{"export"}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,53 +101,80 @@ func TestStatementsPerRequest(t *testing.T) {
 			t.Fatalf("filling row %d: %v", i, r.Err)
 		}
 	}
+	// The key a product's code is signed with is chosen in the
+	// activation's transaction (signer/keychoice.go): from the keys the
+	// product says its keyring holds, from the keys the vendor recorded
+	// for its release line, or, for a product that says neither, from
+	// the keystore alone. None of them may add a statement.
+	if err := svc.RecordRelease(ctx, "umenu", "4.2", keys.KeyIDs("umenu")); err != nil {
+		t.Fatal(err)
+	}
+	asks := []struct {
+		what    string
+		release string
+		trust   licensing.Trust
+		key     codec.KeyID // the key that must sign its codes
+	}{
+		{"a product that states no trust", "", licensing.Trust{Purpose: codec.PurposeOnline}, oldest},
+		{"a product that states its release line (recorded)", "4.2", licensing.Trust{Purpose: codec.PurposeOnline}, active},
+		{"a product that states its release line (not recorded)", "9.9", licensing.Trust{Purpose: codec.PurposeOnline}, oldest},
+		{"a product that states its keyring's keys", "9.9", licensing.Trust{Keys: keys.KeyIDs("umenu"), Certificates: true, Purpose: codec.PurposeOnline}, active},
+	}
 	policy := activation.DefaultPolicy
 	tolerance := func(was, now codec.MachineUID) (bool, string) {
 		d := activation.CompareUIDs(was, now)
 		return d.Differing() != nil && policy.Matches(d), d.String()
 	}
-	activate := func(lic, m string) error {
-		_, err := svc.Issue(ctx, licensing.IssueRequest{Licence: lic, Machine: m, Tolerance: tolerance})
-		return err
-	}
-	validate := func(lic, m string) error {
-		_, err := svc.Validate(ctx, lic, m, licensing.Trust{})
-		return err
-	}
-	deactivate := func(lic, m string) error {
-		_, _, err := svc.DeactivateSeats(ctx, lic, m)
-		return err
-	}
-	steps := []struct {
-		what string
-		want int
-		run  func(lic, m string) error
-	}{
-		{"activate a new machine", 6, activate},
-		{"activate the same machine again", 5, activate},
-		{"validate", 1, validate},
-		{"validate a day later (marks the machine seen)", 4, func(lic, m string) error {
-			at = at.Add(25 * time.Hour)
-			return validate(lic, m)
-		}},
-		{"validate again", 1, validate},
-		{"deactivate", 6, deactivate},
-	}
-	for _, lic := range []string{small, big} {
-		// Once for a machine of its own first: every statement prepared
-		// on the connections it uses.
-		for _, s := range steps {
-			if err := s.run(lic, ledgertest.UID(many+1)); err != nil {
-				t.Fatalf("warm-up, %s: %v", s.what, err)
+	machine := many
+	for _, ask := range asks {
+		activate := func(lic, m string) error {
+			is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: lic, Machine: m, Release: ask.release, Trust: ask.trust, Tolerance: tolerance})
+			if err == nil && is.KeyID != ask.key {
+				return fmt.Errorf("signed with key %s, want %s", is.KeyID, ask.key)
 			}
+			return err
 		}
-		for _, s := range steps {
-			sql, err := counter.during(func() error { return s.run(lic, ledgertest.UID(many+2)) })
-			if err != nil {
-				t.Fatalf("%s: %v", s.what, err)
+		validate := func(lic, m string) error {
+			_, err := svc.Validate(ctx, lic, m, ask.trust)
+			return err
+		}
+		deactivate := func(lic, m string) error {
+			_, _, err := svc.DeactivateSeats(ctx, lic, m)
+			return err
+		}
+		steps := []struct {
+			what string
+			want int
+			run  func(lic, m string) error
+		}{
+			{"activate a new machine", 6, activate},
+			{"activate the same machine again", 5, activate},
+			{"validate", 1, validate},
+			{"validate a day later (marks the machine seen)", 4, func(lic, m string) error {
+				at = at.Add(25 * time.Hour)
+				return validate(lic, m)
+			}},
+			{"validate again", 1, validate},
+			{"deactivate", 6, deactivate},
+		}
+		for _, lic := range []string{small, big} {
+			machine += 2
+			// Once for a machine of its own first: every statement
+			// prepared on the connections it uses.
+			for _, s := range steps {
+				if err := s.run(lic, ledgertest.UID(machine)); err != nil {
+					t.Fatalf("%s, warm-up, %s: %v", ask.what, s.what, err)
+				}
 			}
-			if len(sql) != s.want {
-				t.Errorf("licence %s: %s: %d statements, want %d:\n%s", lic, s.what, len(sql), s.want, numbered(sql))
+			for _, s := range steps {
+				sql, err := counter.during(func() error { return s.run(lic, ledgertest.UID(machine+1)) })
+				if err != nil {
+					t.Fatalf("%s: %s: %v", ask.what, s.what, err)
+				}
+				t.Logf("licence %s, %s: %s: %d statements", lic, ask.what, s.what, len(sql))
+				if len(sql) != s.want {
+					t.Errorf("licence %s, %s: %s: %d statements, want %d:\n%s", lic, ask.what, s.what, len(sql), s.want, numbered(sql))
+				}
 			}
 		}
 	}
