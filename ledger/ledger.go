@@ -312,6 +312,16 @@ var (
 	// ErrStarting: the ledger's database server answers but takes no
 	// connections yet: it is starting up, in recovery, or shutting down.
 	ErrStarting = errors.New("ledger database is starting up or in recovery")
+	// ErrNoConnection: the ledger's database server answered a new
+	// connection with a refusal for want of room: its max_connections,
+	// or the CONNECTION LIMIT of the role or the database, is reached.
+	// Nothing is locked; the call is safe to retry once a connection is
+	// free.
+	ErrNoConnection = errors.New("ledger database refused the connection (too many connections)")
+	// ErrTimeout: a statement ran past the database's statement timeout
+	// (or was cancelled on the database server), and its transaction was
+	// rolled back: nothing of it was recorded.
+	ErrTimeout = errors.New("a ledger statement timed out")
 )
 
 // ErrExists is returned by Backup when the target already exists.
