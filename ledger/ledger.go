@@ -63,6 +63,12 @@ type Reader interface {
 	// Licences lists the licences of one product (all for ""), in order of
 	// creation, with their holders.
 	Licences(product string) ([]licensing.Licence, error)
+	// Expiring lists the licences whose last day is from..to (both
+	// inclusive), soonest first (then in order of creation), with their
+	// seats in use and without holders, at most limit of them (0: all):
+	// one statement, which the database filters (only the listed
+	// licences reach the caller).
+	Expiring(from, to codec.Day, limit int) ([]licensing.Licence, error)
 	// Holders lists the machines holding seats of a licence, by serial:
 	// every one of them, for the pages and reports that list them.
 	Holders(key string) ([]licensing.Holder, error)
