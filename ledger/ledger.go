@@ -63,6 +63,12 @@ type Reader interface {
 	// Licences lists the licences of one product (all for ""), in order of
 	// creation, with their holders.
 	Licences(product string) ([]licensing.Licence, error)
+	// Expiring lists the licences whose last day is from..to (both
+	// inclusive), soonest first (then in order of creation), with their
+	// seats in use and without holders, at most limit of them (0: all):
+	// one statement, which the database filters (only the listed
+	// licences reach the caller).
+	Expiring(from, to codec.Day, limit int) ([]licensing.Licence, error)
 	// Holders lists the machines holding seats of a licence, by serial:
 	// every one of them, for the pages and reports that list them.
 	Holders(key string) ([]licensing.Holder, error)
@@ -179,6 +185,21 @@ type Seat struct {
 	// match), oldest first: the only
 	// ones a tolerance (licensing.Tolerance) may take for it.
 	Drift []licensing.Activation
+	// Release is the keys the vendor recorded for the release line asked
+	// for (SeatQuery.Release), when ReleaseRecorded: what the activation
+	// chooses its signing key from, read in Seat's statements.
+	Release         []codec.KeyID
+	ReleaseRecorded bool
+}
+
+// SeatQuery is what Tx.Seat reads beside the licence and the machine's
+// activation.
+type SeatQuery struct {
+	// Drift asks for Seat.Drift.
+	Drift bool
+	// Release, if not "", is the product release line whose recorded
+	// keys Seat.Release reads (ReleaseKeys, in the same statement).
+	Release string
 }
 
 // MaxDriftCandidates bounds Seat.Drift. Each per-machine component is a
@@ -216,13 +237,14 @@ type Tx interface {
 	// at a cost that does not grow with the licence's machines: it locks
 	// the licence's row as LicenceForUpdate does and reads its terms and
 	// plan, the machine's live activation and, with drift, the live
-	// activations that share a per-machine component with it (Seat.Drift);
+	// activations that share a per-machine component with it (Seat.Drift),
+	// and, with a release line, the keys recorded for it (Seat.Release);
 	// it also takes the head of the licence's audit chain, so that the
 	// Append that follows reads and locks nothing. Two statements on a
 	// shared database (the lock, then the rest, which must see what the
 	// writer before committed), or one read when the licence's row is
 	// already locked in this transaction.
-	Seat(key, machine string, drift bool) (Seat, error)
+	Seat(key, machine string, q SeatQuery) (Seat, error)
 	InsertProduct(p licensing.Product) error
 	InsertLicence(l licensing.Licence) error
 	// UpdateLicence stores a licence's changeable terms: seats, expiry,
@@ -296,6 +318,16 @@ var (
 	// ErrStarting: the ledger's database server answers but takes no
 	// connections yet: it is starting up, in recovery, or shutting down.
 	ErrStarting = errors.New("ledger database is starting up or in recovery")
+	// ErrNoConnection: the ledger's database server answered a new
+	// connection with a refusal for want of room: its max_connections,
+	// or the CONNECTION LIMIT of the role or the database, is reached.
+	// Nothing is locked; the call is safe to retry once a connection is
+	// free.
+	ErrNoConnection = errors.New("ledger database refused the connection (too many connections)")
+	// ErrTimeout: a statement ran past the database's statement timeout
+	// (or was cancelled on the database server), and its transaction was
+	// rolled back: nothing of it was recorded.
+	ErrTimeout = errors.New("a ledger statement timed out")
 )
 
 // ErrExists is returned by Backup when the target already exists.

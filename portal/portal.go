@@ -295,7 +295,8 @@ func refusalWords(err error) (int, string) {
 	case licensing.ReasonCode(err) != "":
 		return http.StatusBadRequest, "That was refused: " + detail + "."
 	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly),
-		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO):
+		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO), errors.Is(err, ledger.ErrUnreachable),
+		errors.Is(err, ledger.ErrStarting), errors.Is(err, ledger.ErrNoConnection), errors.Is(err, ledger.ErrTimeout):
 		return http.StatusServiceUnavailable, "The licence server cannot reach its records right now. Please try again in a few minutes."
 	}
 	return http.StatusInternalServerError, "Something went wrong on our side. Please try again in a minute."

@@ -166,7 +166,7 @@ func (s *Server) problemFor(r *http.Request, err error) Problem {
 	switch {
 	case errors.Is(err, ledger.ErrBusy), errors.Is(err, ledger.ErrFull), errors.Is(err, ledger.ErrReadOnly),
 		errors.Is(err, ledger.ErrCannotOpen), errors.Is(err, ledger.ErrIO), errors.Is(err, ledger.ErrUnreachable),
-		errors.Is(err, ledger.ErrStarting):
+		errors.Is(err, ledger.ErrStarting), errors.Is(err, ledger.ErrNoConnection), errors.Is(err, ledger.ErrTimeout):
 		s.log.ErrorContext(r.Context(), "ledger unavailable", "err", err)
 		return newProblem(http.StatusServiceUnavailable, CodeUnavailable)
 	case errors.Is(err, r.Context().Err()) && r.Context().Err() != nil:

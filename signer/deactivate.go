@@ -59,7 +59,7 @@ func (s *Service) releaseCode(ctx context.Context, caller, code string, budgeted
 		return d, &licensing.Refusal{Reason: licensing.ErrInvalidDeactivation, Detail: "the deactivation code is for another licence key"}
 	}
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		seat, err := tx.Seat(dc.LicenceKey, d.Machine, false)
+		seat, err := tx.Seat(dc.LicenceKey, d.Machine, ledger.SeatQuery{})
 		if err != nil {
 			return err
 		}

@@ -109,7 +109,13 @@ func (s *Service) issue(ctx context.Context, req licensing.IssueRequest) (Issued
 // Seat read; only a refusal for want of a seat lists machines, the
 // newest few.
 func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
-	seat, err := tx.Seat(t.Licence, t.Machine.String(), t.Tolerance != nil)
+	sq := ledger.SeatQuery{Drift: t.Tolerance != nil}
+	if t.Key == nil && len(t.Trust.Keys) == 0 {
+		// The key choice may need the keys recorded for the release
+		// line: Seat reads them in its statement, not in one of their own.
+		sq.Release = t.Release
+	}
+	seat, err := tx.Seat(t.Licence, t.Machine.String(), sq)
 	if err != nil {
 		return recorded{}, err
 	}
@@ -151,7 +157,7 @@ func (s *Service) issueTx(tx ledger.Tx, t licensing.Target) (recorded, error) {
 	if found {
 		curp = &cur
 	}
-	key, cert, keyErr := s.signingKey(tx, li.Product, t)
+	key, cert, keyErr := s.signingKey(li.Product, t, seat)
 	if keyErr == nil && cert != nil {
 		if t, keyErr = withinDelegation(li, t, cert); keyErr != nil {
 			keyErr.(*licensing.Refusal).Licence = li.Display
@@ -283,7 +289,7 @@ func (s *Service) Release(ctx context.Context, licence, machine string) (uint64,
 }
 
 func (s *Service) releaseTx(tx ledger.Tx, norm, machine, why string) (uint64, error) {
-	seat, err := tx.Seat(norm, machine, false)
+	seat, err := tx.Seat(norm, machine, ledger.SeatQuery{})
 	if err != nil {
 		return 0, err
 	}
@@ -322,7 +328,7 @@ func (s *Service) Transfer(ctx context.Context, licence, from, to string) (Issue
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
 		// A machine that already holds a seat cannot receive another:
 		// releasing first would free a seat and move nothing.
-		if seat, err := tx.Seat(t.Licence, t.Machine.String(), false); err != nil {
+		if seat, err := tx.Seat(t.Licence, t.Machine.String(), ledger.SeatQuery{}); err != nil {
 			return err
 		} else if seat.Activated {
 			li := seat.Licence
@@ -443,7 +449,7 @@ func (s *Service) DeactivateSeats(ctx context.Context, licence, machine string) 
 		return 0, 0, err
 	}
 	err = s.store.Update(ctx, func(tx ledger.Tx) error {
-		seat, err := tx.Seat(norm, m.String(), false)
+		seat, err := tx.Seat(norm, m.String(), ledger.SeatQuery{})
 		if err != nil {
 			return err
 		}

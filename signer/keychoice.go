@@ -39,13 +39,17 @@ import (
 // product said it accepts nor a root signs, the delegation does, with its
 // certificate, instead of a refusal that would lock out every such
 // client of a server on delegated keys.
-func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, *codec.Certificate, error) {
+//
+// The release line's keys (rule 3) are those seat read for t.Release
+// (ledger.SeatQuery.Release), in the statement that read the machine's
+// activation: choosing the key costs no statement of its own.
+func (s *Service) signingKey(product string, t licensing.Target, seat ledger.Seat) (codec.KeyID, *codec.Certificate, error) {
 	if s.keys == nil {
 		return codec.KeyID{}, nil, errNoKeys
 	}
 	t.Trust = s.trustAfterUpdate(product, t.Trust)
 	if t.Trust.Purpose == 0 || t.Key != nil {
-		id, err := s.rootKey(r, product, t)
+		id, err := s.rootKey(product, t, seat)
 		return id, nil, err
 	}
 	// A channel (the licence API, the portal) signs with a delegated key
@@ -55,11 +59,7 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 	// certificate that comes with the code.
 	trusted := t.Trust.Keys
 	if len(trusted) == 0 && t.Release != "" {
-		ids, _, err := r.ReleaseKeys(product, t.Release)
-		if err != nil {
-			return codec.KeyID{}, nil, err
-		}
-		trusted = ids
+		trusted = seat.Release
 	}
 	issuers := trusted
 	if t.Trust.Issuers != nil {
@@ -87,7 +87,7 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 	// still serves the products that accept no delegation; with no
 	// delegation at all, the roots' own answer is the one to give.
 	if len(s.keys.KeyIDs(product)) > 0 {
-		id, err := s.rootKey(r, product, t)
+		id, err := s.rootKey(product, t, seat)
 		if err == nil || cert == nil {
 			return id, nil, err
 		}
@@ -101,7 +101,7 @@ func (s *Service) signingKey(r ledger.Reader, product string, t licensing.Target
 }
 
 // rootKey applies rules 1 to 4 to the product's root keys.
-func (s *Service) rootKey(r ledger.Reader, product string, t licensing.Target) (codec.KeyID, error) {
+func (s *Service) rootKey(product string, t licensing.Target, seat ledger.Seat) (codec.KeyID, error) {
 	if t.Key != nil {
 		if t.Key[0] != codec.ProductTag(product) {
 			return codec.KeyID{}, &licensing.Refusal{Reason: licensing.ErrInvalid, Product: product, Detail: "key " + t.Key.String() + " belongs to another product"}
@@ -119,11 +119,7 @@ func (s *Service) rootKey(r ledger.Reader, product string, t licensing.Target) (
 			Detail: fmt.Sprintf("the product's keyring trusts keys %v, none of which this signer can sign with", t.Trust.Keys)}
 	}
 	if t.Release != "" {
-		ids, found, err := r.ReleaseKeys(product, t.Release)
-		if err != nil {
-			return codec.KeyID{}, err
-		}
-		if found {
+		if ids := seat.Release; seat.ReleaseRecorded {
 			if id, ok := s.newestTrusted(product, ids); ok {
 				return id, nil
 			}

@@ -42,25 +42,20 @@ func matches(li licensing.Licence, compact, customer string) bool {
 }
 
 // Expiring lists the licences that expire within days of today (and have
-// not expired yet), soonest first.
+// not expired yet), soonest first, with their terms and seats in use (not
+// their holders): one statement.
 func (s *Service) Expiring(ctx context.Context, days int) ([]licensing.Licence, error) {
-	all, err := s.Licences(ctx, "")
-	if err != nil {
-		return nil, err
+	if days < 0 {
+		return nil, &licensing.Refusal{Reason: licensing.ErrInvalid, Detail: "expiring within a negative number of days"}
 	}
 	today := codec.DayOf(s.now())
-	out := []licensing.Licence{}
-	for _, li := range all {
-		if li.Expires != codec.NoExpiry && li.Expires >= today && int(li.Expires-today) <= days {
-			out = append(out, li)
-		}
+	var out []licensing.Licence
+	read := func(r ledger.Reader) (err error) {
+		out, err = r.Expiring(today, today+codec.Day(days), 0)
+		return err
 	}
-	for i := 1; i < len(out); i++ {
-		for j := i; j > 0 && out[j].Expires < out[j-1].Expires; j-- {
-			out[j], out[j-1] = out[j-1], out[j]
-		}
-	}
-	return out, nil
+	err := s.store.Read(ctx, read)
+	return out, err
 }
 
 // LicenceAudit returns up to limit of the newest audit entries of a

@@ -154,6 +154,10 @@ func ledgerError(err error) error {
 		return refused(err, "start the database server (or check the URL and the network), then retry")
 	case errors.Is(err, ledger.ErrStarting):
 		return refused(err, "the database server is starting up or in recovery: retry when it is done")
+	case errors.Is(err, ledger.ErrNoConnection):
+		return refused(err, "the database server has no connection to spare: retry, or raise its max_connections (or the role's CONNECTION LIMIT)")
+	case errors.Is(err, ledger.ErrTimeout):
+		return refused(err, "a statement ran past the database's statement timeout and nothing was recorded: retry, and look for a stalled client or a long-running tool")
 	}
 	return refused(err)
 }

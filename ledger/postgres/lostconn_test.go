@@ -12,9 +12,11 @@ import (
 	"github.com/jackc/pgx/v5/pgconn"
 )
 
-// TestLostConnectionWords: a connection lost, refused or closed, and a
-// server that is starting up, map to the sentinels whose words an
-// operator acts on; a constraint violation or a plain error does not.
+// TestLostConnectionWords: a connection lost, refused or closed, a
+// server that is starting up or has no connection to spare, and a
+// statement timeout map to the sentinels whose words an operator acts
+// on, and only a lock timeout reads as a locked ledger; a constraint
+// violation or a plain error does not.
 func TestLostConnectionWords(t *testing.T) {
 	s := &Store{where: "postgres://db.internal/actkit"}
 	for _, c := range []struct {
@@ -30,6 +32,8 @@ func TestLostConnectionWords(t *testing.T) {
 		{&pgconn.PgError{Code: "57P01", Message: "terminating connection due to administrator command"}, ledger.ErrUnreachable},
 		{&pgconn.PgError{Code: "57P03", Message: "the database system is starting up"}, ledger.ErrStarting},
 		{&pgconn.PgError{Code: "55P03", Message: "lock timeout"}, ledger.ErrBusy},
+		{&pgconn.PgError{Code: "53300", Message: "sorry, too many clients already"}, ledger.ErrNoConnection},
+		{&pgconn.PgError{Code: "57014", Message: "canceling statement due to statement timeout"}, ledger.ErrTimeout},
 	} {
 		got := s.fail("", c.err)
 		if !errors.Is(got, c.want) {

@@ -324,14 +324,14 @@ func crowded(err error) bool {
 // pgErrors maps PostgreSQL's error codes that a user can act on to the
 // ledger's words.
 var pgErrors = map[string]error{
-	"53100": ledger.ErrFull,     // disk_full
-	"25006": ledger.ErrReadOnly, // read_only_sql_transaction (a standby, or default_transaction_read_only)
-	"42501": ledger.ErrReadOnly, // insufficient_privilege
-	"55P03": ledger.ErrBusy,     // lock_not_available: lock_timeout
-	"53300": ledger.ErrBusy,     // too_many_connections
-	"57P03": ledger.ErrStarting, // cannot_connect_now: starting up, in recovery (a standby without hot_standby), shutting down
-	"57014": ledger.ErrBusy,     // query_canceled: statement_timeout
-	"25P03": ledger.ErrBusy,     // idle_in_transaction_session_timeout
+	"53100": ledger.ErrFull,         // disk_full
+	"25006": ledger.ErrReadOnly,     // read_only_sql_transaction (a standby, or default_transaction_read_only)
+	"42501": ledger.ErrReadOnly,     // insufficient_privilege
+	"55P03": ledger.ErrBusy,         // lock_not_available: lock_timeout
+	"53300": ledger.ErrNoConnection, // too_many_connections: max_connections, or a role's or database's CONNECTION LIMIT
+	"57P03": ledger.ErrStarting,     // cannot_connect_now: starting up, in recovery (a standby without hot_standby), shutting down
+	"57014": ledger.ErrTimeout,      // query_canceled: statement_timeout (a context that ended is said by ctxErr instead)
+	"25P03": ledger.ErrBusy,         // idle_in_transaction_session_timeout
 	"3D000": ledger.ErrCannotOpen,
 	"28000": ledger.ErrCannotOpen,  // invalid_authorization_specification
 	"28P01": ledger.ErrCannotOpen,  // invalid_password

@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -69,7 +70,14 @@ func TestStatementsPerRequest(t *testing.T) {
 	}
 	defer store.Close()
 	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	svc := signer.New(store, ledgertest.Keys(), signer.Options{Now: func() time.Time { return at }})
+	// Two keys, the second active (a rotation): which one signs says
+	// whether the key choice saw what the product stated.
+	keys := ledgertest.Keys()
+	if _, err := keys.Add(rand.Reader, "umenu", codec.Ed25519, at); err != nil {
+		t.Fatal(err)
+	}
+	oldest, active := keys.KeyIDs("umenu")[0], keys.KeyIDs("umenu")[1]
+	svc := signer.New(store, keys, signer.Options{Now: func() time.Time { return at }})
 	if _, err := svc.AddProduct(ctx, "umenu", "", []string{"export"}); err != nil {
 		t.Fatal(err)
 	}
@@ -94,53 +102,80 @@ func TestStatementsPerRequest(t *testing.T) {
 			t.Fatalf("filling row %d: %v", i, r.Err)
 		}
 	}
+	// The key a product's code is signed with is chosen in the
+	// activation's transaction (signer/keychoice.go): from the keys the
+	// product says its keyring holds, from the keys the vendor recorded
+	// for its release line, or, for a product that says neither, from
+	// the keystore alone. None of them may add a statement.
+	if err := svc.RecordRelease(ctx, "umenu", "4.2", keys.KeyIDs("umenu")); err != nil {
+		t.Fatal(err)
+	}
+	asks := []struct {
+		what    string
+		release string
+		trust   licensing.Trust
+		key     codec.KeyID // the key that must sign its codes
+	}{
+		{"a product that states no trust", "", licensing.Trust{Purpose: codec.PurposeOnline}, oldest},
+		{"a product that states its release line (recorded)", "4.2", licensing.Trust{Purpose: codec.PurposeOnline}, active},
+		{"a product that states its release line (not recorded)", "9.9", licensing.Trust{Purpose: codec.PurposeOnline}, oldest},
+		{"a product that states its keyring's keys", "9.9", licensing.Trust{Keys: keys.KeyIDs("umenu"), Certificates: true, Purpose: codec.PurposeOnline}, active},
+	}
 	policy := activation.DefaultPolicy
 	tolerance := func(was, now codec.MachineUID) (bool, string) {
 		d := activation.CompareUIDs(was, now)
 		return d.Differing() != nil && policy.Matches(d), d.String()
 	}
-	activate := func(lic, m string) error {
-		_, err := svc.Issue(ctx, licensing.IssueRequest{Licence: lic, Machine: m, Tolerance: tolerance})
-		return err
-	}
-	validate := func(lic, m string) error {
-		_, err := svc.Validate(ctx, lic, m, licensing.Trust{})
-		return err
-	}
-	deactivate := func(lic, m string) error {
-		_, _, err := svc.DeactivateSeats(ctx, lic, m)
-		return err
-	}
-	steps := []struct {
-		what string
-		want int
-		run  func(lic, m string) error
-	}{
-		{"activate a new machine", 6, activate},
-		{"activate the same machine again", 5, activate},
-		{"validate", 1, validate},
-		{"validate a day later (marks the machine seen)", 4, func(lic, m string) error {
-			at = at.Add(25 * time.Hour)
-			return validate(lic, m)
-		}},
-		{"validate again", 1, validate},
-		{"deactivate", 6, deactivate},
-	}
-	for _, lic := range []string{small, big} {
-		// Once for a machine of its own first: every statement prepared
-		// on the connections it uses.
-		for _, s := range steps {
-			if err := s.run(lic, ledgertest.UID(many+1)); err != nil {
-				t.Fatalf("warm-up, %s: %v", s.what, err)
+	machine := many
+	for _, ask := range asks {
+		activate := func(lic, m string) error {
+			is, err := svc.Issue(ctx, licensing.IssueRequest{Licence: lic, Machine: m, Release: ask.release, Trust: ask.trust, Tolerance: tolerance})
+			if err == nil && is.KeyID != ask.key {
+				return fmt.Errorf("signed with key %s, want %s", is.KeyID, ask.key)
 			}
+			return err
 		}
-		for _, s := range steps {
-			sql, err := counter.during(func() error { return s.run(lic, ledgertest.UID(many+2)) })
-			if err != nil {
-				t.Fatalf("%s: %v", s.what, err)
+		validate := func(lic, m string) error {
+			_, err := svc.Validate(ctx, lic, m, ask.trust)
+			return err
+		}
+		deactivate := func(lic, m string) error {
+			_, _, err := svc.DeactivateSeats(ctx, lic, m)
+			return err
+		}
+		steps := []struct {
+			what string
+			want int
+			run  func(lic, m string) error
+		}{
+			{"activate a new machine", 6, activate},
+			{"activate the same machine again", 5, activate},
+			{"validate", 1, validate},
+			{"validate a day later (marks the machine seen)", 4, func(lic, m string) error {
+				at = at.Add(25 * time.Hour)
+				return validate(lic, m)
+			}},
+			{"validate again", 1, validate},
+			{"deactivate", 6, deactivate},
+		}
+		for _, lic := range []string{small, big} {
+			machine += 2
+			// Once for a machine of its own first: every statement
+			// prepared on the connections it uses.
+			for _, s := range steps {
+				if err := s.run(lic, ledgertest.UID(machine)); err != nil {
+					t.Fatalf("%s, warm-up, %s: %v", ask.what, s.what, err)
+				}
 			}
-			if len(sql) != s.want {
-				t.Errorf("licence %s: %s: %d statements, want %d:\n%s", lic, s.what, len(sql), s.want, numbered(sql))
+			for _, s := range steps {
+				sql, err := counter.during(func() error { return s.run(lic, ledgertest.UID(machine+1)) })
+				if err != nil {
+					t.Fatalf("%s: %s: %v", ask.what, s.what, err)
+				}
+				t.Logf("licence %s, %s: %s: %d statements", lic, ask.what, s.what, len(sql))
+				if len(sql) != s.want {
+					t.Errorf("licence %s, %s: %s: %d statements, want %d:\n%s", lic, ask.what, s.what, len(sql), s.want, numbered(sql))
+				}
 			}
 		}
 	}
@@ -155,4 +190,118 @@ func numbered(sql []string) string {
 		fmt.Fprintf(&b, "  %d. %s\n", i+1, s)
 	}
 	return b.String()
+}
+
+// TestListStatements: the lists and reports cost a constant number of
+// statements whatever the number of licences (the licences and their
+// holders in two reads of one snapshot; those expiring soon in one
+// read), and what they list is what the licences' own reads say.
+func TestListStatements(t *testing.T) {
+	loc := pgtest.NewDatabase(t)
+	var counter statementCounter
+	restore := postgres.SetTracer(&counter)
+	store, err := postgres.Open(ctx, loc, postgres.Options{MaxIdleConns: 2})
+	restore()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
+	at := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
+	today := codec.DayOf(at)
+	svc := signer.New(store, ledgertest.Keys(), signer.Options{Now: func() time.Time { return at }})
+	for _, p := range []string{"umenu", "other"} {
+		if _, err := svc.AddProduct(ctx, p, "", []string{"export"}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	const licences = 120
+	machine := 0
+	for i := range licences {
+		spec := licensing.LicenceSpec{Product: "umenu", Seats: 5, Expires: codec.NoExpiry, Customer: fmt.Sprintf("customer %d", i%7)}
+		switch {
+		case i%10 == 9:
+			spec.Product = "other"
+		case i%3 == 0:
+			spec.Expires = today + codec.Day(licences-i) // some within 30 days, some later
+		}
+		li, err := svc.NewLicence(ctx, rand.Reader, spec)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for range i % 4 {
+			machine++
+			if spec.Product == "other" {
+				continue // its keys are not in this keyset; a licence without machines
+			}
+			if _, err := svc.Issue(ctx, licensing.IssueRequest{Licence: li.Display, Machine: ledgertest.UID(machine)}); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	var all []licensing.Licence
+	sql, err := counter.during(func() (err error) {
+		all, err = svc.Licences(ctx, "")
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sql) != 4 {
+		t.Errorf("listing %d licences: %d statements, want 4 (BEGIN, the licences, their holders, the end):\n%s", len(all), len(sql), numbered(sql))
+	}
+	if len(all) != licences {
+		t.Fatalf("%d licences listed, want %d", len(all), licences)
+	}
+	holders := 0
+	for i, li := range all {
+		one, err := svc.Licence(ctx, li.Display)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if fmt.Sprint(one) != fmt.Sprint(li) {
+			t.Fatalf("licence %d listed as\n%+v\nread alone\n%+v", i, li, one)
+		}
+		if i > 0 && all[i-1].Created.After(li.Created) {
+			t.Fatalf("licence %d listed before an older one", i)
+		}
+		holders += len(li.Holders)
+	}
+	if holders == 0 {
+		t.Fatal("no licence listed a holder")
+	}
+	other, err := svc.Licences(ctx, "other")
+	if err != nil || len(other) != licences/10 {
+		t.Fatalf("product other: %d licences (%v), want %d", len(other), err, licences/10)
+	}
+	// The licences expiring within 30 days, soonest first: one statement.
+	var soon []licensing.Licence
+	sql, err = counter.during(func() (err error) {
+		soon, err = svc.Expiring(ctx, 30)
+		return err
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sql) != 1 {
+		t.Errorf("expiring: %d statements, want 1:\n%s", len(sql), numbered(sql))
+	}
+	var expiring []licensing.Licence
+	for _, li := range all {
+		if li.Expires != codec.NoExpiry && li.Expires >= today && li.Expires <= today+30 {
+			expiring = append(expiring, li)
+		}
+	}
+	// Soonest first, then in the list's order (of creation).
+	slices.SortStableFunc(expiring, func(a, b licensing.Licence) int { return int(a.Expires) - int(b.Expires) })
+	var want []string
+	for _, li := range expiring {
+		want = append(want, fmt.Sprintf("%s %s %d/%d", li.Display, li.Expires, li.InUse, li.Seats))
+	}
+	var got []string
+	for _, li := range soon {
+		got = append(got, fmt.Sprintf("%s %s %d/%d", li.Display, li.Expires, li.InUse, li.Seats))
+	}
+	if len(want) == 0 || !slices.Equal(got, want) {
+		t.Fatalf("expiring within 30 days:\n%v\nwant\n%v", got, want)
+	}
 }

@@ -48,11 +48,17 @@ func (r reader) ReleaseKeys(product, line string) ([]codec.KeyID, bool, error) {
 	if err != nil {
 		return nil, false, err
 	}
+	ids, err := releaseKeys(product, line, body)
+	return ids, err == nil, err
+}
+
+// releaseKeys decodes the keys recorded for a release line.
+func releaseKeys(product, line, body string) ([]codec.KeyID, error) {
 	var ids []codec.KeyID
 	if err := json.Unmarshal([]byte(body), &ids); err != nil {
-		return nil, false, fmt.Errorf("release %s %s: %w", product, line, err)
+		return nil, fmt.Errorf("release %s %s: %w", product, line, err)
 	}
-	return ids, true, nil
+	return ids, nil
 }
 
 func (r reader) ReleaseLines(product string) (map[string][]codec.KeyID, error) {

@@ -8,6 +8,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/licensing"
@@ -82,24 +83,62 @@ func (r reader) Licence(key string) (licensing.Licence, error) {
 	return li, err
 }
 
+// Licences reads every licence's terms in one statement and every live
+// activation of those licences in a second, whatever their number: a
+// list of 10,000 licences costs two statements, not one per licence.
+// Both read the same snapshot in a View.
 func (r reader) Licences(product string) ([]licensing.Licence, error) {
-	rows, err := r.q.QueryContext(r.ctx, "SELECT key FROM licences WHERE ? = '' OR product = ? ORDER BY created, key", product, product)
+	out, at, err := r.licenceTerms(product)
 	if err != nil {
 		return nil, err
 	}
-	keys, err := scanStrings(rows)
+	// By serial: each licence's holders come in the order Holders gives.
+	hrows, err := r.q.QueryContext(r.ctx, `SELECT a.licence, a.`+strings.ReplaceAll(holderColumns, ", ", ", a.")+`
+		FROM activations a JOIN licences l ON l.key = a.licence
+		WHERE a.released IS NULL AND (? = '' OR l.product = ?) ORDER BY a.serial`, product, product)
 	if err != nil {
 		return nil, err
 	}
-	out := []licensing.Licence{}
-	for _, k := range keys {
-		li, err := r.Licence(k)
+	defer hrows.Close()
+	for hrows.Next() {
+		var key string
+		h, err := scanHolder(hrows, &key)
 		if err != nil {
 			return nil, err
 		}
+		if i, ok := at[key]; ok {
+			out[i].Holders = append(out[i].Holders, h)
+		}
+	}
+	return out, hrows.Err()
+}
+
+// licenceTerms is Licences' first statement: the licences' terms, in
+// order, and where each licence's key sits in that order.
+func (r reader) licenceTerms(product string) ([]licensing.Licence, map[string]int, error) {
+	rows, err := r.q.QueryContext(r.ctx, `SELECT `+termsColumns+`
+		FROM licences l JOIN products p ON p.id = l.product
+		WHERE ? = '' OR l.product = ? ORDER BY l.created, l.key`, product, product)
+	if err != nil {
+		return nil, nil, err
+	}
+	defer rows.Close()
+	out := []licensing.Licence{}
+	at := map[string]int{}
+	for rows.Next() {
+		var t termsRow
+		if err := rows.Scan(t.dest()...); err != nil {
+			return nil, nil, err
+		}
+		li, _, err := t.licence()
+		if err != nil {
+			return nil, nil, err
+		}
+		li.Holders = []licensing.Holder{}
+		at[li.Key] = len(out)
 		out = append(out, li)
 	}
-	return out, nil
+	return out, at, rows.Err()
 }
 
 // holderColumns are what a holder shows, read by scanHolders.
@@ -130,21 +169,31 @@ func (r reader) holders(query string, args ...any) ([]licensing.Holder, error) {
 	defer rows.Close()
 	out := []licensing.Holder{}
 	for rows.Next() {
-		var h licensing.Holder
-		var since string
-		var seen sql.NullString
-		var exp sql.NullInt64
-		if err := rows.Scan(&h.Machine, &h.Serial, &h.Seats, &since, &h.Name, &seen, &exp); err != nil {
+		h, err := scanHolder(rows)
+		if err != nil {
 			return nil, err
-		}
-		h.Since, h.LastSeen, h.Expires = parseStamp(since), parseStamp(since), codec.NoExpiry
-		if seen.Valid {
-			h.LastSeen = parseStamp(seen.String)
-		}
-		if exp.Valid {
-			h.Expires = codec.Day(exp.Int64)
 		}
 		out = append(out, h)
 	}
 	return out, rows.Err()
+}
+
+// scanHolder scans a row of holderColumns, after the columns first
+// (if any) names.
+func scanHolder(rows *sql.Rows, first ...any) (licensing.Holder, error) {
+	var h licensing.Holder
+	var since string
+	var seen sql.NullString
+	var exp sql.NullInt64
+	if err := rows.Scan(append(first, &h.Machine, &h.Serial, &h.Seats, &since, &h.Name, &seen, &exp)...); err != nil {
+		return h, err
+	}
+	h.Since, h.LastSeen, h.Expires = parseStamp(since), parseStamp(since), codec.NoExpiry
+	if seen.Valid {
+		h.LastSeen = parseStamp(seen.String)
+	}
+	if exp.Valid {
+		h.Expires = codec.Day(exp.Int64)
+	}
+	return h, nil
 }

@@ -1,13 +1,14 @@
 package sqlledger
 
 import (
+	"github.com/actkit/actkit/codec"
 	"github.com/actkit/actkit/ledger"
 	"github.com/actkit/actkit/licensing"
 )
 
 // Overview reads the dashboard's figures in four statements (sums over
-// licences, activations grouped by day, the soonest expiring licences,
-// the newest audit entries) and one per listed licence's terms. The day count reads the activations created
+// licences, activations grouped by day, the soonest expiring licences
+// with their terms, the newest audit entries). The day count reads the activations created
 // since q.Since; there is no index on created, so it scans the
 // activations table once in the database (no row reaches Go but one per
 // day). The portal caches the result for a minute.
@@ -38,23 +39,38 @@ func (r reader) Overview(q ledger.OverviewQuery) (ledger.Overview, error) {
 	if err := rows.Err(); err != nil {
 		return o, err
 	}
-	rows, err = r.q.QueryContext(r.ctx, "SELECT key FROM licences WHERE expires IS NOT NULL AND expires >= ? AND expires <= ? ORDER BY expires, key LIMIT ?",
-		int64(q.Today), int64(q.ExpiringBy), q.ExpiringLimit)
-	if err != nil {
+	if o.Expiring, err = r.Expiring(q.Today, q.ExpiringBy, q.ExpiringLimit); err != nil {
 		return o, err
-	}
-	keys, err := scanStrings(rows)
-	if err != nil {
-		return o, err
-	}
-	for _, k := range keys { // at most ExpiringLimit
-		li, err := r.terms(k)
-		if err != nil {
-			return o, err
-		}
-		o.Expiring = append(o.Expiring, li)
 	}
 	err = r.scanAudit("SELECT id, chain, seq, at, action, subject, detail, prev, hash FROM audit ORDER BY id DESC LIMIT ?",
 		func(e ledger.Entry) error { o.Recent = append(o.Recent, e); return nil }, q.RecentLimit)
 	return o, err
+}
+
+func (r reader) Expiring(from, to codec.Day, limit int) ([]licensing.Licence, error) {
+	q := `SELECT ` + termsColumns + ` FROM licences l JOIN products p ON p.id = l.product
+		WHERE l.expires IS NOT NULL AND l.expires >= ? AND l.expires <= ? ORDER BY l.expires, l.created, l.key`
+	args := []any{int64(from), int64(to)}
+	if limit > 0 {
+		q += ` LIMIT ?`
+		args = append(args, limit)
+	}
+	rows, err := r.q.QueryContext(r.ctx, q, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := []licensing.Licence{}
+	for rows.Next() {
+		var t termsRow
+		if err := rows.Scan(t.dest()...); err != nil {
+			return nil, err
+		}
+		li, _, err := t.licence()
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, li)
+	}
+	return out, rows.Err()
 }

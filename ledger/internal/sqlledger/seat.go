@@ -49,13 +49,14 @@ func driftTerms(machine string) (exprs []string, values []any) {
 }
 
 // Seat locks the licence's row and reads its terms and plan (statement
-// one), then the machine's live activation, the drift candidates and the
-// head of the licence's chain (statement two). The second statement comes
+// one), then the machine's live activation, the drift candidates, the
+// keys recorded for the release line asked for and the head of the
+// licence's chain (statement two). The second statement comes
 // after the lock, not inside it: a statement that waited for another
 // writer's lock sees that writer's row but, in READ COMMITTED, not the
 // activation or audit entry it inserted, which a snapshot taken before
 // the wait cannot show.
-func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
+func (t *tx) Seat(key, machine string, sq ledger.SeatQuery) (ledger.Seat, error) {
 	var st ledger.Seat
 	var err error
 	if _, locked := t.locked[key]; locked && t.licences[key] != nil {
@@ -67,11 +68,19 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 		return st, err
 	}
 	chain := ledger.LicenceChain(key)
-	q := `SELECT h.seq, h.hash, x.* FROM (SELECT 1 AS one) o
+	// The release's keys ride on this statement (the key choice needs
+	// them, signer/keychoice.go): a product that names its release line
+	// costs no round trip more than one that names nothing.
+	release, args := `NULL`, []any(nil)
+	if sq.Release != "" {
+		release = `(SELECT keys FROM releases WHERE product = ? AND line = ?)`
+		args = append(args, st.Licence.Product, sq.Release)
+	}
+	q := `SELECT h.seq, h.hash, ` + release + `, x.* FROM (SELECT 1 AS one) o
 		LEFT JOIN (SELECT seq, hash FROM audit WHERE chain = ? ORDER BY seq DESC LIMIT 1) h ON 1 = 1
 		LEFT JOIN (SELECT 0 AS kind, a.machine, ` + liveColumns + ` FROM activations a WHERE a.licence = ? AND a.machine = ? AND a.released IS NULL`
-	args := []any{chain, key, machine}
-	if exprs, values := driftTerms(machine); drift {
+	args = append(args, chain, key, machine)
+	if exprs, values := driftTerms(machine); sq.Drift {
 		// One SELECT per component, each a lookup in that component's
 		// index: an OR of them makes SQLite walk the licence's live
 		// activations instead. A machine sharing two components comes
@@ -92,14 +101,21 @@ func (t *tx) Seat(key, machine string, drift bool) (ledger.Seat, error) {
 	for rows.Next() {
 		var seq sql.NullInt64
 		var hash []byte
+		var keys sql.NullString
 		var kind sql.NullInt64
 		var m sql.NullString
 		var a liveRow
-		if err := rows.Scan(append([]any{&seq, &hash, &kind, &m}, a.dest()...)...); err != nil {
+		if err := rows.Scan(append([]any{&seq, &hash, &keys, &kind, &m}, a.dest()...)...); err != nil {
 			return st, err
 		}
 		if seq.Valid {
 			head = &ledger.Entry{Chain: chain, Seq: seq.Int64, Hash: hash}
+		}
+		if keys.Valid && !st.ReleaseRecorded {
+			if st.Release, err = releaseKeys(st.Licence.Product, sq.Release, keys.String); err != nil {
+				return st, err
+			}
+			st.ReleaseRecorded = true
 		}
 		act, ok, err := a.activation(key, m.String, st.Licence.Product)
 		switch {
