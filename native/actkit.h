@@ -112,7 +112,7 @@ typedef uint64_t actkit_handle;
 #define ACTKIT_REASON_INVALID_KEY         20 /* "invalid-key": a root or key not derived for the product, an HMAC
                                               * root, a delegation not for the product or not issued by a root */
 #define ACTKIT_REASON_CHECKSUM            21 /* "checksum": a key line damaged in copying */
-#define ACTKIT_REASON_HMAC_NOT_ALLOWED    22 /* "hmac-secret-not-allowed": an HMAC secret in an update for a keyring
+#define ACTKIT_REASON_HMAC_SECRET_NOT_ALLOWED 22 /* "hmac-secret-not-allowed": an HMAC secret in an update for a keyring
                                               * parsed without ACTKIT_KEYRING_HMAC_SECRETS */
 
 /* Flags of actkit_keyring_parse. */
