@@ -66,7 +66,7 @@ typedef uint64_t actkit_handle;
 
 /* Statuses (return values). actkit_status_name() gives each a name. */
 #define ACTKIT_OK               0  /* success */
-#define ACTKIT_E_REFUSED        1  /* a code was refused: see the reason */
+#define ACTKIT_E_REFUSED        1  /* a code or a keyring update was refused: see the reason */
 #define ACTKIT_E_ARGUMENT       2  /* API misuse: NULL, not UTF-8, too long, unknown flag or option */
 #define ACTKIT_E_HANDLE         3  /* not an open handle of that kind */
 #define ACTKIT_E_KEYRING        4  /* the keyring text does not parse */
@@ -79,9 +79,10 @@ typedef uint64_t actkit_handle;
 #define ACTKIT_E_FAILED         11 /* another failure of a client call (state file, a server's code that does not verify) */
 #define ACTKIT_E_INTERNAL       12 /* a bug in libactkit (a recovered panic); please report it */
 
-/* Why actkit_verify refused a code (ACTKIT_E_REFUSED). The names, from
- * actkit_reason_name(), are the reasons of the Go verifier, of
- * 'actkit verify --json' and of the test vectors. */
+/* Why actkit_verify or actkit_verify_delegated refused a code, or
+ * actkit_keyring_update a keyring update (ACTKIT_E_REFUSED). The names,
+ * from actkit_reason_name(), are the reasons of the Go verifier, of
+ * 'actkit verify --json' and of the test vectors (testvectors/). */
 #define ACTKIT_REASON_NONE                0
 #define ACTKIT_REASON_INVALID_BINDING     1  /* "invalid-binding": product, licence key or machine UID unusable */
 #define ACTKIT_REASON_MALFORMED           2  /* "malformed": not an activation code */
@@ -96,6 +97,23 @@ typedef uint64_t actkit_handle;
 #define ACTKIT_REASON_BAD_SIGNATURE       11 /* "bad-signature": altered or forged */
 #define ACTKIT_REASON_NOT_YET_VALID       12 /* "not-yet-valid": the clock is behind the issue day */
 #define ACTKIT_REASON_EXPIRED             13 /* "expired" */
+/* Codes signed by a delegated key (a server's key, certified by a root). */
+#define ACTKIT_REASON_OUTSIDE_DELEGATION  14 /* "outside-delegation": issued outside the certificate's window,
+                                              * perpetual or longer than allowed, over its seats, features or serials */
+#define ACTKIT_REASON_REVOKED_DELEGATION  15 /* "revoked-delegation": the delegated key, or its issuing root, is revoked */
+#define ACTKIT_REASON_INVALID_DELEGATION  16 /* "invalid-delegation": the certificate is unreadable, for another key or
+                                              * product, not issued by a root of the keyring, or its signature fails */
+/* Keyring updates (actkit_keyring_update); an update may also be
+ * "malformed", "unsupported-version", "wrong-product" or "invalid-delegation". */
+#define ACTKIT_REASON_INSUFFICIENT_SIGNATURES 17 /* "insufficient-signatures": not signed by enough roots (the held
+                                                  * keyring's, and the update's own): a wrong or stranger root */
+#define ACTKIT_REASON_ROLLED_BACK         18 /* "rolled-back": its version is not above the held keyring's */
+#define ACTKIT_REASON_UPDATE_EXPIRED      19 /* "update-expired": its expires day has passed */
+#define ACTKIT_REASON_INVALID_KEY         20 /* "invalid-key": a root or key not derived for the product, an HMAC
+                                              * root, a delegation not for the product or not issued by a root */
+#define ACTKIT_REASON_CHECKSUM            21 /* "checksum": a key line damaged in copying */
+#define ACTKIT_REASON_HMAC_SECRET_NOT_ALLOWED 22 /* "hmac-secret-not-allowed": an HMAC secret in an update for a keyring
+                                              * parsed without ACTKIT_KEYRING_HMAC_SECRETS */
 
 /* Flags of actkit_keyring_parse. */
 #define ACTKIT_KEYRING_HMAC_SECRETS 1 /* accept HMAC secrets (closed deployments only) */
@@ -142,9 +160,11 @@ static inline int actkit_abi_check(void) {
  * *keyring. flags: 0, or ACTKIT_KEYRING_HMAC_SECRETS.
  * Errors: ACTKIT_E_KEYRING (the message says which line), ACTKIT_E_ARGUMENT.
  *
- * Certificate chains (delegated signing keys) will arrive in this same
- * text, parsed by this same function: a product passes the keyring it
- * embeds and verification follows the chain; no call changes. */
+ * A version 2 keyring (roots, embedded delegations, revocations) is
+ * checked here once: its roots' signatures and every embedded
+ * certificate. actkit_verify then follows the chain of a typed code
+ * signed by a delegated key the keyring embeds, at the cost of one
+ * signature check. */
 ACTKIT_API int actkit_keyring_parse(const char *text, int flags, actkit_handle *keyring, char **err);
 
 /* The keyring's product ID, in *product. */
@@ -172,6 +192,66 @@ ACTKIT_API int actkit_keyring_product(actkit_handle keyring, char **product, cha
 ACTKIT_API int actkit_verify(actkit_handle keyring, const char *product, const char *licence_key,
                              const char *machine_uid, const char *code, int64_t now_unix_ms,
                              char **terms, int *reason, char **suggestion, char **err);
+
+/* actkit_verify for a code that came with its delegation certificate
+ * (an online answer carries both; the product stores both):
+ * certificate, optional, is its text ("actkit-delegation v1 ..."); NULL
+ * or "" is actkit_verify. The certificate must be signed by one of the
+ * keyring's roots (not revoked) and name the product; the code must be
+ * signed by its key, unless the keyring trusts the code's key itself,
+ * and fit its limits, judged by the code's own issue day and terms: a
+ * code issued inside the window stays valid to its own expiry after the
+ * delegation ends. A certificate text seen before is not checked again
+ * (the keyring remembers a few), so verifying a stored code with its
+ * stored certificate costs what actkit_verify costs. Results and
+ * statuses as actkit_verify; the reasons of chains are 14 to 16. */
+ACTKIT_API int actkit_verify_delegated(actkit_handle keyring, const char *product, const char *licence_key,
+                                       const char *machine_uid, const char *code, const char *certificate,
+                                       int64_t now_unix_ms, char **terms, int *reason, char **suggestion, char **err);
+
+/* ---- Keyring updates ------------------------------------------------- */
+
+/* Applies a keyring update (a root-signed version 2 keyring text, from
+ * an online answer, the server's well-known keyring, or a file for an
+ * air-gapped site) to keyring, checked at now_unix_ms: the same product,
+ * a version above the keyring's (no rollback), an expires day not past,
+ * signatures by at least the threshold of the keyring's roots and of the
+ * update's own roots (a root rotation is signed by the old roots and the
+ * new), every embedded delegation valid. The keyring itself is unchanged.
+ *
+ * ACTKIT_OK: *updated (optional: NULL when only the text is wanted) is a
+ * new keyring handle, closed by the caller like any other; *text is the
+ * new keyring's text, to store. At the next start, apply the stored text
+ * to the keyring the product embeds, as an update, with now_unix_ms the
+ * time it was installed (as the activation client does with its state
+ * file): a stored file is then only as trusted as the embedded roots'
+ * signatures, never more. The update the keyring already holds
+ * is accepted again and gives the same keyring: a product may apply the
+ * keyring of every answer. A keyring held never expires; the expires day
+ * only bounds how late an update may be installed.
+ * ACTKIT_E_REFUSED: *reason (ACTKIT_REASON_*: rolled-back, update-expired,
+ * insufficient-signatures, wrong-product, malformed, ...) and *err say
+ * why; keep the keyring held. Other statuses: misuse (ACTKIT_E_HANDLE,
+ * ACTKIT_E_ARGUMENT), with *reason ACTKIT_REASON_NONE. */
+ACTKIT_API int actkit_keyring_update(actkit_handle keyring, const char *update, int64_t now_unix_ms,
+                                     actkit_handle *updated, char **text, int *reason, char **err);
+
+/* actkit_keyring_update for a product that keeps only texts: parses
+ * keyring_text (flags as actkit_keyring_parse), applies the update and
+ * gives the new keyring's *text. A keyring_text that does not parse is
+ * ACTKIT_E_KEYRING; the rest as actkit_keyring_update. */
+ACTKIT_API int actkit_keyring_update_text(const char *keyring_text, int flags, const char *update, int64_t now_unix_ms,
+                                          char **text, int *reason, char **err);
+
+/* What the keyring holds, as JSON in *info (key IDs only, never key
+ * material):
+ *   {"product", "version" (0: a version 1 keyring), "expires" (YYYY-MM-DD,
+ *    the last day it is accepted as an update; null for version 1),
+ *    "threshold" (roots that must sign the next update), "roots": [key ID],
+ *    "keys": [{"id","algorithm"}] (trusted directly),
+ *    "delegations": [{"keyId","issuer","serial","notBefore","notAfter"}],
+ *    "revoked": [key ID]} */
+ACTKIT_API int actkit_keyring_info(actkit_handle keyring, char **info, char **err);
 
 /* ---- This machine --------------------------------------------------- */
 

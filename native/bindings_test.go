@@ -157,6 +157,14 @@ func TestBindings(t *testing.T) {
 			t.Fatalf("C vectors: exit %d\n%s%s", code, o, e)
 		}
 	})
+	t.Run("CUpdates", func(t *testing.T) {
+		tsv := k.updatesTSV(t)
+		if o, e, code := run(t, nil, abiTest, "updates", tsv); code != 0 {
+			t.Fatalf("C updates: exit %d\n%s%s", code, o, e)
+		} else {
+			t.Log(strings.TrimSpace(o))
+		}
+	})
 	t.Run("DotnetVectors", func(t *testing.T) {
 		if o, e, code := run(t, nil, "mono", testsExe, "vectors", filepath.Join(k.root, "testvectors")); code != 0 {
 			t.Fatalf(".NET vectors: exit %d\n%s%s", code, o, e)
@@ -197,9 +205,9 @@ func lastLine(s string) string {
 	return lines[len(lines)-1]
 }
 
-// vectorsTSV writes the activation-code vectors for abi_test.c: one line
-// per test, fields escaped (\t, \n, \r, \\), with the terms JSON that Go
-// returns for a valid one. A test with a NUL in it is left out (a C
+// vectorsTSV writes the activation-code and delegation vectors for
+// abi_test.c: one line per test, fields escaped (\t, \n, \r, \\), with
+// the terms JSON that Go returns for a valid one and the certificate. A test with a NUL in it is left out (a C
 // string cannot carry one; the bindings refuse it as an argument error,
 // which their own runners check).
 func (k *kit) vectorsTSV(t *testing.T) string {
@@ -207,7 +215,7 @@ func (k *kit) vectorsTSV(t *testing.T) string {
 	esc := strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r")
 	var b strings.Builder
 	n, left := 0, 0
-	for _, name := range []string{"activation_code_ed25519.json", "activation_code_hmac.json"} {
+	for _, name := range []string{"activation_code_ed25519.json", "activation_code_hmac.json", "delegation_verify.json"} {
 		data, err := os.ReadFile(filepath.Join(k.root, "testvectors", name))
 		if err != nil {
 			t.Fatal(err)
@@ -243,14 +251,14 @@ func (k *kit) vectorsTSV(t *testing.T) string {
 				}
 				terms := "-"
 				if tc.Result == "valid" {
-					js, ref, e := abi.Verify(h, &tc.Product, tc.LicenceKey, tc.MachineUID, tc.Code, now.UnixMilli())
+					js, ref, e := abi.VerifyDelegated(h, &tc.Product, tc.LicenceKey, tc.MachineUID, tc.Code, tc.Certificate, now.UnixMilli())
 					if e != nil || ref != nil {
 						t.Fatalf("%s #%d: Go refuses a valid vector: %v %+v", name, tc.TcID, e, ref)
 					}
 					terms = js
 				}
 				fields := []string{krFile, hmac, tc.Product, tc.LicenceKey, tc.MachineUID, tc.Code,
-					fmt.Sprint(now.UnixMilli()), tc.Result, tc.Reason, tc.Suggestion, terms}
+					fmt.Sprint(now.UnixMilli()), tc.Result, tc.Reason, tc.Suggestion, terms, tc.Certificate}
 				for i, f := range fields {
 					fields[i] = esc.Replace(f)
 				}
@@ -268,6 +276,68 @@ func (k *kit) vectorsTSV(t *testing.T) string {
 		t.Fatal(err)
 	}
 	t.Logf("%d vectors for C, %d with a NUL left out", n, left)
+	return path
+}
+
+// updatesTSV writes keyring_update.json for abi_test.c: keyring file,
+// update, now, result, reason, and for an accepted update the info JSON
+// and the text Go's side makes (its own test checks them against the
+// vectors' outputs).
+func (k *kit) updatesTSV(t *testing.T) string {
+	dir := t.TempDir()
+	esc := strings.NewReplacer("\\", "\\\\", "\t", "\\t", "\n", "\\n", "\r", "\\r")
+	data, err := os.ReadFile(filepath.Join(k.root, "testvectors", "keyring_update.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f testvectors.UpdateFile
+	if err := json.Unmarshal(data, &f); err != nil {
+		t.Fatal(err)
+	}
+	var b strings.Builder
+	n := 0
+	for gi, g := range f.TestGroups {
+		krFile := filepath.Join(dir, fmt.Sprintf("held.%d.keyring", gi))
+		if err := os.WriteFile(krFile, []byte(g.Keyring), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		h, e := abi.ParseKeyring(g.Keyring, 0)
+		if e != nil {
+			t.Fatal(e)
+		}
+		for _, tc := range g.Tests {
+			now, err := time.Parse(time.RFC3339, tc.Now)
+			if err != nil {
+				t.Fatal(err)
+			}
+			info, text := "-", "-"
+			if tc.Result == "valid" {
+				nh, tx, ref, e := abi.UpdateKeyring(h, tc.Update, now.UnixMilli(), true)
+				if e != nil || ref != nil {
+					t.Fatalf("#%d: Go refuses a valid update: %v %+v", tc.TcID, e, ref)
+				}
+				if info, e = abi.Info(nh); e != nil {
+					t.Fatal(e)
+				}
+				text = tx
+				abi.Close(nh)
+			}
+			fields := []string{krFile, tc.Update, fmt.Sprint(now.UnixMilli()), tc.Result, tc.Reason, info, text}
+			for i, f := range fields {
+				fields[i] = esc.Replace(f)
+			}
+			b.WriteString(strings.Join(fields, "\t") + "\n")
+			n++
+		}
+		abi.Close(h)
+	}
+	if n != f.NumberOfTests || n == 0 {
+		t.Fatalf("%d of %d update vectors", n, f.NumberOfTests)
+	}
+	path := filepath.Join(dir, "updates.tsv")
+	if err := os.WriteFile(path, []byte(b.String()), 0o644); err != nil {
+		t.Fatal(err)
+	}
 	return path
 }
 
@@ -310,7 +380,8 @@ func (k *kit) examples(t *testing.T) {
 			t.Errorf("%s: terms not on one line: %q", lang, o)
 		}
 		o, e, code1 := ex(k.keyring, "umenu", k.licence, uid, typo)
-		if code1 != 1 || o != "" || !strings.HasPrefix(e, "typo: ") || !strings.Contains(e, "did you mean "+code) {
+		// The suggestion, said once: the message carries it already.
+		if code1 != 1 || o != "" || !strings.HasPrefix(e, "typo: ") || !strings.Contains(e, "did you mean "+code) || strings.Count(e, code) != 1 {
 			t.Errorf("%s with one symbol changed: exit %d, stdout %q, stderr %q", lang, code1, o, e)
 		}
 		o, e, code1 = ex(k.keyring, "umenu", k.licence, "18J8D-22RR5-50W00-0000C", code)

@@ -5,7 +5,8 @@
 #
 # OUTDIR/libactkit.so, actkit.h   the library and its header (Linux x86_64)
 # OUTDIR/verify-c                 native/examples/verify.c
-# OUTDIR/Actkit.dll               the .NET binding (Mono's mcs; netstandard2.0 API)
+# OUTDIR/Actkit.dll               the .NET binding (Mono's mcs; also compiled against
+#                                 .NET Framework 4.6.2's reference assemblies, as a check)
 # OUTDIR/verify-dotnet.exe        native/dotnet/examples/Verify.cs (run with mono)
 # OUTDIR/actkit.dll               Windows x64, when x86_64-w64-mingw32-gcc is here
 # OUTDIR/nuget/                   the NuGet package's layout, with Actkit.nuspec
@@ -61,6 +62,19 @@ if command -v mcs >/dev/null; then
 	mcs -nologo -target:library -optimize+ -warnaserror+ -nowarn:1591 -out:"$out/Actkit.dll" \
 		-r:System.Runtime.Serialization.dll -doc:"$out/Actkit.xml" "$here"/dotnet/src/*.cs
 	mcs -nologo -optimize+ -warnaserror+ -out:"$out/verify-dotnet.exe" -r:"$out/Actkit.dll" "$here/dotnet/examples/Verify.cs"
+	# The .NET Framework claim, as far as Mono allows: the binding and the
+	# example compile against the reference assemblies of .NET Framework
+	# 4.6.2 (Mono's 4.6.2-api), so they use no API a 4.6.2 add-in host
+	# lacks. (Mono has no netstandard2.0 reference assembly to compile
+	# against: its netstandard.dll is a facade over its own mscorlib.)
+	if [ -d /usr/lib/mono/4.6.2-api ]; then
+		mcs -nologo -sdk:4.6.2 -target:library -warnaserror+ -nowarn:1591 -out:"$gen/Actkit-net462.dll" \
+			-r:System.Runtime.Serialization.dll "$here"/dotnet/src/*.cs
+		mcs -nologo -sdk:4.6.2 -warnaserror+ -out:"$gen/verify-dotnet-net462.exe" -r:"$gen/Actkit-net462.dll" \
+			"$here/dotnet/examples/Verify.cs"
+	else
+		missing /usr/lib/mono/4.6.2-api "the check against .NET Framework 4.6.2's reference assemblies"
+	fi
 else
 	missing mcs "the .NET binding"
 fi

@@ -183,7 +183,26 @@ func actkit_verify(keyring C.uint64_t, product, licenceKey, machineUID, code *C.
 		*reason = 0
 	}
 	defer guard(&status, err)
-	a, e := args(opt(product, "product"), req(licenceKey, "licence_key"), req(machineUID, "machine_uid"), req(code, "code"))
+	return verifyCall(keyring, product, licenceKey, machineUID, code, nil, nowUnixMs, terms, reason, suggestion, err)
+}
+
+//export actkit_verify_delegated
+func actkit_verify_delegated(keyring C.uint64_t, product, licenceKey, machineUID, code, certificate *C.actkit_cchar, nowUnixMs C.int64_t,
+	terms **C.char, reason *C.int, suggestion **C.char, err **C.char) (status C.int) {
+	clear(terms, suggestion, err)
+	if reason != nil {
+		*reason = 0
+	}
+	defer guard(&status, err)
+	return verifyCall(keyring, product, licenceKey, machineUID, code, certificate, nowUnixMs, terms, reason, suggestion, err)
+}
+
+// verifyCall is actkit_verify and, with a certificate (optional),
+// actkit_verify_delegated.
+func verifyCall(keyring C.uint64_t, product, licenceKey, machineUID, code, certificate *C.actkit_cchar, nowUnixMs C.int64_t,
+	terms **C.char, reason *C.int, suggestion **C.char, err **C.char) C.int {
+	a, e := args(opt(product, "product"), req(licenceKey, "licence_key"), req(machineUID, "machine_uid"), req(code, "code"),
+		opt(certificate, "certificate"))
 	if e != nil {
 		return done(e, err)
 	}
@@ -191,7 +210,7 @@ func actkit_verify(keyring C.uint64_t, product, licenceKey, machineUID, code *C.
 	if product != nil {
 		prod = &a[0]
 	}
-	t, refusal, e := abi.Verify(abi.Handle(keyring), prod, a[1], a[2], a[3], int64(nowUnixMs))
+	t, refusal, e := abi.VerifyDelegated(abi.Handle(keyring), prod, a[1], a[2], a[3], a[4], int64(nowUnixMs))
 	if e != nil {
 		return done(e, err)
 	}
@@ -206,6 +225,76 @@ func actkit_verify(keyring C.uint64_t, product, licenceKey, machineUID, code *C.
 	}
 	put(terms, t)
 	return C.int(abi.StatusOK)
+}
+
+//export actkit_keyring_update
+func actkit_keyring_update(keyring C.uint64_t, update *C.actkit_cchar, nowUnixMs C.int64_t,
+	updated *C.uint64_t, text **C.char, reason *C.int, err **C.char) (status C.int) {
+	clear(text, err)
+	if updated != nil {
+		*updated = 0
+	}
+	if reason != nil {
+		*reason = 0
+	}
+	defer guard(&status, err)
+	u, e := str(update, "update", true)
+	if e != nil {
+		return done(e, err)
+	}
+	h, t, refusal, e := abi.UpdateKeyring(abi.Handle(keyring), u, int64(nowUnixMs), updated != nil)
+	var ok func()
+	if updated != nil { // NULL: only the text is wanted
+		ok = func() { *updated = C.uint64_t(h) }
+	}
+	return updateDone(e, refusal, t, text, reason, err, ok)
+}
+
+//export actkit_keyring_update_text
+func actkit_keyring_update_text(keyringText *C.actkit_cchar, flags C.int, update *C.actkit_cchar, nowUnixMs C.int64_t,
+	text **C.char, reason *C.int, err **C.char) (status C.int) {
+	clear(text, err)
+	if reason != nil {
+		*reason = 0
+	}
+	defer guard(&status, err)
+	a, e := args(req(keyringText, "keyring_text"), req(update, "update"))
+	if e != nil {
+		return done(e, err)
+	}
+	t, refusal, e := abi.UpdateKeyringText(a[0], int(flags), a[1], int64(nowUnixMs))
+	return updateDone(e, refusal, t, text, reason, err, nil)
+}
+
+// updateDone returns the result of a keyring update: misuse, a refusal
+// (ACTKIT_E_REFUSED with its reason) or the new text, calling ok (when
+// not nil) on success.
+func updateDone(e *abi.Error, refusal *abi.UpdateRefusal, t string, text **C.char, reason *C.int, err **C.char, ok func()) C.int {
+	if e != nil {
+		return done(e, err)
+	}
+	if refusal != nil {
+		if reason != nil {
+			*reason = C.int(refusal.Reason)
+		}
+		return done(&abi.Error{Status: abi.StatusRefused, Message: refusal.Message}, err)
+	}
+	if ok != nil {
+		ok()
+	}
+	put(text, t)
+	return C.int(abi.StatusOK)
+}
+
+//export actkit_keyring_info
+func actkit_keyring_info(keyring C.uint64_t, info **C.char, err **C.char) (status C.int) {
+	clear(info, err)
+	defer guard(&status, err)
+	js, e := abi.Info(abi.Handle(keyring))
+	if e == nil {
+		put(info, js)
+	}
+	return done(e, err)
 }
 
 //export actkit_machine_uid

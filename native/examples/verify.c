@@ -10,6 +10,7 @@
  */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "actkit.h"
 
@@ -68,7 +69,9 @@ int main(int argc, char **argv) {
 		printf("%s\n", terms);
 	} else if (st == ACTKIT_E_REFUSED) {
 		fprintf(stderr, "%s: %s\n", actkit_reason_name(reason), err);
-		if (suggestion != NULL) {
+		/* The message of a typo already ends "did you mean CODE?": say it
+		 * once, and only add it when the message does not. */
+		if (suggestion != NULL && strstr(err, suggestion) == NULL) {
 			fprintf(stderr, "did you mean %s\n", suggestion);
 		}
 		exit_code = 1;

@@ -14,12 +14,13 @@ the system's search path.
         print(e.reason, e.suggestion)
 """
 
-from ._core import Keyring, Terms, deactivation_code, explain_machine_uid, machine_uid, request_code, verify
+from ._core import (Delegation, Keyring, KeyringInfo, Terms, deactivation_code, explain_machine_uid, machine_uid,
+                    request_code, update_keyring_text, verify)
 from ._lib import ABI_VERSION
 from .client import ActivationClient, Status
 from .errors import (ActkitError, ArgumentError, CodeRefused, FailedError, HandleError, InternalError,
-                     InvalidError, KeyringError, MachineError, NoServerError, NotActivatedError, OfflineError,
-                     ServerRefusedError)
+                     InvalidError, KeyringError, KeyringUpdateRefused, MachineError, NoServerError, NotActivatedError,
+                     OfflineError, Reason, ServerRefusedError)
 
 
 def library_version() -> str:
@@ -29,8 +30,9 @@ def library_version() -> str:
 
 
 __all__ = [
-    "ABI_VERSION", "ActivationClient", "ActkitError", "ArgumentError", "CodeRefused", "FailedError",
-    "HandleError", "InternalError", "InvalidError", "Keyring", "KeyringError", "MachineError", "NoServerError",
-    "NotActivatedError", "OfflineError", "ServerRefusedError", "Status", "Terms", "deactivation_code",
-    "explain_machine_uid", "library_version", "machine_uid", "request_code", "verify",
+    "ABI_VERSION", "ActivationClient", "ActkitError", "ArgumentError", "CodeRefused", "Delegation", "FailedError",
+    "HandleError", "InternalError", "InvalidError", "Keyring", "KeyringError", "KeyringInfo", "KeyringUpdateRefused",
+    "MachineError", "NoServerError", "NotActivatedError", "OfflineError", "Reason", "ServerRefusedError", "Status",
+    "Terms", "deactivation_code", "explain_machine_uid", "library_version", "machine_uid", "request_code",
+    "update_keyring_text", "verify",
 ]

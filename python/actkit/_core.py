@@ -9,7 +9,7 @@ from datetime import datetime, timezone
 from typing import Any, TypeVar
 
 from ._lib import NOW, arg, lib
-from .errors import CodeRefused, error_for
+from .errors import CodeRefused, KeyringUpdateRefused, error_for
 
 
 _Self = TypeVar("_Self", bound="_Owned")
@@ -98,12 +98,72 @@ class _Owned:
             pass
 
 
+@dataclass(frozen=True)
+class Delegation:
+    """A delegation a keyring embeds: the delegated key, the root that
+    issued it, and the issue days (inclusive, YYYY-MM-DD) it may sign in."""
+
+    key_id: str
+    issuer: str
+    serial: int
+    not_before: str
+    not_after: str
+
+
+@dataclass(frozen=True)
+class KeyringInfo:
+    """What a keyring holds (``actkit_keyring_info``): key IDs only."""
+
+    product: str
+    version: int  #: 0 for a version 1 keyring
+    expires: str | None  #: the last day it is accepted as an update; None for version 1
+    threshold: int  #: how many roots must sign the next update
+    roots: list[str]
+    keys: list[tuple[str, str]]  #: keys trusted directly: (key ID, algorithm)
+    delegations: list[Delegation]
+    revoked: list[str]
+
+    @classmethod
+    def from_json(cls, d: dict[str, Any]) -> "KeyringInfo":
+        return cls(d["product"], d["version"], d["expires"], d["threshold"], list(d["roots"]),
+                   [(k["id"], k["algorithm"]) for k in d["keys"]],
+                   [Delegation(x["keyId"], x["issuer"], x["serial"], x["notBefore"], x["notAfter"])
+                    for x in d["delegations"]],
+                   list(d["revoked"]))
+
+
+def _update_error(status: int, reason: int, msg: str | None) -> Exception:
+    if status == 1:
+        name = lib().reason_name(reason)
+        return KeyringUpdateRefused(msg or "", name.decode() if name else "", reason)
+    return error_for(status, msg or "")
+
+
+def update_keyring_text(keyring_text: str, update: str, *, now: datetime | None = None,
+                        hmac_secrets: bool = False) -> str:
+    """Keyring.update for a product that keeps only texts: the new
+    keyring's text. Raises KeyringError for a keyring_text that does not
+    parse, KeyringUpdateRefused for a refused update."""
+    text, err = ctypes.c_void_p(), ctypes.c_void_p()
+    reason = ctypes.c_int()
+    L = lib()
+    st = L.keyring_update_text(arg(keyring_text), 1 if hmac_secrets else 0, arg(update), _millis(now),
+                               ctypes.byref(text), ctypes.byref(reason), ctypes.byref(err))
+    t, msg = L.take(text), L.take(err)
+    if st != 0:
+        raise _update_error(st, reason.value, msg)
+    assert t is not None
+    return t
+
+
 class Keyring(_Owned):
     """A product's pinned keyring (the text ``actkit keys export`` writes).
-    Safe to share between threads."""
+    Safe to share between threads. ``text`` is the text parsed, or after
+    update() the new keyring's, which the product stores."""
 
-    def __init__(self, handle: int) -> None:
+    def __init__(self, handle: int, text: str = "") -> None:
         self._handle = handle
+        self.text = text
 
     @classmethod
     def parse(cls, text: str, *, hmac_secrets: bool = False) -> "Keyring":
@@ -112,7 +172,7 @@ class Keyring(_Owned):
         h = ctypes.c_uint64()
         err = ctypes.c_void_p()
         _check(lib().keyring_parse(arg(text), 1 if hmac_secrets else 0, ctypes.byref(h), ctypes.byref(err)), err)
-        return cls(h.value)
+        return cls(h.value, text)
 
     @property
     def handle(self) -> int:
@@ -128,11 +188,29 @@ class Keyring(_Owned):
         raises CodeRefused with the reason (and the typo suggestion).
         ``now`` defaults to the system clock; ``product`` to the
         keyring's."""
+        return self._verify(code, None, licence_key, machine_uid, now, product)
+
+    def verify_delegated(self, code: str, certificate: str | None, licence_key: str, machine_uid: str, *,
+                         now: datetime | None = None, product: str | None = None) -> Terms:
+        """Verifies a code that came with its delegation certificate (an
+        online answer carries both; store both). The certificate must be
+        signed by one of the keyring's roots and the code must fit its
+        limits; None or "" is verify(). Raises CodeRefused
+        ("outside-delegation", "invalid-delegation", ...)."""
+        return self._verify(code, certificate, licence_key, machine_uid, now, product)
+
+    def _verify(self, code: str, certificate: str | None, licence_key: str, machine_uid: str,
+                now: datetime | None, product: str | None) -> Terms:
         terms, sugg, err = ctypes.c_void_p(), ctypes.c_void_p(), ctypes.c_void_p()
         reason = ctypes.c_int()
         L = lib()
-        st = L.verify(self._handle, arg(product), arg(licence_key), arg(machine_uid), arg(code), _millis(now),
-                      ctypes.byref(terms), ctypes.byref(reason), ctypes.byref(sugg), ctypes.byref(err))
+        if certificate is None:
+            st = L.verify(self._handle, arg(product), arg(licence_key), arg(machine_uid), arg(code), _millis(now),
+                          ctypes.byref(terms), ctypes.byref(reason), ctypes.byref(sugg), ctypes.byref(err))
+        else:
+            st = L.verify_delegated(self._handle, arg(product), arg(licence_key), arg(machine_uid), arg(code),
+                                    arg(certificate), _millis(now), ctypes.byref(terms), ctypes.byref(reason),
+                                    ctypes.byref(sugg), ctypes.byref(err))
         t, s, msg = L.take(terms), L.take(sugg), L.take(err)
         if st == 0:
             assert t is not None
@@ -142,6 +220,27 @@ class Keyring(_Owned):
             raise CodeRefused(msg or "", name.decode() if name else "", reason.value, s)
         raise error_for(st, msg or "")
 
+    def update(self, update: str, *, now: datetime | None = None) -> "Keyring":
+        """Applies a keyring update (a root-signed version 2 keyring text)
+        and returns the keyring it makes, whose ``text`` the product
+        stores; this keyring is unchanged. Raises KeyringUpdateRefused
+        ("rolled-back", "update-expired", "insufficient-signatures", ...):
+        keep this keyring."""
+        h, text, err = ctypes.c_uint64(), ctypes.c_void_p(), ctypes.c_void_p()
+        reason = ctypes.c_int()
+        L = lib()
+        st = L.keyring_update(self._handle, arg(update), _millis(now), ctypes.byref(h), ctypes.byref(text),
+                              ctypes.byref(reason), ctypes.byref(err))
+        t, msg = L.take(text), L.take(err)
+        if st != 0:
+            raise _update_error(st, reason.value, msg)
+        assert t is not None
+        return Keyring(h.value, t)
+
+    @property
+    def info(self) -> KeyringInfo:
+        """What the keyring holds: version, expiry, roots, delegations, revoked keys."""
+        return KeyringInfo.from_json(json.loads(_string_call(lib().keyring_info, self._handle)))
 
 
 def verify(keyring: Keyring | str, code: str, licence_key: str, machine_uid: str, *,

@@ -2,6 +2,45 @@
 
 from __future__ import annotations
 
+from enum import IntEnum
+
+
+class Reason(IntEnum):
+    """Why a code or a keyring update was refused: the ACTKIT_REASON_*
+    numbers of native/actkit.h. ``Reason.TYPO.code`` is the stable name
+    the Go verifier gives ("typo"). New reasons are only ever appended."""
+
+    NONE = 0
+    INVALID_BINDING = 1
+    MALFORMED = 2
+    TYPO = 3
+    UNSUPPORTED_VERSION = 4
+    WRONG_PRODUCT = 5
+    REVOKED_KEY = 6
+    UNKNOWN_KEY = 7
+    ALGORITHM_MISMATCH = 8
+    WRONG_LICENCE = 9
+    WRONG_MACHINE = 10
+    BAD_SIGNATURE = 11
+    NOT_YET_VALID = 12
+    EXPIRED = 13
+    # Codes signed by a delegated key.
+    OUTSIDE_DELEGATION = 14
+    REVOKED_DELEGATION = 15
+    INVALID_DELEGATION = 16
+    # Keyring updates.
+    INSUFFICIENT_SIGNATURES = 17
+    ROLLED_BACK = 18
+    UPDATE_EXPIRED = 19
+    INVALID_KEY = 20
+    CHECKSUM = 21
+    HMAC_SECRET_NOT_ALLOWED = 22
+
+    @property
+    def code(self) -> str:
+        """The stable name: "outside-delegation", "rolled-back", ..."""
+        return self.name.lower().replace("_", "-")
+
 
 class ActkitError(Exception):
     """A libactkit call failed. ``status`` is the ACTKIT_E_* number and
@@ -32,6 +71,20 @@ class CodeRefused(ActkitError):
         self.reason = reason
         self.reason_number = reason_number
         self.suggestion = suggestion
+
+
+class KeyringUpdateRefused(ActkitError):
+    """A keyring update was refused: keep the keyring held. ``reason`` is
+    the stable name ("rolled-back", "update-expired",
+    "insufficient-signatures", ...), ``reason_number`` its
+    ACTKIT_REASON_* value."""
+
+    status, status_name = 1, "refused"
+
+    def __init__(self, message: str, reason: str, reason_number: int) -> None:
+        super().__init__(message)
+        self.reason = reason
+        self.reason_number = reason_number
 
 
 class ArgumentError(ActkitError, ValueError):

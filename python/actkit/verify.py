@@ -29,7 +29,8 @@ def main(argv: list[str]) -> int:
             terms = kr.verify(code, licence, uid, product=product)
     except CodeRefused as e:
         print(f"{e.reason}: {e}", file=sys.stderr)
-        if e.suggestion:
+        # The message of a typo already ends "did you mean CODE?": say it once.
+        if e.suggestion and e.suggestion not in str(e):
             print(f"did you mean {e.suggestion}", file=sys.stderr)
         return 1
     except ActkitError as e:

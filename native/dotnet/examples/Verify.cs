@@ -41,7 +41,9 @@ public static class VerifyExample
         catch (CodeRefusedException e)
         {
             Console.Error.WriteLine(e.ReasonName + ": " + e.Message);
-            if (e.Suggestion != null) Console.Error.WriteLine("did you mean " + e.Suggestion);
+            // The message of a typo already ends "did you mean CODE?": say it once.
+            if (e.Suggestion != null && e.Message.IndexOf(e.Suggestion, StringComparison.Ordinal) < 0)
+                Console.Error.WriteLine("did you mean " + e.Suggestion);
             return 1;
         }
         catch (ActkitException e)

@@ -20,8 +20,10 @@ namespace Actkit
         Internal = 12,
     }
 
-    /// <summary>Why a code was refused (ACTKIT_REASON_*); the names of
-    /// <see cref="CodeRefusedException.ReasonName"/> are the Go verifier's.</summary>
+    /// <summary>Why a code or a keyring update was refused (ACTKIT_REASON_*);
+    /// the names of <see cref="CodeRefusedException.ReasonName"/> and
+    /// <see cref="KeyringUpdateRefusedException.ReasonName"/> are the Go
+    /// verifier's. New reasons are only ever appended.</summary>
     public enum RefusalReason
     {
         None = 0,
@@ -38,6 +40,17 @@ namespace Actkit
         BadSignature = 11,
         NotYetValid = 12,
         Expired = 13,
+        // Codes signed by a delegated key.
+        OutsideDelegation = 14,
+        RevokedDelegation = 15,
+        InvalidDelegation = 16,
+        // Keyring updates (Keyring.Update).
+        InsufficientSignatures = 17,
+        RolledBack = 18,
+        UpdateExpired = 19,
+        InvalidKey = 20,
+        Checksum = 21,
+        HmacSecretNotAllowed = 22,
     }
 
     /// <summary>A libactkit call failed; <see cref="Status"/> says how.</summary>
@@ -81,6 +94,24 @@ namespace Actkit
             Reason = reason;
             ReasonName = reasonName;
             Suggestion = suggestion;
+        }
+    }
+
+    /// <summary>A keyring update was refused (rolled back, expired, not
+    /// signed by enough roots, for another product, malformed, ...): keep
+    /// the keyring held.</summary>
+    public sealed class KeyringUpdateRefusedException : ActkitException
+    {
+        public RefusalReason Reason { get; private set; }
+
+        /// <summary>The stable name: "rolled-back", "update-expired", "insufficient-signatures", ...</summary>
+        public string ReasonName { get; private set; }
+
+        internal KeyringUpdateRefusedException(RefusalReason reason, string reasonName, string message)
+            : base(Status.Refused, message)
+        {
+            Reason = reason;
+            ReasonName = reasonName;
         }
     }
 }

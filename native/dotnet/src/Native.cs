@@ -47,6 +47,21 @@ namespace Actkit
             byte[] code, long nowUnixMs, out IntPtr terms, out int reason, out IntPtr suggestion, out IntPtr err);
 
         [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int actkit_verify_delegated(ulong keyring, byte[] product, byte[] licenceKey, byte[] machineUid,
+            byte[] code, byte[] certificate, long nowUnixMs, out IntPtr terms, out int reason, out IntPtr suggestion, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int actkit_keyring_update(ulong keyring, byte[] update, long nowUnixMs,
+            out ulong updated, out IntPtr text, out int reason, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int actkit_keyring_update_text(byte[] keyringText, int flags, byte[] update, long nowUnixMs,
+            out IntPtr text, out int reason, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
+        internal static extern int actkit_keyring_info(ulong keyring, out IntPtr info, out IntPtr err);
+
+        [DllImport(Lib, CallingConvention = CallingConvention.Cdecl)]
         internal static extern int actkit_machine_uid(byte[] product, byte[] version, int flags, byte[] productValue,
             out IntPtr uid, out IntPtr explain, out IntPtr err);
 

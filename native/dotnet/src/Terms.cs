@@ -63,6 +63,11 @@ namespace Actkit
         private static DateTime? Day(string s)
         {
             if (s == "never") return null;
+            return ParseDay(s);
+        }
+
+        internal static DateTime ParseDay(string s)
+        {
             // YYYY-MM-DD from the library; read by hand, as DateTime.ParseExact
             // costs as much as the rest of a Verify call on Mono.
             if (s.Length != 10 || s[4] != '-' || s[7] != '-') throw new FormatException("not a day: " + s);

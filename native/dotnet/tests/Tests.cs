@@ -1,6 +1,6 @@
 // Tests of the .NET binding, run by native's Go test with Mono:
 //
-//   mono tests-dotnet.exe vectors TESTVECTORS_DIR
+//   mono tests-dotnet.exe vectors TESTVECTORS_DIR   (codes, delegations, keyring updates)
 //   mono tests-dotnet.exe machine-id PRODUCT VERSION
 //   mono tests-dotnet.exe client SERVER_URL DEAD_URL KEYRING_FILE LICENCE STATE_DIR
 //   mono tests-dotnet.exe bench KEYRING_FILE LICENCE MACHINE_UID CODE N
@@ -40,7 +40,52 @@ class Vector
     [DataMember(Name = "result")] public string Result;
     [DataMember(Name = "reason")] public string Reason;
     [DataMember(Name = "suggestion")] public string Suggestion;
+    [DataMember(Name = "certificate")] public string Certificate;
     [DataMember(Name = "terms")] public VectorTerms Terms;
+}
+
+[DataContract]
+class UpdateFile
+{
+    [DataMember(Name = "numberOfTests")] public int NumberOfTests;
+    [DataMember(Name = "testGroups")] public List<UpdateGroup> TestGroups;
+}
+
+[DataContract]
+class UpdateGroup
+{
+    [DataMember(Name = "keyring")] public string Keyring;
+    [DataMember(Name = "tests")] public List<UpdateVector> Tests;
+}
+
+[DataContract]
+class UpdateVector
+{
+    [DataMember(Name = "tcId")] public int TcId;
+    [DataMember(Name = "update")] public string Update;
+    [DataMember(Name = "now")] public string Now;
+    [DataMember(Name = "result")] public string Result;
+    [DataMember(Name = "reason")] public string Reason;
+    [DataMember(Name = "output")] public UpdateOutput Output;
+}
+
+[DataContract]
+class UpdateOutput
+{
+    [DataMember(Name = "product")] public string Product;
+    [DataMember(Name = "version")] public uint Version;
+    [DataMember(Name = "threshold")] public int Threshold;
+    [DataMember(Name = "roots")] public List<string> Roots;
+    [DataMember(Name = "keys")] public List<OutputKey> Keys;
+    [DataMember(Name = "delegations")] public List<string> Delegations;
+    [DataMember(Name = "revoked")] public List<string> Revoked;
+}
+
+[DataContract]
+class OutputKey
+{
+    [DataMember(Name = "id")] public string Id;
+    [DataMember(Name = "algorithm")] public string Algorithm;
 }
 
 [DataContract]
@@ -71,7 +116,7 @@ static class Tests
 
     static int Vectors(string dir)
     {
-        foreach (var name in new[] { "activation_code_ed25519.json", "activation_code_hmac.json" })
+        foreach (var name in new[] { "activation_code_ed25519.json", "activation_code_hmac.json", "delegation_verify.json" })
         {
             var s = new System.Runtime.Serialization.Json.DataContractJsonSerializer(typeof(VectorFile));
             VectorFile f;
@@ -89,7 +134,9 @@ static class Tests
                         bool nul = (t.Code + t.LicenceKey + t.MachineUid + t.Product).IndexOf('\0') >= 0;
                         try
                         {
-                            Terms got = kr.Verify(t.Code, t.LicenceKey, t.MachineUid, now, t.Product);
+                            Terms got = t.Certificate == null
+                                ? kr.Verify(t.Code, t.LicenceKey, t.MachineUid, now, t.Product)
+                                : kr.VerifyDelegated(t.Code, t.Certificate, t.LicenceKey, t.MachineUid, now, t.Product);
                             if (t.Result != "valid") { Fail(id + ": accepted, want " + t.Reason); continue; }
                             var w = t.Terms;
                             Expect(got.KeyId == w.KeyId && got.Serial == w.Serial && Terms.DayText(got.Issued) == w.Issued &&
@@ -115,7 +162,69 @@ static class Tests
             Expect(n == f.NumberOfTests && n > 0, name + ": ran " + n + " of " + f.NumberOfTests);
             Console.WriteLine(name + ": " + n + " vectors, " + nuls + " with a NUL refused as an argument error");
         }
+        Updates(dir);
         return failures == 0 ? 0 : 1;
+    }
+
+    // Updates runs keyring_update.json: Keyring.Update's keyring (by its
+    // Info, against the vector's output) or its refusal, and UpdateText.
+    static void Updates(string dir)
+    {
+        var s = new System.Runtime.Serialization.Json.DataContractJsonSerializer(typeof(UpdateFile));
+        UpdateFile f;
+        using (var fs = File.OpenRead(Path.Combine(dir, "keyring_update.json"))) f = (UpdateFile)s.ReadObject(fs);
+        int n = 0;
+        foreach (var g in f.TestGroups)
+        {
+            using (var held = Keyring.Parse(g.Keyring))
+            {
+                foreach (var t in g.Tests)
+                {
+                    n++;
+                    var now = DateTimeOffset.Parse(t.Now, System.Globalization.CultureInfo.InvariantCulture);
+                    string id = "keyring_update.json #" + t.TcId;
+                    string text = null;
+                    try { text = Keyring.UpdateText(g.Keyring, t.Update, now); }
+                    catch (KeyringUpdateRefusedException e)
+                    {
+                        Expect(t.Result == "invalid" && e.ReasonName == t.Reason, id + ": UpdateText refused " + e.ReasonName + ": " + e.Message);
+                    }
+                    try
+                    {
+                        using (var next = held.Update(t.Update, now))
+                        {
+                            if (t.Result != "valid") { Fail(id + ": accepted, want " + t.Reason); continue; }
+                            var info = next.Info;
+                            var w = t.Output;
+                            var keys = new List<string>();
+                            foreach (var k in info.Keys) keys.Add(k.Id + " " + k.Algorithm);
+                            var wkeys = new List<string>();
+                            foreach (var k in w.Keys) wkeys.Add(k.Id + " " + k.Algorithm);
+                            var dels = new List<string>();
+                            foreach (var d in info.Delegations) dels.Add(d.KeyId);
+                            Expect(info.Product == w.Product && info.Version == w.Version && info.Threshold == w.Threshold &&
+                                string.Join(",", info.Roots) == string.Join(",", w.Roots) &&
+                                string.Join(",", keys) == string.Join(",", wkeys) &&
+                                string.Join(",", dels) == string.Join(",", w.Delegations) &&
+                                string.Join(",", info.Revoked) == string.Join(",", w.Revoked) &&
+                                (info.Expires == null) == (info.Version == 0), id + ": info " + info.Json);
+                            Expect(next.Text == text && text != null, id + ": Update and UpdateText give other texts");
+                            // The stored text parses into the same keyring.
+                            using (var again = Keyring.Parse(next.Text))
+                                Expect(again.Info.Json == info.Json, id + ": the stored text reads back as " + again.Info.Json);
+                        }
+                    }
+                    catch (KeyringUpdateRefusedException e)
+                    {
+                        if (t.Result == "valid") { Fail(id + ": refused " + e.ReasonName + ": " + e.Message); continue; }
+                        Expect(e.ReasonName == t.Reason && (int)e.Reason == ReasonNumber(t.Reason) && e.Status == Status.Refused,
+                            id + ": reason " + e.ReasonName + " (" + (int)e.Reason + "), want " + t.Reason);
+                    }
+                }
+            }
+        }
+        Expect(n == f.NumberOfTests && n > 0, "keyring_update.json: ran " + n + " of " + f.NumberOfTests);
+        Console.WriteLine("keyring_update.json: " + n + " updates");
     }
 
     static int ReasonNumber(string name)

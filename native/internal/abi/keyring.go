@@ -11,8 +11,16 @@ const KeyringHMACSecrets = 1
 
 // ParseKeyring parses a keyring's text and returns its handle.
 func ParseKeyring(text string, flags int) (Handle, *Error) {
+	kr, e := parseKeyring(text, flags)
+	if e != nil {
+		return 0, e
+	}
+	return register(kr), nil
+}
+
+func parseKeyring(text string, flags int) (*verify.Keyring, *Error) {
 	if flags&^KeyringHMACSecrets != 0 {
-		return 0, fail(StatusArgument, "unknown keyring flags %#x", flags)
+		return nil, fail(StatusArgument, "unknown keyring flags %#x", flags)
 	}
 	var kr *verify.Keyring
 	var err error
@@ -22,9 +30,9 @@ func ParseKeyring(text string, flags int) (Handle, *Error) {
 		kr, err = verify.ParseKeyring(text)
 	}
 	if err != nil {
-		return 0, fail(StatusKeyring, "%v", err)
+		return nil, fail(StatusKeyring, "%v", err)
 	}
-	return register(kr), nil
+	return kr, nil
 }
 
 // KeyringProduct returns the product ID of a keyring.

@@ -46,13 +46,19 @@ func fail(s Status, format string, args ...any) *Error {
 	return &Error{Status: s, Message: fmt.Sprintf(format, args...)}
 }
 
-// Reasons are the refusal reasons of Verify as stable numbers (the
-// ACTKIT_REASON_* values): index i is reason i+1, named as
-// verify.ReasonCode names it. New reasons are only ever appended.
+// Reasons are the refusal reasons of Verify, VerifyDelegated and
+// UpdateKeyring as stable numbers (the ACTKIT_REASON_* values): index i
+// is reason i+1, named as verify.ReasonCode names it (the last three as
+// the keyring-update vectors name codec's parse failures). New reasons
+// are only ever appended: 1 to 13 are the activation-code reasons, 14
+// to 16 those of delegated keys, 17 to 22 those of keyring updates.
 var Reasons = []string{
 	"invalid-binding", "malformed", "typo", "unsupported-version", "wrong-product",
 	"revoked-key", "unknown-key", "algorithm-mismatch", "wrong-licence", "wrong-machine",
 	"bad-signature", "not-yet-valid", "expired",
+	"outside-delegation", "revoked-delegation", "invalid-delegation",
+	"insufficient-signatures", "rolled-back", "update-expired",
+	"invalid-key", "checksum", "hmac-secret-not-allowed",
 }
 
 // ReasonNumber returns the number of a reason name, 0 for none.

@@ -40,6 +40,15 @@ func TimeOf(unixMillis int64) time.Time {
 // the keyring's product (and "" is an invalid binding, as in Go). The
 // *Error is for misuse (a bad handle), never for a refused code.
 func Verify(h Handle, product *string, licenceKey, machineUID, code string, unixMillis int64) (string, *Refusal, *Error) {
+	return VerifyDelegated(h, product, licenceKey, machineUID, code, "", unixMillis)
+}
+
+// VerifyDelegated is Verify for a code that came with its delegation
+// certificate (an online answer carries both): the certificate must be
+// signed by one of the keyring's roots, and the code must fit its
+// limits (verify.Keyring.VerifyDelegated). An empty certificate is
+// Verify: a typed code under a delegation the keyring embeds needs none.
+func VerifyDelegated(h Handle, product *string, licenceKey, machineUID, code, certificate string, unixMillis int64) (string, *Refusal, *Error) {
 	kr, e := lookup[*verify.Keyring](h, "keyring")
 	if e != nil {
 		return "", nil, e
@@ -48,7 +57,7 @@ func Verify(h Handle, product *string, licenceKey, machineUID, code string, unix
 	if product != nil {
 		p = *product
 	}
-	t, err := kr.Verify(code, verify.Binding{Product: p, LicenceKey: licenceKey, MachineUID: machineUID}, TimeOf(unixMillis))
+	t, err := kr.VerifyDelegated(code, certificate, verify.Binding{Product: p, LicenceKey: licenceKey, MachineUID: machineUID}, TimeOf(unixMillis))
 	if err != nil {
 		r := &Refusal{Reason: ReasonNumber(verify.ReasonCode(err)), Message: err.Error()}
 		var ve *verify.Error
