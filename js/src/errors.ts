@@ -88,9 +88,27 @@ export class ParseError extends Error {
   }
 }
 
+/**
+ * The place and symbols of a single-symbol correction (Go's verify.Fix),
+ * to be read out over the phone: "group 4, symbol 10: N, not M". A code of
+ * 114 symbols is hard to compare by eye.
+ */
+export interface Fix {
+  /** 1-based group of the code. */
+  readonly group: number;
+  /** 1-based symbol inside that group. */
+  readonly symbol: number;
+  /** The symbol as given. */
+  readonly given: string;
+  /** The symbol that makes the code verify. */
+  readonly want: string;
+}
+
 export interface VerifyErrorDetails extends ParseErrorDetails {
   /** The corrected code, canonical text, for a single typo that has exactly one correction that verifies. Never accepted on the user's behalf. */
   suggestion?: string;
+  /** Where the suggestion differs from the code given; set with suggestion. */
+  fix?: Fix;
   /** The code's key ID (four hex digits), when it could be read. */
   keyId?: string;
   /** The expiry day ("expired") or issue day ("not-yet-valid"), YYYY-MM-DD. */
@@ -105,6 +123,8 @@ export class VerifyError extends Error {
   readonly numGroups?: number;
   /** For a typo: the corrected code when exactly one single-symbol correction verifies. Show it; never accept it silently. */
   readonly suggestion?: string;
+  /** With a suggestion: the one symbol it changes, by group and place, to be read out ("group 4, symbol 10: N, not M"). */
+  readonly fix?: Fix;
   readonly keyId?: string;
   readonly day?: string;
 
@@ -118,13 +138,15 @@ export class VerifyError extends Error {
     if (d.groups !== undefined) this.groups = Object.freeze(d.groups.slice());
     if (d.numGroups !== undefined) this.numGroups = d.numGroups;
     if (d.suggestion) this.suggestion = d.suggestion;
+    if (d.suggestion && d.fix) this.fix = Object.freeze({ group: d.fix.group, symbol: d.fix.symbol, given: d.fix.given, want: d.fix.want });
     if (d.keyId !== undefined) this.keyId = d.keyId;
     if (d.day !== undefined) this.day = d.day;
   }
 
   /** A parse failure of the code text (or of the binding) as a refusal. */
-  static from(e: ParseError, reason: Reason, suggestion = ""): VerifyError {
+  static from(e: ParseError, reason: Reason, suggestion = "", fix?: Fix): VerifyError {
     const d: VerifyErrorDetails = { suggestion };
+    if (fix !== undefined) d.fix = fix;
     if (e.position !== undefined) d.position = e.position;
     if (e.groups !== undefined) d.groups = e.groups.slice();
     if (e.numGroups !== undefined) d.numGroups = e.numGroups;

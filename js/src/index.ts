@@ -11,7 +11,7 @@ export { parseKeyring, parseKeyringWithHMACSecrets, Keyring, type Algorithm, typ
 export { ed25519FromNoblePoint, type Ed25519Fallback, type Ed25519PublicKey, type NoblePoint, type NoblePointClass } from "./ed25519.js";
 export { hasFeature, CLOCK_SKEW_MS, type Terms } from "./verify.js";
 export type { Binding } from "./binding.js";
-export { VerifyError, ParseError, REASONS, UPDATE_REASONS, type Reason, type ParseReason } from "./errors.js";
+export { VerifyError, ParseError, REASONS, UPDATE_REASONS, type Reason, type ParseReason, type Fix } from "./errors.js";
 export { licenceKeyBinding, normalizeLegacyKey, normalizeLicenceKey } from "./licencekey.js";
 export { parseMachineUID, normalizeMachineUID, type MachineUID } from "./uid.js";
 export { parseRequestCode, type RequestCode } from "./request.js";

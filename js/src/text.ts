@@ -6,7 +6,7 @@
 import { ALPHABET, decodeValues, symbolValue } from "./base58.js";
 import { charPosition, isSeparator, utf8Length } from "./chars.js";
 import { checkValue, groupValid } from "./check.js";
-import { ParseError } from "./errors.js";
+import { ParseError, type Fix } from "./errors.js";
 
 const GROUP = 10; // data symbols in a full group
 /** Most symbols (check symbols included) of an activation code; the longest valid version-1 code has 137. */
@@ -156,6 +156,8 @@ export function formatText(raw: Uint8Array): string {
 export interface Candidate {
   text: string; // canonical text
   raw: Uint8Array;
+  /** Where it changes the code: the group (1-based), the symbol inside it (1-based), the symbol as given and the one it puts there. */
+  fix: Fix;
 }
 
 /**
@@ -191,7 +193,8 @@ export function singleSymbolCorrections(s: string): Candidate[] {
       sym.vals[i] = v;
       if (groupValid(bad, last, sym.vals, start, end)) {
         const fixed: Symbols = { vals: sym.vals.slice(), n: sym.n };
-        out.push({ text: formatSymbols(fixed.vals, fixed.n), raw: decodeValues(data, 0, splitGroups(what, fixed, data)) });
+        const fix: Fix = { group: bad, symbol: i - start + 1, given: ALPHABET[orig]!, want: ALPHABET[v]! };
+        out.push({ text: formatSymbols(fixed.vals, fixed.n), raw: decodeValues(data, 0, splitGroups(what, fixed, data)), fix });
         break; // exactly one value per position completes the group
       }
     }

@@ -9,7 +9,7 @@ import { ParseError, VerifyError, type Reason } from "./errors.js";
 import { hex4, type Algorithm } from "./key.js";
 import type { KeyringState, PinnedKey } from "./keyring.js";
 import { NO_EXPIRY, dayStart, dayString, decodeCode, type Code, type Payload } from "./payload.js";
-import { parseCodeText, singleSymbolCorrections } from "./text.js";
+import { parseCodeText, singleSymbolCorrections, type Candidate } from "./text.js";
 
 /** How far the clock may be behind a code's issue day (its first instant, UTC): two days cover every time zone. */
 export const CLOCK_SKEW_MS = 48 * 3_600_000;
@@ -105,19 +105,19 @@ function unwrap(r: Terms | VerifyError): Terms {
 
 /** The refusal of a code whose text does not parse, with the suggestion search for a single typo. */
 async function refuseText(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, e: ParseError, certText: string): Promise<never> {
-  const suggestion = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs, certText) : "";
-  throw VerifyError.from(e, e.reason as Reason, suggestion);
+  const found = e.reason === "typo" && e.groups?.length === 1 ? await suggest(k, code, nb, nowMs, certText) : undefined;
+  throw VerifyError.from(e, e.reason as Reason, found?.text ?? "", found?.fix);
 }
 
-/** The one single-symbol correction whose signature verifies, or "" when there is none or more than one. */
-async function suggest(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, certText: string): Promise<string> {
+/** The one single-symbol correction whose signature verifies, or undefined when there is none or more than one. */
+async function suggest(k: KeyringState, code: string, nb: NormalizedBinding, nowMs: number, certText: string): Promise<Candidate | undefined> {
   const cands = singleSymbolCorrections(code);
   const results = await Promise.all(cands.map((c) => check(k, c.raw, nb, nowMs, certText)));
   const ok = cands.filter((_, i) => {
     const r = results[i]!;
     return !(r instanceof VerifyError) || r.reason === "expired" || r.reason === "not-yet-valid";
   });
-  return ok.length === 1 ? ok[0]!.text : "";
+  return ok.length === 1 ? ok[0] : undefined;
 }
 
 /** A decoded code whose key is in the keyring, ready for the signature check. */

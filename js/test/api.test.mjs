@@ -81,6 +81,19 @@ test("error details: typo with its group and suggestion, expiry day, key ID", as
   assert.equal(err.numGroups, 11);
   assert.equal(err.suggestion, typical.code);
   assert.match(err.message, /group 2 of 11 has a typo.*did you mean/);
+  // The place of the one symbol the suggestion changes, as Go's verify.Fix
+  // gives it: its group, its place in the group, what was given, what verifies.
+  const before = typical.code.slice(0, i).split("-");
+  assert.deepEqual({ ...err.fix }, { group: before.length, symbol: before[before.length - 1].length + 1, given: sym[i], want: typical.code[i] });
+  assert.equal(err.fix.group, 2);
+  assert.ok(Object.isFrozen(err.fix));
+  // No suggestion, no fix: a second typo in another group.
+  const two = sym.slice();
+  two[2] = two[2] === "a" ? "b" : "a";
+  const err2 = await kr.verify(two.join(""), binding, now).catch((e) => e);
+  assert.equal(err2.reason, "typo");
+  assert.equal(err2.suggestion, undefined);
+  assert.equal(err2.fix, undefined);
 
   const exp = await kr.verify(typical.code, binding, new Date("2027-03-02T00:00:00Z")).catch((e) => e);
   assert.equal(exp.reason, "expired");
