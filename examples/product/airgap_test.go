@@ -8,7 +8,6 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
 	"github.com/actkit/actkit/codec"
 )
 
@@ -28,15 +27,7 @@ func TestAirGappedKeyringUpdate(t *testing.T) {
 	ws.run("keys", "export", "--product", "umenu", "--release", "4.2", "-o", krPath)
 
 	// A delegated server, whose key the vendor later revokes.
-	sid, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sidFile := filepath.Join(dir, "server-identity.txt")
-	os.WriteFile(sidFile, []byte(sid.String()+"\n"), 0o600)
-	srv := &vendor{t: t, bin: ws.bin, home: filepath.Join(dir, "server-home"), identity: sidFile,
-		env: []string{"ACTKIT_LEDGER=" + filepath.Join(ws.home, "ledger.db")}}
-	srv.run("keys", "init", "--recipient", sid.Recipient().String())
+	srv, _ := newServerHome(t, ws, dir)
 	reqFile, certFile := filepath.Join(dir, "server.request"), filepath.Join(dir, "umenu.delegation")
 	srv.run("keys", "request-delegation", "-o", reqFile)
 	ws.run("keys", "delegate", "--request", reqFile, "--product", "umenu", "-o", certFile)

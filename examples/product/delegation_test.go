@@ -46,15 +46,7 @@ func TestDelegatedServer(t *testing.T) {
 	}
 
 	// The server: a home of its own over the same ledger, its own identity.
-	sid, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sidFile := filepath.Join(dir, "server-identity.txt")
-	os.WriteFile(sidFile, []byte(sid.String()+"\n"), 0o600)
-	srv := &vendor{t: t, bin: ws.bin, home: filepath.Join(dir, "server-home"), identity: sidFile,
-		env: []string{"ACTKIT_LEDGER=" + filepath.Join(ws.home, "ledger.db")}}
-	srv.run("keys", "init", "--recipient", sid.Recipient().String())
+	srv, sid := newServerHome(t, ws, dir)
 	reqFile := filepath.Join(dir, "server.request")
 	srv.run("keys", "request-delegation", "-o", reqFile)
 	req, _ := os.ReadFile(reqFile)

@@ -259,3 +259,22 @@ func TestOnlineEndToEnd(t *testing.T) {
 		t.Fatalf("an offline activation tried the server: %s", errs)
 	}
 }
+
+// newServerHome is a licence server's home of its own over ws's ledger,
+// with its own age identity and keystore, as the README's key lifecycle
+// sets one up before its delegation request.
+func newServerHome(t *testing.T, ws *vendor, dir string) (*vendor, *age.X25519Identity) {
+	t.Helper()
+	sid, err := age.GenerateX25519Identity()
+	if err != nil {
+		t.Fatal(err)
+	}
+	sidFile := filepath.Join(dir, "server-identity.txt")
+	if err := os.WriteFile(sidFile, []byte(sid.String()+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	srv := &vendor{t: t, bin: ws.bin, home: filepath.Join(dir, "server-home"), identity: sidFile,
+		env: []string{"ACTKIT_LEDGER=" + filepath.Join(ws.home, "ledger.db")}}
+	srv.run("keys", "init", "--recipient", sid.Recipient().String())
+	return srv, sid
+}

@@ -9,8 +9,6 @@ import (
 	"testing"
 	"time"
 
-	"filippo.io/age"
-
 	"github.com/actkit/actkit/codec"
 )
 
@@ -51,15 +49,7 @@ func TestRootRotationKeepsShippedReleases(t *testing.T) {
 	lic := ws.run("licence", "new", "--product", "umenu", "--seats", "10")
 
 	// A delegated server, certified by the old root before the rotation.
-	sid, err := age.GenerateX25519Identity()
-	if err != nil {
-		t.Fatal(err)
-	}
-	sidFile := filepath.Join(dir, "server-identity.txt")
-	os.WriteFile(sidFile, []byte(sid.String()+"\n"), 0o600)
-	srv := &vendor{t: t, bin: ws.bin, home: filepath.Join(dir, "server-home"), identity: sidFile,
-		env: []string{"ACTKIT_LEDGER=" + filepath.Join(ws.home, "ledger.db")}}
-	srv.run("keys", "init", "--recipient", sid.Recipient().String())
+	srv, _ := newServerHome(t, ws, dir)
 	reqFile, certFile := filepath.Join(dir, "server.request"), filepath.Join(dir, "umenu.delegation")
 	srv.run("keys", "request-delegation", "-o", reqFile)
 	ws.run("keys", "delegate", "--request", reqFile, "--product", "umenu", "--days", "30", "--max-code-days", "30", "-o", certFile)
